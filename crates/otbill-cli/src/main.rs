@@ -1,0 +1,51 @@
+//! `otbill`: the command-line front of the billing engine.
+//!
+//! Each subcommand lives in its own module under `cmd/` with a clap `Args` struct and a
+//! `run` function; this file only parses the command line, dispatches, and decides the exit
+//! status in one place (0 ok, 1 findings that block, 2 bad input or failure).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+mod tables;
+
+/// Billing and coding engine for occupational therapy practices.
+#[derive(Parser)]
+#[command(name = "otbill", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Code one visit (or a JSON Lines batch): minutes in, billable lines out.
+    Code(cmd::code::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let res = match cli.command {
+        Command::Code(args) => cmd::code::run(args),
+    };
+    match res {
+        Ok(code) => code,
+        // A closed pipe (`otbill ... | head`) is not a failure.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("otbill: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
+}

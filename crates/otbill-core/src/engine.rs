@@ -1,0 +1,595 @@
+//! The coding engine: a resolved visit in, billable lines with their reasons out.
+//!
+//! Steps, in order: merge entries of one code (and add-on minutes into their base code);
+//! set each code's units by the payer's time rule; split units between plain and
+//! assistant-modifier lines; add the discipline modifier; check the payer's code status.
+//! Codes are processed in code order, so the result never depends on input order.
+
+use chrono::NaiveDate;
+use otbill_types::{CptCode, Modifier};
+
+use crate::assistant::{exceeds_de_minimis, split_timed, Rest};
+use crate::catalog::{join_codes, CodeDef, MedicareStatus, Timing, TherapyDesignation};
+use crate::finding::{Finding, Severity};
+use crate::payer::{PayerProfile, UnitMethod};
+use crate::units::{allocate_total_time, midpoint_units, PoolEntry};
+use crate::visit::{Discipline, Visit};
+use crate::why::Why;
+
+/// The coded visit: the public JSON contract of `otbill code`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct CodedVisit {
+    /// Caller's id, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Date of service.
+    pub date: NaiveDate,
+    /// Payer profile id.
+    pub payer: String,
+    /// Discipline.
+    pub discipline: Discipline,
+    /// Time rule used.
+    pub unit_method: UnitMethod,
+    /// Billable lines: a code with at least one unit, one line per modifier set.
+    pub lines: Vec<Line>,
+    /// Services that earned no unit, each with the reason.
+    pub dropped: Vec<Dropped>,
+    /// Minutes of the 15-minute timed codes (the §20.2 total).
+    pub total_timed_minutes: u32,
+    /// Units billed for those codes.
+    pub total_timed_units: u32,
+    /// What the checks found.
+    pub findings: Vec<Finding>,
+}
+
+/// One billable claim line.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Line {
+    /// Procedure code.
+    pub code: CptCode,
+    /// Units.
+    pub units: u32,
+    /// Modifiers in claim order.
+    pub modifiers: Vec<Modifier>,
+    /// Minutes behind this line (for split lines, the person's own minutes).
+    pub minutes: u32,
+    /// Why these units and modifiers.
+    pub why: Vec<Why>,
+}
+
+/// A documented service that is not billed.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Dropped {
+    /// Procedure code.
+    pub code: CptCode,
+    /// Its minutes.
+    pub minutes: u32,
+    /// Why it earned no unit.
+    pub why: Vec<Why>,
+}
+
+/// All entries of one code in the visit, added together.
+struct Group<'c> {
+    def: &'c CodeDef,
+    minutes: u32,
+    assistant: u32,
+    entries: u32,
+}
+
+impl Group<'_> {
+    fn therapist(&self) -> u32 {
+        self.minutes - self.assistant
+    }
+}
+
+/// Codes one resolved visit. Never fails: everything doubtful becomes a finding.
+pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
+    let profile = visit.payer;
+    let mut out = CodedVisit {
+        id: visit.id.clone(),
+        date: visit.date,
+        payer: profile.id.clone(),
+        discipline: visit.discipline,
+        unit_method: profile.unit_method,
+        lines: Vec::with_capacity(visit.services.len() + 1),
+        dropped: Vec::new(),
+        total_timed_minutes: 0,
+        total_timed_units: 0,
+        findings: Vec::new(),
+    };
+    let groups = group_services(visit, &mut out.findings);
+    let ctx = Ctx {
+        profile,
+        discipline: visit.discipline,
+    };
+    let medicare = profile.unit_method == UnitMethod::MedicareTotalTime;
+
+    // Medicare pools the 15-minute codes: allocate their units first.
+    let pooled: Vec<usize> = (0..groups.len())
+        .filter(|&i| medicare && groups[i].def.timing.is_pooled_15())
+        .collect();
+    let pool_entries: Vec<PoolEntry> = pooled
+        .iter()
+        .map(|&i| PoolEntry {
+            minutes: groups[i].minutes,
+            rank: tie_rank(&groups, &pooled, i),
+        })
+        .collect();
+    let alloc = allocate_total_time(&pool_entries);
+    if let Some(tie) = &alloc.tie {
+        out.findings.push(tie_finding(&groups, &pooled, tie));
+    }
+
+    for (i, g) in groups.iter().enumerate() {
+        let mut why = Vec::with_capacity(6);
+        if g.entries > 1 {
+            why.push(Why::Merged { entries: g.entries });
+        }
+        match g.def.timing {
+            Timing::Untimed => {
+                why.push(Why::Untimed { minutes: g.minutes });
+                ctx.emit_whole(&mut out, g.def.code, 1, g, why);
+            }
+            Timing::Timed { .. } if medicare && g.def.timing.is_pooled_15() => {
+                let k = pooled.iter().position(|&p| p == i).unwrap_or(0);
+                let units = alloc.units.get(k).copied().unwrap_or(0);
+                why.push(Why::PooledTotal {
+                    total: alloc.total_minutes,
+                    units: alloc.total_units,
+                });
+                if units == 0 {
+                    why.push(if alloc.total_units == 0 {
+                        Why::UnderEight { minutes: g.minutes }
+                    } else {
+                        Why::LostLeftover {
+                            remainder: g.minutes % 15,
+                            total: alloc.total_minutes,
+                        }
+                    });
+                    out.dropped.push(Dropped {
+                        code: g.def.code,
+                        minutes: g.minutes,
+                        why,
+                    });
+                    continue;
+                }
+                if g.minutes >= 15 {
+                    why.push(Why::FullUnits {
+                        minutes: g.minutes,
+                        full: g.minutes / 15,
+                    });
+                }
+                if alloc.got_leftover.get(k).copied().unwrap_or(false) {
+                    let tied = alloc.tie.as_ref().is_some_and(|t| t.chosen.contains(&k));
+                    why.push(if tied {
+                        Why::TieChosen {
+                            remainder: g.minutes % 15,
+                        }
+                    } else {
+                        Why::Leftover {
+                            remainder: g.minutes % 15,
+                        }
+                    });
+                }
+                ctx.emit_timed(&mut out, g.def, units, g.therapist(), g.assistant, why);
+            }
+            Timing::Timed {
+                interval,
+                threshold,
+            } => {
+                let (interval, threshold) = (u32::from(interval), u32::from(threshold));
+                let units = midpoint_units(g.minutes, interval, threshold);
+                if medicare {
+                    why.push(Why::NotPooled);
+                }
+                if units == 0 {
+                    why.push(Why::UnderMidpoint {
+                        minutes: g.minutes,
+                        threshold,
+                    });
+                    out.dropped.push(Dropped {
+                        code: g.def.code,
+                        minutes: g.minutes,
+                        why,
+                    });
+                    continue;
+                }
+                why.push(Why::CptMidpoint {
+                    minutes: g.minutes,
+                    units,
+                    interval,
+                    threshold,
+                });
+                if interval == 15 {
+                    ctx.emit_timed(&mut out, g.def, units, g.therapist(), g.assistant, why);
+                } else {
+                    ctx.emit_whole(&mut out, g.def.code, units, g, why);
+                }
+            }
+            Timing::Initial {
+                interval,
+                threshold,
+                addon,
+                addon_interval,
+                addon_threshold,
+            } => ctx.emit_family(
+                &mut out,
+                g,
+                why,
+                [interval, threshold, addon_interval, addon_threshold].map(u32::from),
+                addon,
+            ),
+            // Resolution folds add-on codes into their base; an add-on reaching here is
+            // billed on its own minutes by the CPT rule rather than lost.
+            Timing::Addon { .. } => {
+                let units = midpoint_units(g.minutes, 15, 8);
+                why.push(Why::CptMidpoint {
+                    minutes: g.minutes,
+                    units,
+                    interval: 15,
+                    threshold: 8,
+                });
+                ctx.emit_whole(&mut out, g.def.code, units, g, why);
+            }
+        }
+    }
+
+    for g in groups.iter().filter(|g| g.def.timing.is_pooled_15()) {
+        out.total_timed_minutes += g.minutes;
+    }
+    out.total_timed_units = out
+        .lines
+        .iter()
+        .filter(|l| groups.iter().any(|g| g.def.code == l.code && g.def.timing.is_pooled_15()))
+        .map(|l| l.units)
+        .sum();
+    check_codes(&ctx, &groups, &mut out.findings);
+    out
+}
+
+/// Merges entries of one code (add-on minutes are already under their base code).
+fn group_services<'c>(visit: &Visit<'c>, findings: &mut Vec<Finding>) -> Vec<Group<'c>> {
+    let mut groups: Vec<Group<'c>> = Vec::with_capacity(visit.services.len());
+    for s in &visit.services {
+        if s.entered != s.def.code {
+            findings.push(Finding::new(
+                "ADDON_MINUTES_MERGED",
+                Severity::Info,
+                format!(
+                    "{} is an add-on code: its {} minutes were counted with {}, whose first unit comes first",
+                    s.entered, s.minutes, s.def.code
+                ),
+                "code catalog time structure (rules.md §1)",
+            ));
+        }
+        match groups.iter_mut().find(|g| g.def.code == s.def.code) {
+            Some(g) => {
+                g.minutes += s.minutes;
+                g.assistant += s.assistant_minutes;
+                g.entries += 1;
+            }
+            None => groups.push(Group {
+                def: s.def,
+                minutes: s.minutes,
+                assistant: s.assistant_minutes,
+                entries: 1,
+            }),
+        }
+    }
+    groups.sort_by_key(|g| g.def.code);
+    groups
+}
+
+/// Order among codes tied for a leftover unit: the therapist's code first (it is paid in
+/// full and CMS expressly permits it, 86 FR 65173 Example #E), then more minutes, then
+/// code order. Derived from the codes only, so input order never matters.
+fn tie_rank(groups: &[Group<'_>], pooled: &[usize], i: usize) -> u32 {
+    let key = |g: &Group<'_>| {
+        (
+            // Assistant share of the code's minutes, in thousandths.
+            g.assistant * 1000 / g.minutes.max(1),
+            std::cmp::Reverse(g.minutes),
+            g.def.code,
+        )
+    };
+    let mine = key(&groups[i]);
+    pooled.iter().filter(|&&j| key(&groups[j]) < mine).count() as u32
+}
+
+fn tie_finding(groups: &[Group<'_>], pooled: &[usize], tie: &crate::units::Tie) -> Finding {
+    let names = |ix: &[usize]| {
+        join_codes(
+            &ix.iter()
+                .filter_map(|&k| pooled.get(k).map(|&i| groups[i].def.code))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let assistant_involved = tie
+        .tied
+        .iter()
+        .filter_map(|&k| pooled.get(k))
+        .any(|&i| groups[i].assistant > 0);
+    Finding::new(
+        "UNITS_TIE_BROKEN",
+        Severity::Info,
+        format!(
+            "{} each had {} minutes left for the last unit{}; the manual leaves the choice to the clinician. otbill billed {} (therapist's code first, then more minutes, then code order); change it only if the documentation supports another",
+            names(&tie.tied),
+            tie.remainder,
+            if tie.chosen.len() > 1 { "s" } else { "" },
+            names(&tie.chosen),
+        ),
+        if assistant_involved {
+            "Pub. 100-04 Ch. 5 §20.2; 86 FR 65171 Step 4 and Example #E"
+        } else {
+            "Pub. 100-04 Ch. 5 §20.2 (Examples 2 and 5)"
+        },
+    )
+}
+
+/// The payer and discipline, for line building.
+struct Ctx<'c> {
+    profile: &'c PayerProfile,
+    discipline: Discipline,
+}
+
+impl Ctx<'_> {
+    /// The assistant modifier, when the payer uses one for this discipline.
+    fn assistant_modifier(&self) -> Option<Modifier> {
+        self.discipline
+            .assistant_modifier()
+            .filter(|_| self.profile.assistant_modifiers)
+    }
+
+    fn push_line(
+        &self,
+        out: &mut CodedVisit,
+        code: CptCode,
+        units: u32,
+        minutes: u32,
+        assisted: Option<Modifier>,
+        mut why: Vec<Why>,
+        therapy: TherapyDesignation,
+    ) {
+        let mut modifiers = Vec::with_capacity(2);
+        if self.profile.discipline_modifier && therapy != TherapyDesignation::Never {
+            let m = self.discipline.plan_modifier();
+            modifiers.push(m);
+            why.push(Why::Discipline { modifier: m });
+        }
+        modifiers.extend(assisted);
+        out.lines.push(Line {
+            code,
+            units,
+            modifiers,
+            minutes,
+            why,
+        });
+    }
+
+    /// A 15-minute timed code's units, split between plain and assistant lines.
+    fn emit_timed(
+        &self,
+        out: &mut CodedVisit,
+        def: &CodeDef,
+        units: u32,
+        therapist: u32,
+        assistant: u32,
+        mut why: Vec<Why>,
+    ) {
+        let (code, therapy) = (def.code, def.therapy);
+        let Some(modifier) = self.assistant_modifier().filter(|_| assistant > 0) else {
+            self.note_unused_assistant(out, code, assistant);
+            self.push_line(out, code, units, therapist + assistant, None, why, therapy);
+            return;
+        };
+        let split = split_timed(units, therapist, assistant, self.profile.de_minimis);
+        if split.methods_disagree {
+            out.findings.push(method_disagree(code, self.profile));
+        }
+        if let Rest::TwoRemaining {
+            assistant: ra,
+            therapist: rt,
+            cms_split: false,
+        } = split.rest
+        {
+            out.findings.push(Finding::new(
+                "CQCO_TWO_UNIT_OUTSIDE_CMS_SPLITS",
+                Severity::Warning,
+                format!("{code}: two units were left with assistant {ra} and therapist {rt} minutes, a split CMS does not describe (each 9-14, total 23-28); otbill billed one unit with {modifier} and one without"),
+                "42 CFR 410.59(a)(4)(v); cqco.md Open question 4",
+            ));
+        }
+        let rest = Why::Rest {
+            rest: split.rest,
+            modifier,
+            method: self.profile.de_minimis,
+        };
+        let rest_is_plain = split.plain > split.therapist_full;
+        let rest_is_assisted = split.assisted > split.assistant_full;
+        if split.plain > 0 {
+            let mut w = why.clone();
+            if split.therapist_full > 0 {
+                w.push(Why::TherapistFull {
+                    units: split.therapist_full,
+                });
+            }
+            if rest_is_plain {
+                w.push(rest.clone());
+            }
+            self.push_line(out, code, split.plain, therapist, None, w, therapy);
+        }
+        if split.assisted > 0 {
+            if split.assistant_full > 0 {
+                why.push(Why::AssistantFull {
+                    units: split.assistant_full,
+                    modifier,
+                });
+            }
+            if rest_is_assisted {
+                why.push(rest);
+            }
+            self.push_line(out, code, split.assisted, assistant, Some(modifier), why, therapy);
+        }
+    }
+
+    /// An untimed or non-15-minute code: one de minimis test on the whole service.
+    fn emit_whole(&self, out: &mut CodedVisit, code: CptCode, units: u32, g: &Group<'_>, mut why: Vec<Why>) {
+        let therapy = g.def.therapy;
+        let mut assisted = None;
+        if let Some(modifier) = self.assistant_modifier().filter(|_| g.assistant > 0) {
+            let (exceeded, disagree) =
+                exceeds_de_minimis(g.assistant, g.therapist(), self.profile.de_minimis);
+            if disagree {
+                out.findings.push(method_disagree(code, self.profile));
+            }
+            why.push(Why::WholeService {
+                assistant: g.assistant,
+                therapist: g.therapist(),
+                exceeded,
+                modifier,
+                method: self.profile.de_minimis,
+            });
+            assisted = exceeded.then_some(modifier);
+        } else {
+            self.note_unused_assistant(out, code, g.assistant);
+        }
+        self.push_line(out, code, units, g.minutes, assisted, why, therapy);
+    }
+
+    /// A code family: the base code's first unit, then add-on units.
+    fn emit_family(&self, out: &mut CodedVisit, g: &Group<'_>, mut why: Vec<Why>, t: [u32; 4], addon: CptCode) {
+        let [interval, threshold, addon_interval, addon_threshold] = t;
+        if self.profile.unit_method == UnitMethod::MedicareTotalTime {
+            why.push(Why::NotPooled);
+        }
+        if g.minutes < threshold {
+            why.push(Why::UnderMidpoint {
+                minutes: g.minutes,
+                threshold,
+            });
+            out.dropped.push(Dropped {
+                code: g.def.code,
+                minutes: g.minutes,
+                why,
+            });
+            return;
+        }
+        let rest = g.minutes.saturating_sub(interval);
+        let addon_units = midpoint_units(rest, addon_interval, addon_threshold);
+        let mut base_why = why.clone();
+        base_why.push(Why::FamilyFirst {
+            minutes: g.minutes,
+            interval,
+            threshold,
+        });
+        let base = Group {
+            def: g.def,
+            minutes: g.minutes.min(interval),
+            assistant: g.assistant.min(g.minutes.min(interval)),
+            entries: 1,
+        };
+        self.emit_whole(out, g.def.code, 1, &base, base_why);
+        if addon_units > 0 {
+            why.push(Why::FamilyAddon {
+                base: g.def.code,
+                minutes: rest,
+                interval: addon_interval,
+                threshold: addon_threshold,
+            });
+            let add = Group {
+                def: g.def,
+                minutes: rest,
+                assistant: g.assistant.saturating_sub(base.assistant).min(rest),
+                entries: 1,
+            };
+            self.emit_whole(out, addon, addon_units, &add, why);
+        }
+    }
+
+    fn note_unused_assistant(&self, out: &mut CodedVisit, code: CptCode, assistant: u32) {
+        if assistant == 0 {
+            return;
+        }
+        let (code_id, sev, msg, src) = match self.discipline.assistant_modifier() {
+            None => (
+                "ASSISTANT_NOT_RECOGNIZED",
+                Severity::Warning,
+                format!("{code}: {assistant} assistant minutes on a speech-language pathology visit; Medicare does not recognize SLP assistants, so these minutes may not be billable"),
+                "42 CFR 410.59-410.62",
+            ),
+            Some(_) => (
+                "ASSISTANT_MODIFIERS_NOT_USED",
+                Severity::Info,
+                format!("{code}: {assistant} assistant minutes; payer profile {:?} does not use assistant modifiers", self.profile.id),
+                "payer profile: assistant_modifiers = false",
+            ),
+        };
+        out.findings.push(Finding::new(code_id, sev, msg, src));
+    }
+}
+
+fn method_disagree(code: CptCode, profile: &PayerProfile) -> Finding {
+    Finding::new(
+        "CQCO_METHOD_DISAGREE",
+        Severity::Info,
+        format!(
+            "{code}: the Simple and Percentage de minimis methods disagree here; payer profile {:?} uses the {:?} method",
+            profile.id, profile.de_minimis
+        ),
+        "86 FR 65170-65171; cqco.md Open question 3",
+    )
+}
+
+/// Code-level checks that do not change units: payer status and assistant evaluations.
+fn check_codes(ctx: &Ctx<'_>, groups: &[Group<'_>], findings: &mut Vec<Finding>) {
+    for g in groups {
+        let code = g.def.code;
+        if g.def.evaluation && g.assistant > 0 {
+            findings.push(Finding::new(
+                "CQCO_ASSISTANT_ON_EVAL",
+                Severity::Warning,
+                format!("{code} is an evaluation: {} assistant minutes were recorded, but evaluations are the therapist's to perform", g.assistant),
+                "Pub. 100-02 Ch. 15 §230.2; cqco.md §3.2",
+            ));
+        }
+        if !ctx.profile.medicare_status {
+            continue;
+        }
+        match g.def.medicare_status {
+            MedicareStatus::I => findings.push(
+                Finding::new(
+                    "CODE_NOT_VALID_FOR_PAYER",
+                    Severity::Error,
+                    format!(
+                        "{code} is not valid for {}; bill {} instead",
+                        ctx.profile.name,
+                        join_codes(&g.def.replaced_by)
+                    ),
+                    "PPRRVU status I (rules.md §1)",
+                )
+                .with_carc("96"),
+            ),
+            MedicareStatus::B => findings.push(
+                Finding::new(
+                    "CODE_BUNDLED",
+                    Severity::Warning,
+                    format!("{code} is bundled: {} never pays it separately", ctx.profile.name),
+                    "PPRRVU status B (rules.md §1)",
+                )
+                .with_carc("97"),
+            ),
+            MedicareStatus::N | MedicareStatus::R => findings.push(Finding::new(
+                "CODE_COVERAGE_LIMITED",
+                Severity::Warning,
+                format!(
+                    "{code} is {} for {}",
+                    if g.def.medicare_status == MedicareStatus::N { "non-covered" } else { "restricted" },
+                    ctx.profile.name
+                ),
+                "PPRRVU status column (rules.md §1)",
+            )),
+            MedicareStatus::A | MedicareStatus::D => {}
+        }
+    }
+}
