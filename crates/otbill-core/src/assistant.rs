@@ -14,7 +14,8 @@ pub fn exceeds_de_minimis(assistant: u32, therapist: u32, method: DeMinimis) -> 
     // Percentage: "exceed 10 percent of the total minutes", exact in integers.
     let percentage = 10 * assistant > total;
     // Simple: total ÷ 10 rounded half up, plus 1; the assistant must meet or exceed it.
-    let simple = assistant >= (total + 5) / 10 + 1;
+    let needed = (total + 5) / 10 + 1;
+    let simple = assistant >= needed;
     let chosen = match method {
         DeMinimis::Percentage => percentage,
         DeMinimis::Simple => simple,
@@ -160,7 +161,7 @@ mod tests {
         assert_eq!(exceeds_de_minimis(2, 13, Percentage), (true, true));
         assert_eq!(exceeds_de_minimis(3, 25, Simple), (false, true));
         // Exactly 10% does not exceed.
-        assert_eq!(exceeds_de_minimis(2, 18, Percentage).0, false);
+        assert!(!exceeds_de_minimis(2, 18, Percentage).0);
     }
 
     #[test]
@@ -177,6 +178,12 @@ mod tests {
         // #D: 97110 PT 12, PTA 14 with 2 units → 1 + 1, a CMS split.
         let d = split_timed(2, 12, 14, Percentage);
         assert_eq!((d.plain, d.assisted), (1, 1));
-        assert!(matches!(d.rest, Rest::TwoRemaining { cms_split: true, .. }));
+        assert!(matches!(
+            d.rest,
+            Rest::TwoRemaining {
+                cms_split: true,
+                ..
+            }
+        ));
     }
 }

@@ -3,8 +3,6 @@
 //! The catalog is data (`data/codes/YEAR.toml`), one file per code-set year, each entry
 //! effective-dated. Parsing takes strings so this crate does no IO; the CLI reads files.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use otbill_types::CptCode;
 use serde::Deserialize;
@@ -139,7 +137,9 @@ pub enum LookupError {
 /// All loaded code entries, looked up by code and date of service.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
-    by_code: HashMap<CptCode, Vec<CodeDef>>,
+    // Sorted by code: a binary search over a few dozen inline keys beats hashing on the
+    // coding hot path.
+    by_code: Vec<(CptCode, Vec<CodeDef>)>,
 }
 
 /// Why a catalog file could not be read. Names the file and the entry.
@@ -167,7 +167,14 @@ impl Catalog {
             defs.push(def);
         }
         for def in defs {
-            let slot = self.by_code.entry(def.code).or_default();
+            let at = match self.by_code.binary_search_by_key(&def.code, |(c, _)| *c) {
+                Ok(at) => at,
+                Err(at) => {
+                    self.by_code.insert(at, (def.code, Vec::new()));
+                    at
+                }
+            };
+            let slot = &mut self.by_code[at].1;
             // A later file for the same dates replaces the earlier entry (a user override).
             slot.retain(|d| d.effective != def.effective || d.end != def.end);
             slot.push(def);
@@ -178,7 +185,11 @@ impl Catalog {
 
     /// The entry for `code` on `date`.
     pub fn lookup(&self, code: CptCode, date: NaiveDate) -> Result<&CodeDef, LookupError> {
-        let defs = self.by_code.get(&code).ok_or(LookupError::Unknown(code))?;
+        let defs = self
+            .by_code
+            .binary_search_by_key(&code, |(c, _)| *c)
+            .map(|at| &self.by_code[at].1)
+            .map_err(|_| LookupError::Unknown(code))?;
         if let Some(def) = defs.iter().find(|d| d.effective <= date && date <= d.end) {
             if def.medicare_status == MedicareStatus::D {
                 return Err(deleted(def));
@@ -200,7 +211,7 @@ impl Catalog {
 
     /// Every entry, for listing.
     pub fn entries(&self) -> impl Iterator<Item = &CodeDef> {
-        self.by_code.values().flatten()
+        self.by_code.iter().flat_map(|(_, defs)| defs)
     }
 
     /// The first and last dates any entry covers, if any.
@@ -281,7 +292,10 @@ impl RawCode {
         let positive = |name: &str, v: Option<u16>, default: Option<u16>| match v.or(default) {
             Some(0) => Err(at(format!("{name} must be more than 0"))),
             Some(v) => Ok(v),
-            None => Err(at(format!("{name} is required for timing {:?}", self.timing))),
+            None => Err(at(format!(
+                "{name} is required for timing {:?}",
+                self.timing
+            ))),
         };
         let timing = match self.timing.as_str() {
             "untimed" => Timing::Untimed,

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use otbill_types::{CptCode, Modifier};
 
 use crate::assistant::{exceeds_de_minimis, split_timed, Rest};
-use crate::catalog::{join_codes, CodeDef, MedicareStatus, Timing, TherapyDesignation};
+use crate::catalog::{join_codes, CodeDef, MedicareStatus, TherapyDesignation, Timing};
 use crate::finding::{Finding, Severity};
 use crate::payer::{PayerProfile, UnitMethod};
 use crate::units::{allocate_total_time, midpoint_units, PoolEntry};
@@ -108,14 +108,11 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
     let pooled: Vec<usize> = (0..groups.len())
         .filter(|&i| medicare && groups[i].def.timing.is_pooled_15())
         .collect();
-    let pool_entries: Vec<PoolEntry> = pooled
+    let mut pool: Vec<PoolEntry> = pooled
         .iter()
-        .map(|&i| PoolEntry {
-            minutes: groups[i].minutes,
-            rank: tie_rank(&groups, &pooled, i),
-        })
+        .map(|&i| PoolEntry::new(groups[i].minutes, tie_rank(&groups, &pooled, i)))
         .collect();
-    let alloc = allocate_total_time(&pool_entries);
+    let alloc = allocate_total_time(&mut pool);
     if let Some(tie) = &alloc.tie {
         out.findings.push(tie_finding(&groups, &pooled, tie));
     }
@@ -132,11 +129,8 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
             }
             Timing::Timed { .. } if medicare && g.def.timing.is_pooled_15() => {
                 let k = pooled.iter().position(|&p| p == i).unwrap_or(0);
-                let units = alloc.units.get(k).copied().unwrap_or(0);
-                why.push(Why::PooledTotal {
-                    total: alloc.total_minutes,
-                    units: alloc.total_units,
-                });
+                let entry = pool.get(k).copied().unwrap_or_default();
+                let units = entry.units;
                 if units == 0 {
                     why.push(if alloc.total_units == 0 {
                         Why::UnderEight { minutes: g.minutes }
@@ -153,24 +147,13 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
                     });
                     continue;
                 }
-                if g.minutes >= 15 {
-                    why.push(Why::FullUnits {
-                        minutes: g.minutes,
-                        full: g.minutes / 15,
-                    });
-                }
-                if alloc.got_leftover.get(k).copied().unwrap_or(false) {
-                    let tied = alloc.tie.as_ref().is_some_and(|t| t.chosen.contains(&k));
-                    why.push(if tied {
-                        Why::TieChosen {
-                            remainder: g.minutes % 15,
-                        }
-                    } else {
-                        Why::Leftover {
-                            remainder: g.minutes % 15,
-                        }
-                    });
-                }
+                why.push(Why::Pooled {
+                    minutes: g.minutes,
+                    leftover: entry.leftover,
+                    tie: entry.tie_chosen,
+                    total: alloc.total_minutes,
+                    total_units: alloc.total_units,
+                });
                 ctx.emit_timed(&mut out, g.def, units, g.therapist(), g.assistant, why);
             }
             Timing::Timed {
@@ -240,7 +223,11 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
     out.total_timed_units = out
         .lines
         .iter()
-        .filter(|l| groups.iter().any(|g| g.def.code == l.code && g.def.timing.is_pooled_15()))
+        .filter(|l| {
+            groups
+                .iter()
+                .any(|g| g.def.code == l.code && g.def.timing.is_pooled_15())
+        })
         .map(|l| l.units)
         .sum();
     check_codes(&ctx, &groups, &mut out.findings);
@@ -341,15 +328,15 @@ impl Ctx<'_> {
             .filter(|_| self.profile.assistant_modifiers)
     }
 
+    /// Adds a line for `code` (with the catalog's therapy designation) and its modifiers.
     fn push_line(
         &self,
         out: &mut CodedVisit,
-        code: CptCode,
+        (code, therapy): (CptCode, TherapyDesignation),
         units: u32,
         minutes: u32,
         assisted: Option<Modifier>,
         mut why: Vec<Why>,
-        therapy: TherapyDesignation,
     ) {
         let mut modifiers = Vec::with_capacity(2);
         if self.profile.discipline_modifier && therapy != TherapyDesignation::Never {
@@ -380,7 +367,14 @@ impl Ctx<'_> {
         let (code, therapy) = (def.code, def.therapy);
         let Some(modifier) = self.assistant_modifier().filter(|_| assistant > 0) else {
             self.note_unused_assistant(out, code, assistant);
-            self.push_line(out, code, units, therapist + assistant, None, why, therapy);
+            self.push_line(
+                out,
+                (code, therapy),
+                units,
+                therapist + assistant,
+                None,
+                why,
+            );
             return;
         };
         let split = split_timed(units, therapist, assistant, self.profile.de_minimis);
@@ -417,7 +411,7 @@ impl Ctx<'_> {
             if rest_is_plain {
                 w.push(rest.clone());
             }
-            self.push_line(out, code, split.plain, therapist, None, w, therapy);
+            self.push_line(out, (code, therapy), split.plain, therapist, None, w);
         }
         if split.assisted > 0 {
             if split.assistant_full > 0 {
@@ -429,12 +423,26 @@ impl Ctx<'_> {
             if rest_is_assisted {
                 why.push(rest);
             }
-            self.push_line(out, code, split.assisted, assistant, Some(modifier), why, therapy);
+            self.push_line(
+                out,
+                (code, therapy),
+                split.assisted,
+                assistant,
+                Some(modifier),
+                why,
+            );
         }
     }
 
     /// An untimed or non-15-minute code: one de minimis test on the whole service.
-    fn emit_whole(&self, out: &mut CodedVisit, code: CptCode, units: u32, g: &Group<'_>, mut why: Vec<Why>) {
+    fn emit_whole(
+        &self,
+        out: &mut CodedVisit,
+        code: CptCode,
+        units: u32,
+        g: &Group<'_>,
+        mut why: Vec<Why>,
+    ) {
         let therapy = g.def.therapy;
         let mut assisted = None;
         if let Some(modifier) = self.assistant_modifier().filter(|_| g.assistant > 0) {
@@ -454,11 +462,18 @@ impl Ctx<'_> {
         } else {
             self.note_unused_assistant(out, code, g.assistant);
         }
-        self.push_line(out, code, units, g.minutes, assisted, why, therapy);
+        self.push_line(out, (code, therapy), units, g.minutes, assisted, why);
     }
 
     /// A code family: the base code's first unit, then add-on units.
-    fn emit_family(&self, out: &mut CodedVisit, g: &Group<'_>, mut why: Vec<Why>, t: [u32; 4], addon: CptCode) {
+    fn emit_family(
+        &self,
+        out: &mut CodedVisit,
+        g: &Group<'_>,
+        mut why: Vec<Why>,
+        t: [u32; 4],
+        addon: CptCode,
+    ) {
         let [interval, threshold, addon_interval, addon_threshold] = t;
         if self.profile.unit_method == UnitMethod::MedicareTotalTime {
             why.push(Why::NotPooled);
@@ -574,7 +589,10 @@ fn check_codes(ctx: &Ctx<'_>, groups: &[Group<'_>], findings: &mut Vec<Finding>)
                 Finding::new(
                     "CODE_BUNDLED",
                     Severity::Warning,
-                    format!("{code} is bundled: {} never pays it separately", ctx.profile.name),
+                    format!(
+                        "{code} is bundled: {} never pays it separately",
+                        ctx.profile.name
+                    ),
                     "PPRRVU status B (rules.md §1)",
                 )
                 .with_carc("97"),
@@ -584,7 +602,11 @@ fn check_codes(ctx: &Ctx<'_>, groups: &[Group<'_>], findings: &mut Vec<Finding>)
                 Severity::Warning,
                 format!(
                     "{code} is {} for {}",
-                    if g.def.medicare_status == MedicareStatus::N { "non-covered" } else { "restricted" },
+                    if g.def.medicare_status == MedicareStatus::N {
+                        "non-covered"
+                    } else {
+                        "restricted"
+                    },
                     ctx.profile.name
                 ),
                 "PPRRVU status column (rules.md §1)",

@@ -40,14 +40,26 @@ pub use why::Why;
 /// `(file name, contents)`. The CLI loads these first, then any files in the user's data
 /// directory, which add codes and years or override profiles.
 pub const BUILTIN_CODE_FILES: &[(&str, &str)] = &[
-    ("codes/2025.toml", include_str!("../../../data/codes/2025.toml")),
-    ("codes/2026.toml", include_str!("../../../data/codes/2026.toml")),
+    (
+        "codes/2025.toml",
+        include_str!("../../../data/codes/2025.toml"),
+    ),
+    (
+        "codes/2026.toml",
+        include_str!("../../../data/codes/2026.toml"),
+    ),
 ];
 
 /// Built-in payer profiles, as `(file name, contents)`.
 pub const BUILTIN_PAYER_FILES: &[(&str, &str)] = &[
-    ("payers/medicare.toml", include_str!("../../../data/payers/medicare.toml")),
-    ("payers/commercial.toml", include_str!("../../../data/payers/commercial.toml")),
+    (
+        "payers/medicare.toml",
+        include_str!("../../../data/payers/medicare.toml"),
+    ),
+    (
+        "payers/commercial.toml",
+        include_str!("../../../data/payers/commercial.toml"),
+    ),
 ];
 
 /// The built-in catalog and payer profiles. The shipped files are tested, so a failure

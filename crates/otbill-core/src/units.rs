@@ -27,27 +27,40 @@ pub fn midpoint_units(minutes: u32, interval: u32, threshold: u32) -> u32 {
     }
 }
 
-/// A code's share of the day's pooled 15-minute timed minutes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A code's share of the day's pooled 15-minute timed minutes, and what it got.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolEntry {
     /// All minutes of the code that day.
     pub minutes: u32,
     /// Tie-break rank among codes with equal remaining minutes: lower wins. The caller
     /// derives it from the codes themselves so the result does not depend on input order.
     pub rank: u32,
+    /// Output: units given to the code.
+    pub units: u32,
+    /// Output: whether its last unit is a leftover unit (not a full 15 minutes).
+    pub leftover: bool,
+    /// Output: whether that leftover unit was decided by a tie-break.
+    pub tie_chosen: bool,
 }
 
-/// The outcome of [`allocate_total_time`].
+impl PoolEntry {
+    /// An entry with no units yet.
+    pub fn new(minutes: u32, rank: u32) -> Self {
+        PoolEntry {
+            minutes,
+            rank,
+            ..PoolEntry::default()
+        }
+    }
+}
+
+/// The day's totals from [`allocate_total_time`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Allocation {
     /// Sum of the pooled minutes.
     pub total_minutes: u32,
     /// Units the total allows.
     pub total_units: u32,
-    /// Units per entry, in input order.
-    pub units: Vec<u32>,
-    /// Whether the entry's last unit is one of the leftover units (not a full 15 minutes).
-    pub got_leftover: Vec<bool>,
     /// Set when equal remaining minutes competed for the last leftover unit, so the manual
     /// leaves the choice to the clinician and the rank decided.
     pub tie: Option<Tie>,
@@ -67,47 +80,59 @@ pub struct Tie {
 /// Medicare's total-time rule: the total of all 15-minute timed minutes sets the units;
 /// each code first gets its full 15-minute units, then the leftover units go one each to
 /// the codes with the most remaining minutes. Under-8-minute services can earn a unit
-/// this way when together they reach 8.
-pub fn allocate_total_time(entries: &[PoolEntry]) -> Allocation {
+/// this way when together they reach 8. Fills each entry's `units` and `leftover`.
+pub fn allocate_total_time(entries: &mut [PoolEntry]) -> Allocation {
     let total_minutes: u32 = entries.iter().map(|e| e.minutes).sum();
     let total_units = total_time_units(total_minutes);
-    let mut units: Vec<u32> = entries.iter().map(|e| e.minutes / 15).collect();
-    let full: u32 = units.iter().sum();
-    // floor(Σm/15) ≥ Σ floor(m/15), so full never exceeds total_units.
-    let leftover = total_units.saturating_sub(full) as usize;
-    let mut candidates: Vec<usize> = (0..entries.len())
-        .filter(|&i| entries[i].minutes % 15 > 0)
-        .collect();
-    candidates.sort_by_key(|&i| (std::cmp::Reverse(entries[i].minutes % 15), entries[i].rank));
-    let mut got_leftover = vec![false; entries.len()];
-    for &i in candidates.iter().take(leftover) {
-        units[i] += 1;
-        got_leftover[i] = true;
+    let mut full = 0;
+    for e in entries.iter_mut() {
+        e.units = e.minutes / 15;
+        e.leftover = false;
+        e.tie_chosen = false;
+        full += e.units;
     }
-    let tie = if leftover > 0 && leftover < candidates.len() {
-        let last = entries[candidates[leftover - 1]].minutes % 15;
-        let next = entries[candidates[leftover]].minutes % 15;
-        (last == next).then(|| {
-            let tied: Vec<usize> = candidates
-                .iter()
-                .copied()
-                .filter(|&i| entries[i].minutes % 15 == last)
+    // floor(Σm/15) ≥ Σ floor(m/15), so full never exceeds total_units.
+    let mut leftover = total_units.saturating_sub(full);
+    let mut tie = None;
+    // Hand out leftover units one at a time, largest remainder then lowest rank first.
+    let key = |e: &PoolEntry| (std::cmp::Reverse(e.minutes % 15), e.rank);
+    while leftover > 0 {
+        let Some(best) = (0..entries.len())
+            .filter(|&i| !entries[i].leftover && !entries[i].minutes.is_multiple_of(15))
+            .min_by_key(|&i| key(&entries[i]))
+        else {
+            break;
+        };
+        let remainder = entries[best].minutes % 15;
+        entries[best].units += 1;
+        entries[best].leftover = true;
+        leftover -= 1;
+        // The last leftover unit is contested when another entry has the same remainder
+        // and goes without.
+        if leftover == 0 {
+            let tied: Vec<usize> = (0..entries.len())
+                .filter(|&i| entries[i].minutes % 15 == remainder && remainder > 0)
                 .collect();
-            let chosen = tied.iter().copied().filter(|&i| got_leftover[i]).collect();
-            Tie {
-                remainder: last,
-                tied,
-                chosen,
+            if tied.iter().any(|&i| !entries[i].leftover) {
+                let chosen: Vec<usize> = tied
+                    .iter()
+                    .copied()
+                    .filter(|&i| entries[i].leftover)
+                    .collect();
+                for &i in &chosen {
+                    entries[i].tie_chosen = true;
+                }
+                tie = Some(Tie {
+                    remainder,
+                    tied,
+                    chosen,
+                });
             }
-        })
-    } else {
-        None
-    };
+        }
+    }
     Allocation {
         total_minutes,
         total_units,
-        units,
-        got_leftover,
         tie,
     }
 }
@@ -149,26 +174,28 @@ mod tests {
         }
     }
 
-    fn alloc(minutes: &[u32]) -> Allocation {
-        let entries: Vec<PoolEntry> = minutes
+    fn alloc(minutes: &[u32]) -> (Vec<u32>, Allocation) {
+        let mut entries: Vec<PoolEntry> = minutes
             .iter()
             .enumerate()
-            .map(|(i, &minutes)| PoolEntry {
-                minutes,
-                rank: i as u32,
-            })
+            .map(|(i, &m)| PoolEntry::new(m, i as u32))
             .collect();
-        allocate_total_time(&entries)
+        let a = allocate_total_time(&mut entries);
+        (entries.iter().map(|e| e.units).collect(), a)
     }
 
     #[test]
     fn leftover_units_go_to_largest_remainders() {
-        assert_eq!(alloc(&[24, 23]).units, vec![2, 1]);
-        assert_eq!(alloc(&[33, 7]).units, vec![2, 1]);
-        assert_eq!(alloc(&[18, 13, 10, 8]).units, vec![1, 1, 1, 0]);
-        let tie = alloc(&[7, 7, 7]);
-        assert_eq!(tie.units, vec![1, 0, 0]);
+        assert_eq!(alloc(&[24, 23]).0, vec![2, 1]);
+        assert_eq!(alloc(&[33, 7]).0, vec![2, 1]);
+        assert_eq!(alloc(&[18, 13, 10, 8]).0, vec![1, 1, 1, 0]);
+        let (units, tie) = alloc(&[7, 7, 7]);
+        assert_eq!(units, vec![1, 0, 0]);
         assert_eq!(tie.tie.unwrap().tied, vec![0, 1, 2]);
-        assert_eq!(alloc(&[5]).units, vec![0]);
+        assert_eq!(alloc(&[5]).0, vec![0]);
+        // Two leftover units among three equal remainders: still a tie.
+        let (units, tie) = alloc(&[24, 24, 24]);
+        assert_eq!(units.iter().sum::<u32>(), 5);
+        assert_eq!(tie.tie.unwrap().chosen, vec![0, 1]);
     }
 }

@@ -179,7 +179,8 @@ impl<'c> Visit<'c> {
         let mut total = 0u32;
         for (i, s) in input.services.iter().enumerate() {
             let field = |name: &str| format!("services[{i}].{name}");
-            let code = CptCode::parse(&s.code).map_err(|e| InputError::new(field("code"), e.to_string()))?;
+            let code = CptCode::parse(&s.code)
+                .map_err(|e| InputError::new(field("code"), e.to_string()))?;
             let lookup = |c| {
                 catalog
                     .lookup(c, input.date)
@@ -208,7 +209,9 @@ impl<'c> Visit<'c> {
             if def.timing.is_timed() && minutes == 0 {
                 return Err(InputError::new(
                     field("minutes"),
-                    format!("{code} is a timed code: 0 minutes cannot be billed; leave the service out"),
+                    format!(
+                        "{code} is a timed code: 0 minutes cannot be billed; leave the service out"
+                    ),
                 ));
             }
             let assistant_minutes = s.assistant_minutes.unwrap_or(0);

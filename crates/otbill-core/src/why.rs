@@ -11,12 +11,12 @@ use crate::assistant::Rest;
 use crate::payer::DeMinimis;
 
 const S20_2: &str = "Pub. 100-04 Ch. 5 §20.2";
-const CPT_TIME: &str = "CPT time rule (payer profile: cpt_midpoint)";
-const CQCO_STEP1: &str = "86 FR 65171 (CY 2022 PFS), Step 1";
-const CQCO_LAST: &str = "42 CFR 410.59(a)(4)(iv); 86 FR 65171-65174";
-const CQCO_TWO: &str = "42 CFR 410.59(a)(4)(v); 86 FR 65173 Example #D";
-const CQCO_DEMIN: &str = "42 CFR 410.59(a)(4)(iii)(B); 86 FR 65170-65171";
-const GMOD: &str = "Pub. 100-04 Ch. 5 §20.1 (payer profile: discipline_modifier)";
+const CPT_TIME: &str = "CPT time rule";
+const CQCO_STEP1: &str = "86 FR 65171 Step 1";
+const CQCO_LAST: &str = "42 CFR 410.59(a)(4)(iv)";
+const CQCO_TWO: &str = "42 CFR 410.59(a)(4)(v)";
+const CQCO_DEMIN: &str = "42 CFR 410.59(a)(4)(iii)(B)";
+const GMOD: &str = "Pub. 100-04 Ch. 5 §20.1";
 
 /// One reason behind a line's units or modifiers, or behind a dropped service.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,29 +26,18 @@ pub enum Why {
         /// Minutes documented on it.
         minutes: u32,
     },
-    /// The day's pooled timed minutes and the units they allow.
-    PooledTotal {
-        /// Total 15-minute timed minutes.
-        total: u32,
-        /// Units the §20.2 table allows.
-        units: u32,
-    },
-    /// Whole 15-minute units in the code's own minutes.
-    FullUnits {
+    /// Medicare total time: the code's whole units, any leftover unit, and the day's total.
+    Pooled {
         /// The code's minutes.
         minutes: u32,
-        /// Whole units in them.
-        full: u32,
-    },
-    /// The code got one of the leftover units.
-    Leftover {
-        /// Its remaining minutes after whole units.
-        remainder: u32,
-    },
-    /// Equal remaining minutes competed and otbill's rule chose.
-    TieChosen {
-        /// The shared remainder.
-        remainder: u32,
+        /// Whether it got one of the leftover units.
+        leftover: bool,
+        /// Whether that leftover unit was decided by a tie-break.
+        tie: bool,
+        /// The day's 15-minute timed minutes.
+        total: u32,
+        /// Units the §20.2 table allows for them.
+        total_units: u32,
     },
     /// CPT per-code rule.
     CptMidpoint {
@@ -152,16 +141,11 @@ impl Why {
     /// The rule this reason rests on.
     pub fn source(&self) -> &'static str {
         match self {
-            Why::Untimed { .. } => "Pub. 100-04 Ch. 5 §20.2; Pub. 100-02 Ch. 15 §220.3",
-            Why::PooledTotal { .. }
-            | Why::FullUnits { .. }
-            | Why::Leftover { .. }
-            | Why::TieChosen { .. }
-            | Why::UnderEight { .. }
-            | Why::LostLeftover { .. } => S20_2,
+            Why::Untimed { .. } => S20_2,
+            Why::Pooled { .. } | Why::UnderEight { .. } | Why::LostLeftover { .. } => S20_2,
             Why::CptMidpoint { .. } | Why::UnderMidpoint { .. } => CPT_TIME,
             Why::NotPooled | Why::FamilyFirst { .. } | Why::FamilyAddon { .. } => {
-                "code catalog time structure (rules.md §1); otbill policy for Medicare pooling"
+                "code catalog time structure"
             }
             Why::Discipline { .. } => GMOD,
             Why::TherapistFull { .. } | Why::AssistantFull { .. } => CQCO_STEP1,
@@ -171,7 +155,9 @@ impl Why {
                 _ => CQCO_LAST,
             },
             Why::WholeService { .. } => CQCO_DEMIN,
-            Why::Merged { .. } => "FCSO: one line per code per date of service (rules.md §2.1 item 9)",
+            Why::Merged { .. } => {
+                "FCSO: one line per code per date of service (rules.md §2.1 item 9)"
+            }
         }
     }
 }
@@ -196,29 +182,22 @@ impl fmt::Display for Why {
         match *self {
             Why::Untimed { minutes } => write!(
                 f,
-                "untimed code: 1 unit for the visit; its {minutes} minutes count as treatment time, not timed minutes"
+                "untimed: 1 unit for the visit; its {minutes} min are not timed minutes"
             ),
-            Why::PooledTotal { total, units } => write!(
-                f,
-                "the day's 15-minute timed codes total {total} minutes, which allow {units} unit{} in all",
-                plural(units)
-            ),
-            Why::FullUnits { minutes, full } => write!(
-                f,
-                "{minutes} minutes hold {full} full 15-minute unit{}",
-                plural(full)
-            ),
-            Why::Leftover { remainder } => write!(
-                f,
-                "got a leftover unit: its {remainder} remaining minutes were among the largest of the day"
-            ),
-            Why::TieChosen { remainder } => write!(
-                f,
-                "tied at {remainder} remaining minutes with another code; the manual leaves this to the clinician, and otbill chose this code (therapist's code first, then more minutes, then code order)"
-            ),
+            Why::Pooled { minutes, leftover, tie, total, total_units } => {
+                let full = minutes / 15;
+                write!(f, "{minutes} min: {full} full 15-min unit{}", plural(full))?;
+                if leftover {
+                    write!(f, " + a leftover unit for its {} remaining min", minutes % 15)?;
+                    if tie {
+                        f.write_str(" (tie broken, see findings)")?;
+                    }
+                }
+                write!(f, "; the day's {total} timed min allow {total_units} unit{}", plural(total_units))
+            }
             Why::CptMidpoint { minutes, units, interval, threshold } => write!(
                 f,
-                "{minutes} minutes on this code alone give {units} unit{} of {interval} minutes (a unit counts from {threshold} minutes)",
+                "{minutes} min on this code alone: {units} unit{} of {interval} min (a unit from {threshold} min)",
                 plural(units)
             ),
             Why::NotPooled => f.write_str(
@@ -238,16 +217,16 @@ impl fmt::Display for Why {
                     "GN" => "speech-language pathology",
                     _ => "occupational therapy",
                 };
-                write!(f, "{modifier}: furnished under an outpatient {plan} plan of care")
+                write!(f, "{modifier}: {plan} plan of care")
             }
             Why::TherapistFull { units } => write!(
                 f,
-                "the therapist furnished {units} full 15-minute unit{}: no assistant modifier",
+                "therapist furnished {units} full 15-min unit{}: no assistant modifier",
                 plural(units)
             ),
             Why::AssistantFull { units, modifier } => write!(
                 f,
-                "{modifier}: the assistant furnished {units} full 15-minute unit{} independently",
+                "{modifier}: assistant furnished {units} full 15-min unit{} alone",
                 plural(units)
             ),
             Why::Rest { rest, modifier, method } => match rest {
@@ -284,15 +263,15 @@ impl fmt::Display for Why {
             ),
             Why::UnderEight { minutes } => write!(
                 f,
-                "{minutes} minutes: a timed service needs 8 minutes (alone or with the day's other timed minutes) for a unit"
+                "{minutes} min: the day's timed minutes are under 8, so no unit"
             ),
             Why::LostLeftover { remainder, total } => write!(
                 f,
-                "its {remainder} minutes count in the day's {total} timed minutes, but the leftover units went to codes with more remaining minutes"
+                "its {remainder} remaining min count in the day's {total} timed min, but the leftover units went to codes with more"
             ),
             Why::UnderMidpoint { minutes, threshold } => write!(
                 f,
-                "{minutes} minutes: under the {threshold} minutes this code needs for a unit"
+                "{minutes} min: under the {threshold} min this code needs for a unit"
             ),
             Why::Merged { entries } => write!(
                 f,
@@ -305,18 +284,21 @@ impl fmt::Display for Why {
 impl serde::Serialize for Why {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Why", 2)?;
-        st.serialize_field("text", &DisplayStr(self))?;
-        st.serialize_field("source", self.source())?;
-        st.end()
-    }
-}
-
-/// Serializes a `Display` value as a string without an intermediate allocation.
-struct DisplayStr<'a, T>(&'a T);
-
-impl<T: fmt::Display> serde::Serialize for DisplayStr<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self.0)
+        use std::fmt::Write;
+        // Render into one reused buffer, then hand the serializer a single string: JSON
+        // escaping per formatting fragment (`collect_str`) cost more than the rendering.
+        thread_local! {
+            static TEXT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        TEXT.with(|cell| {
+            let mut text = cell.borrow_mut();
+            text.clear();
+            // Writing to a String cannot fail.
+            let _ = write!(text, "{self}");
+            let mut st = s.serialize_struct("Why", 2)?;
+            st.serialize_field("text", text.as_str())?;
+            st.serialize_field("source", self.source())?;
+            st.end()
+        })
     }
 }

@@ -10,14 +10,19 @@ fn tables() -> &'static (Catalog, Payers) {
     TABLES.get_or_init(builtin)
 }
 
-const TIMED: &[&str] = &["97110", "97112", "97530", "97535", "97140", "97537", "97124"];
+const TIMED: &[&str] = &[
+    "97110", "97112", "97530", "97535", "97140", "97537", "97124",
+];
 
 fn coded(payer: &str, services: &[(usize, u32, u32)]) -> CodedVisit {
     let (catalog, payers) = tables();
     let s: Vec<String> = services
         .iter()
         .map(|&(c, m, a)| {
-            format!(r#"{{"code":"{}","minutes":{m},"assistant_minutes":{a}}}"#, TIMED[c])
+            format!(
+                r#"{{"code":"{}","minutes":{m},"assistant_minutes":{a}}}"#,
+                TIMED[c]
+            )
         })
         .collect();
     let json = format!(
@@ -33,7 +38,10 @@ fn services() -> impl Strategy<Value = Vec<(usize, u32, u32)>> {
     proptest::sample::subsequence((0..TIMED.len()).collect::<Vec<_>>(), 1..=5)
         .prop_flat_map(|codes| {
             let n = codes.len();
-            (Just(codes), proptest::collection::vec((1u32..=90, 0u32..=100), n))
+            (
+                Just(codes),
+                proptest::collection::vec((1u32..=90, 0u32..=100), n),
+            )
         })
         .prop_map(|(codes, mins)| {
             codes

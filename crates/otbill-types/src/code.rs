@@ -117,7 +117,15 @@ mod tests {
             assert!(CptCode::parse(ok).is_ok(), "{ok}");
         }
         assert_eq!(CptCode::parse("g0283").unwrap().as_str(), "G0283");
-        for bad in ["9753", "975300", "9753A0", "AB123", "97-30", "", "９７５３０"] {
+        for bad in [
+            "9753",
+            "975300",
+            "9753A0",
+            "AB123",
+            "97-30",
+            "",
+            "９７５３０",
+        ] {
             assert!(CptCode::parse(bad).is_err(), "{bad}");
         }
     }

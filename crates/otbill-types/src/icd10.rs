@@ -97,7 +97,9 @@ mod tests {
 
     #[test]
     fn accepts_real_shapes() {
-        for ok in ["I69.351", "I69351", "R27.8", "M62.81", "F82", "M1A.0110", "S52.501D", "z47.1"] {
+        for ok in [
+            "I69.351", "I69351", "R27.8", "M62.81", "F82", "M1A.0110", "S52.501D", "z47.1",
+        ] {
             assert!(Icd10::parse(ok).is_ok(), "{ok}");
         }
         assert_eq!(Icd10::parse("I69.351").unwrap().as_str(), "I69351");
@@ -106,7 +108,17 @@ mod tests {
 
     #[test]
     fn rejects_bad_shapes() {
-        for bad in ["", "I6", "169.351", "II9.351", "I69.3511X", "I6.9351", "I69.", "I69 351", "7810"] {
+        for bad in [
+            "",
+            "I6",
+            "169.351",
+            "II9.351",
+            "I69.3511X",
+            "I6.9351",
+            "I69.",
+            "I69 351",
+            "7810",
+        ] {
             assert!(Icd10::parse(bad).is_err(), "{bad}");
         }
     }

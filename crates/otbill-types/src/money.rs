@@ -4,8 +4,19 @@ use rust_decimal::Decimal;
 
 /// A dollar amount held exactly as a decimal (never floating point). It may be negative
 /// (refunds, reversals, provider-level adjustments). Serializes as a decimal string.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct Money(Decimal);
 

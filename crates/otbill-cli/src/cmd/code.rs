@@ -48,9 +48,9 @@ fn open(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Read>> {
     Ok(match path {
         None => Box::new(io::stdin()),
         Some(p) if p.as_os_str() == "-" => Box::new(io::stdin()),
-        Some(p) => Box::new(
-            std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?,
-        ),
+        Some(p) => {
+            Box::new(std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?)
+        }
     })
 }
 
@@ -187,13 +187,19 @@ fn batch(
                 errors += 1;
                 eprintln!("otbill: {}:{line_no}: {e}", path.display());
                 if format == Format::Json {
-                    serde_json::to_writer(&mut out, &BatchError { line: line_no, error: &e })?;
+                    serde_json::to_writer(
+                        &mut out,
+                        &BatchError {
+                            line: line_no,
+                            error: &e,
+                        },
+                    )?;
                     out.write_all(b"\n")?;
                 }
             }
         }
         if let Some(bar) = &progress {
-            if line_no % 4096 == 0 {
+            if line_no.is_multiple_of(4096) {
                 bar.set_position(bytes);
             }
         }
@@ -215,24 +221,49 @@ fn write_table(out: &mut impl Write, c: &CodedVisit) -> io::Result<()> {
         "{} {} {}  total timed: {} min, {} units",
         c.date,
         c.payer,
-        c.discipline.as_str(), c.total_timed_minutes, c.total_timed_units
+        c.discipline.as_str(),
+        c.total_timed_minutes,
+        c.total_timed_units
     )?;
-    writeln!(out, "  {:<6} {:>5} {:<10} {:>7}  why", "code", "units", "modifiers", "minutes")?;
+    writeln!(
+        out,
+        "  {:<6} {:>5} {:<10} {:>7}  why",
+        "code", "units", "modifiers", "minutes"
+    )?;
     for l in &c.lines {
         let mods: Vec<&str> = l.modifiers.iter().map(|m| m.as_str()).collect();
         let mut why = l.why.iter();
         let first = why.next().map(ToString::to_string).unwrap_or_default();
-        writeln!(out, "  {:<6} {:>5} {:<10} {:>7}  {first}", l.code, l.units, mods.join(","), l.minutes)?;
+        writeln!(
+            out,
+            "  {:<6} {:>5} {:<10} {:>7}  {first}",
+            l.code,
+            l.units,
+            mods.join(","),
+            l.minutes
+        )?;
         for w in why {
             writeln!(out, "  {:31} {w}", "")?;
         }
     }
     for d in &c.dropped {
         let why: Vec<String> = d.why.iter().map(ToString::to_string).collect();
-        writeln!(out, "  {:<6} {:>5} {:<10} {:>7}  not billed: {}", d.code, 0, "-", d.minutes, why.join("; "))?;
+        writeln!(
+            out,
+            "  {:<6} {:>5} {:<10} {:>7}  not billed: {}",
+            d.code,
+            0,
+            "-",
+            d.minutes,
+            why.join("; ")
+        )?;
     }
     for f in &c.findings {
-        writeln!(out, "  [{:?}] {}: {} ({})", f.severity, f.code, f.message, f.source)?;
+        writeln!(
+            out,
+            "  [{:?}] {}: {} ({})",
+            f.severity, f.code, f.message, f.source
+        )?;
     }
     Ok(())
 }

@@ -1,0 +1,186 @@
+//! Coding throughput on generated JSON Lines visits (issue #2 benchmark).
+//!
+//! One run measures, on one thread over the same generated visits:
+//! - parse: JSON line → `VisitInput`;
+//! - engine: `Visit::resolve` + `code_visit` on already-parsed visits;
+//! - serialize: coded visit → JSON line;
+//! - end to end: all three per line, as `otbill code --batch` does.
+//!
+//! `cargo bench -p otbill-core --bench code_batch -- [--visits N] [--write FILE]`
+//! (`--write` also saves the generated JSON Lines for the binary benchmark in
+//! `bench/code/run.sh`).
+
+use std::hint::black_box;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use otbill_core::{builtin, code_visit, Visit, VisitInput};
+
+const TIMED: &[&str] = &[
+    "97110", "97112", "97530", "97535", "97140", "97537", "97124", "97760",
+];
+const UNTIMED: &[&str] = &["97165", "97166", "97168", "97150", "G0283", "97018"];
+
+/// xorshift64: deterministic, dependency-free.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Realistic visits: 1–4 timed services of 5–45 minutes, sometimes an evaluation or a
+/// modality, a quarter with assistant minutes, 80% Medicare.
+pub fn generate(n: usize, seed: u64) -> String {
+    let mut rng = Rng(seed | 1);
+    let mut out = String::with_capacity(n * 180);
+    for i in 0..n {
+        let payer = if rng.below(5) == 0 {
+            "commercial"
+        } else {
+            "medicare"
+        };
+        let day = 1 + rng.below(28);
+        let month = 1 + rng.below(12);
+        out.push_str(&format!(
+            r#"{{"id":"v{i}","date":"2026-{month:02}-{day:02}","payer":"{payer}","discipline":"OT","services":["#
+        ));
+        let n_timed = 1 + rng.below(4) as usize;
+        let start = rng.below(TIMED.len() as u64) as usize;
+        for k in 0..n_timed {
+            let code = TIMED[(start + k) % TIMED.len()];
+            let minutes = 5 + rng.below(41);
+            let assistant = if rng.below(4) == 0 {
+                rng.below(minutes + 1)
+            } else {
+                0
+            };
+            if k > 0 {
+                out.push(',');
+            }
+            out.push_str(&format!(
+                r#"{{"code":"{code}","minutes":{minutes},"assistant_minutes":{assistant}}}"#
+            ));
+        }
+        if rng.below(3) == 0 {
+            let code = UNTIMED[rng.below(UNTIMED.len() as u64) as usize];
+            out.push_str(&format!(
+                r#",{{"code":"{code}","minutes":{}}}"#,
+                10 + rng.below(40)
+            ));
+        }
+        out.push_str("]}\n");
+    }
+    out
+}
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() {
+    let n: usize = arg("--visits")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let t = Instant::now();
+    let data = generate(n, 0x07b1_11);
+    eprintln!(
+        "generated {n} visits ({:.1} MB) in {:.2?}",
+        data.len() as f64 / 1e6,
+        t.elapsed()
+    );
+    if let Some(path) = arg("--write") {
+        std::fs::write(&path, &data).expect("write the generated visits");
+        eprintln!("wrote {path}");
+    }
+    let t = Instant::now();
+    let (catalog, payers) = builtin();
+    let load = t.elapsed();
+
+    // Phases measured separately on chunks, so parsed visits never pile up in memory.
+    let lines: Vec<&str> = data.lines().collect();
+    let (mut parse, mut engine, mut ser) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let mut buf = Vec::with_capacity(1 << 20);
+    let mut out_bytes = 0usize;
+    for chunk in lines.chunks(10_000) {
+        let t = Instant::now();
+        let inputs: Vec<VisitInput> = chunk
+            .iter()
+            .map(|l| serde_json::from_str(l).expect("generated JSON parses"))
+            .collect();
+        parse += t.elapsed();
+        let t = Instant::now();
+        let coded: Vec<_> = inputs
+            .iter()
+            .map(|v| {
+                code_visit(&Visit::resolve(v, &catalog, &payers).expect("generated visit resolves"))
+            })
+            .collect();
+        engine += t.elapsed();
+        let t = Instant::now();
+        for c in &coded {
+            buf.clear();
+            serde_json::to_writer(&mut buf, c).expect("serialize");
+            buf.push(b'\n');
+            out_bytes += buf.len();
+            black_box(&buf);
+        }
+        ser += t.elapsed();
+    }
+
+    // End to end, as `otbill code --batch` does it: one line at a time into an output buffer.
+    let t = Instant::now();
+    let mut sink = std::io::sink();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut sink);
+    for l in &lines {
+        let input: VisitInput = serde_json::from_str(l).expect("parse");
+        let coded = code_visit(&Visit::resolve(&input, &catalog, &payers).expect("resolve"));
+        serde_json::to_writer(&mut out, &coded).expect("serialize");
+        out.write_all(b"\n").expect("write");
+    }
+    out.flush().expect("flush");
+    let e2e = t.elapsed();
+
+    let per_s = |d: Duration| n as f64 / d.as_secs_f64();
+    let phases = parse + engine + ser;
+    let share = |d: Duration| 100.0 * d.as_secs_f64() / phases.as_secs_f64();
+    println!("visits:              {n}");
+    println!(
+        "input:               {:.1} MB JSON Lines; output {:.1} MB",
+        data.len() as f64 / 1e6,
+        out_bytes as f64 / 1e6
+    );
+    println!("table load:          {load:.2?} (built-in catalog and payer profiles)");
+    println!(
+        "parse JSON:          {parse:>10.2?}  {:>12.0} visits/s  {:>5.1}%",
+        per_s(parse),
+        share(parse)
+    );
+    println!(
+        "engine:              {engine:>10.2?}  {:>12.0} visits/s  {:>5.1}%",
+        per_s(engine),
+        share(engine)
+    );
+    println!(
+        "serialize JSON:      {ser:>10.2?}  {:>12.0} visits/s  {:>5.1}%",
+        per_s(ser),
+        share(ser)
+    );
+    println!(
+        "end to end:          {e2e:>10.2?}  {:>12.0} visits/s",
+        per_s(e2e)
+    );
+    println!(
+        "engine / parse:      {:.2}",
+        engine.as_secs_f64() / parse.as_secs_f64()
+    );
+}
