@@ -92,7 +92,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let t = Instant::now();
-    let data = generate(n, 0x07b1_11);
+    let data = generate(n, 0x0007_b111);
     eprintln!(
         "generated {n} visits ({:.1} MB) in {:.2?}",
         data.len() as f64 / 1e6,
