@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod input;
 mod tables;
 
 /// Billing and coding engine for occupational therapy practices.
@@ -23,12 +24,33 @@ struct Cli {
 enum Command {
     /// Code one visit (or a JSON Lines batch): minutes in, billable lines out.
     Code(cmd::code::Args),
+    /// Check X12 envelopes and structure (`otbill x12 check FILE`).
+    X12(cmd::x12::Args),
+    /// Read an 835 remittance into JSON: payments, claims, lines, adjustments, balancing.
+    Remit(cmd::remit::Args),
+    /// Write claims (JSON) as an 837P file; refused claims are reported on stderr.
+    Claim(cmd::claim::Args),
+    /// Scrub and price a visit with its episode: NCCI/MUE edits, documentation, fees, KX.
+    Scrub(cmd::scrub::Args),
+    /// Import CMS rule files (PTP, MUE, PPRRVU, GPCI) or show what is loaded.
+    Data(cmd::data::Args),
+    /// The denial worklist of an 835: category, reason, fix, route, deadline, amount.
+    Denials(cmd::denials::Args),
+    /// Draft a redetermination request letter (PDF) for a denied claim.
+    Appeal(cmd::appeal::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let res = match cli.command {
         Command::Code(args) => cmd::code::run(args),
+        Command::X12(args) => cmd::x12::run(args),
+        Command::Remit(args) => cmd::remit::run(args),
+        Command::Claim(args) => cmd::claim::run(args),
+        Command::Scrub(args) => cmd::scrub::run(args),
+        Command::Data(args) => cmd::data::run(args),
+        Command::Denials(args) => cmd::denials::run(args),
+        Command::Appeal(args) => cmd::appeal::run(args),
     };
     match res {
         Ok(code) => code,

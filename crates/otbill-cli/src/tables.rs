@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use otbill_core::{builtin, Catalog, Payers};
 
+/// Where `otbill data import` puts files when no directory is named. The repository's own
+/// `data/` folder is compiled in, so it is never the default.
+pub(crate) const DEFAULT_DATA_DIR: &str = "otbill-data";
+
 /// The directory named on the command line or in the environment, if any.
 pub(crate) fn data_dir(flag: Option<&Path>) -> Option<PathBuf> {
     flag.map(Path::to_path_buf)

@@ -170,7 +170,7 @@ fn a_practice_adds_its_own_payer_profile() {
     std::fs::create_dir(dir.path().join("payers")).unwrap();
     std::fs::write(
         dir.path().join("payers/acme.toml"),
-        "id = \"acme\"\nname = \"Acme Health\"\nunit_method = \"cpt_midpoint\"\ndiscipline_modifier = false\nassistant_modifiers = false\nde_minimis = \"percentage\"\nmedicare_status = false\n",
+        "id = \"acme\"\nname = \"Acme Health\"\nkind = \"commercial\"\nunit_method = \"cpt_midpoint\"\ndiscipline_modifier = false\nassistant_modifiers = false\nde_minimis = \"percentage\"\nmedicare_status = false\n",
     )
     .unwrap();
     let visit = r#"{"date":"2026-02-01","payer":"acme","services":[{"code":"97530","minutes":10},{"code":"97110","minutes":10}]}"#;

@@ -96,6 +96,8 @@ pub struct CodeDef {
     pub therapy: TherapyDesignation,
     /// An evaluation or re-evaluation code.
     pub evaluation: bool,
+    /// A re-evaluation code (billable only when indicated).
+    pub reevaluation: bool,
     /// Codes to use instead (for Medicare when status is I, or after deletion).
     pub replaced_by: Vec<CptCode>,
     /// First date of service the entry applies to.
@@ -274,6 +276,8 @@ struct RawCode {
     #[serde(default)]
     evaluation: bool,
     #[serde(default)]
+    reevaluation: bool,
+    #[serde(default)]
     replaced_by: Vec<String>,
     effective: Option<NaiveDate>,
     end: Option<NaiveDate>,
@@ -344,7 +348,8 @@ impl RawCode {
             timing,
             medicare_status: self.medicare_status,
             therapy: self.therapy,
-            evaluation: self.evaluation,
+            evaluation: self.evaluation || self.reevaluation,
+            reevaluation: self.reevaluation,
             replaced_by: self
                 .replaced_by
                 .iter()

@@ -32,7 +32,7 @@ mod why;
 pub use catalog::{Catalog, CodeDef, LookupError, MedicareStatus, TherapyDesignation, Timing};
 pub use engine::{code_visit, CodedVisit, Dropped, Line};
 pub use finding::{Finding, Severity};
-pub use payer::{DeMinimis, PayerProfile, Payers, UnitMethod};
+pub use payer::{DeMinimis, PayerKind, PayerProfile, Payers, UnitMethod};
 pub use visit::{Discipline, InputError, Service, ServiceInput, Visit, VisitInput};
 pub use why::Why;
 

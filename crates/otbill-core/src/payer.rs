@@ -24,6 +24,23 @@ pub enum DeMinimis {
     Simple,
 }
 
+/// What kind of payer a profile is for; rules that apply to a program as a whole (Medicare
+/// timely filing, the KX threshold, fee schedule pricing) key on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayerKind {
+    /// Medicare Part B fee-for-service.
+    Medicare,
+    /// A Medicare Advantage plan.
+    MedicareAdvantage,
+    /// A state Medicaid program.
+    Medicaid,
+    /// A commercial contract.
+    Commercial,
+    /// Anything else (workers' compensation, auto, self-pay).
+    Other,
+}
+
 /// A payer's billing rules.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +49,8 @@ pub struct PayerProfile {
     pub id: String,
     /// Display name.
     pub name: String,
+    /// Medicare, Medicaid, commercial...
+    pub kind: PayerKind,
     /// Time rule.
     pub unit_method: UnitMethod,
     /// Whether GO/GP/GN go on therapy lines.

@@ -89,36 +89,9 @@ pub(crate) fn code_one(
     catalog: &Catalog,
     payers: &Payers,
 ) -> Result<CodedVisit, InputError> {
-    let input: VisitInput = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(_) => return Err(json_error(text)),
-    };
+    let input: VisitInput = crate::input::parse_json(text)?;
     let visit = Visit::resolve(&input, catalog, payers)?;
     Ok(code_visit(&visit))
-}
-
-/// Re-parses a failed document, tracking the path, to say which field is wrong. Only on
-/// the error path, so valid input pays nothing for it.
-fn json_error(text: &str) -> InputError {
-    let de = &mut serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, VisitInput>(de) {
-        Ok(_) => InputError::new("(document)", "invalid JSON"),
-        Err(e) => {
-            let path = e.path().to_string();
-            let message = e.into_inner().to_string();
-            // serde reports a missing field on its parent; name the field itself.
-            let missing = message
-                .strip_prefix("missing field `")
-                .and_then(|m| m.split('`').next());
-            let field = match (path.as_str(), missing) {
-                ("." | "?", Some(name)) => name.to_owned(),
-                (parent, Some(name)) => format!("{parent}.{name}"),
-                ("." | "?", None) => "(document)".to_owned(),
-                (p, None) => p.to_owned(),
-            };
-            InputError::new(field, message)
-        }
-    }
 }
 
 /// An error line in batch output, so output lines stay one-to-one with input lines.

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# X12 benchmarks: otbill-x12 / otbill-era against peers, in one run, on the
+# same deterministic ~10 MB 837P and 835 (crates/otbill-era/examples/x12gen.rs),
+# then peak RSS while streaming a generated 1 GB 835.
+#
+#   bash bench/x12/run.sh            # everything (about 5 minutes)
+#   SKIP_1G=1 bash bench/x12/run.sh  # without the 1 GB stream
+#
+# Peers are installed under bench-out/ (gitignored): node-x12 (npm),
+# oxedi (PyPI, in a venv) and the `edi` crate (bench/x12/edi-peer, its own
+# workspace because the crate is GPL-3.0). Results: bench-out/x12-results.tsv.
+# Machines are noisy 2-core boxes: compare the ratios, not absolute MB/s.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=bench-out
+RUNS=${RUNS:-5}
+mkdir -p "$OUT"
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+
+# --- inputs and builds --------------------------------------------------------
+cargo build --quiet --release -p otbill-era --examples
+BIN=$CARGO_TARGET_DIR/release/examples
+[ -s "$OUT/bench.837" ] || "$BIN/x12gen" 837 10000000 "$OUT/bench.837"
+[ -s "$OUT/bench.835" ] || "$BIN/x12gen" 835 10000000 "$OUT/bench.835"
+[ -d "$OUT/node_modules/node-x12" ] || (cd "$OUT" && npm install --silent --no-save node-x12@1.7.1 >/dev/null)
+[ -x "$OUT/venv/bin/python" ] || python3 -m venv "$OUT/venv"
+"$OUT/venv/bin/python" -c 'import oxedi' 2>/dev/null || "$OUT/venv/bin/pip" install --quiet oxedi==0.6.0
+CARGO_TARGET_DIR=$PWD/$OUT/edi-target cargo build --quiet --release --manifest-path bench/x12/edi-peer/Cargo.toml
+
+# --- one run: ours, then each peer on the same files --------------------------
+RES=$OUT/x12-results.tsv
+: > "$RES"
+X12_BENCH_RUNS=$RUNS X12_BENCH_837=$PWD/$OUT/bench.837 X12_BENCH_835=$PWD/$OUT/bench.835 \
+  cargo bench --quiet -p otbill-era --bench throughput 2>/dev/null | grep 'MB/s' | sed 's/^/otbill\t/' | tee -a "$RES"
+"$OUT/edi-target/release/edi-peer" "$RUNS" "$OUT/bench.837" "$OUT/bench.835" | sed 's/^/peer\t/' | tee -a "$RES"
+"$OUT/venv/bin/python" bench/x12/oxedi_bench.py 3 "$OUT/bench.835" | sed 's/^/peer\t/' | tee -a "$RES"
+NODE_PATH=$PWD/$OUT/node_modules node bench/x12/node_x12.js 2 "$OUT/bench.837" "$OUT/bench.835" | sed 's/^/peer\t/' | tee -a "$RES"
+
+# --- ratios -------------------------------------------------------------------
+mbs() { grep -P "$1" "$RES" | grep -oP '[0-9.]+(?= MB/s)' | sort -g | tail -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "n/a" }'; }
+tok835=$(mbs 'tokenize-segments/835'); typed=$(mbs 'typed-835-balanced/835'); streamed=$(mbs 'typed-835-stream/835')
+edi835=$(mbs 'edi-crate.*bench.835'); ox=$(mbs 'oxedi'); node835=$(mbs 'node-x12.*bench.835')
+echo "ratios (835): tokenize vs edi crate $(ratio "$tok835" "$edi835"), vs node-x12 $(ratio "$tok835" "$node835");" \
+  "typed+balancing vs oxedi $(ratio "$typed" "$ox") (whole input), $(ratio "$streamed" "$ox") (streamed)" | tee -a "$RES"
+
+# --- 1 GB streamed: peak RSS ----------------------------------------------------
+if [ -z "${SKIP_1G:-}" ]; then
+  BIG=${BIG:-${TMPDIR:-/tmp}/otbill-1g.835}
+  [ -s "$BIG" ] || "$BIN/x12gen" 835 1000000000 "$BIG"
+  "$BIN/stream835" "$BIG" | sed 's/^/otbill\t/' | tee -a "$RES"
+  [ -n "${KEEP_1G:-}" ] || rm -f "$BIG"
+fi

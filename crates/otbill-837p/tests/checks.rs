@@ -1,0 +1,223 @@
+//! Each pre-submission rule, on a good claim broken one way at a time; and what the writer
+//! does with the findings (refuse the claim, or the whole file).
+
+use otbill_837p::check::codes;
+use otbill_837p::model::{Claim, ClaimFile, Frequency};
+use otbill_837p::{check_file, load_json, synth, write_837p, Severity, WriteOptions};
+use otbill_types::{Icd10, Modifier, Money};
+
+fn good() -> ClaimFile {
+    synth::claim_file(5, 3)
+}
+
+/// The error codes found after breaking claim 1 with `f`; asserts they concern claim 1.
+#[track_caller]
+fn errors_after(f: impl FnOnce(&mut Claim)) -> Vec<&'static str> {
+    let mut file = good();
+    f(&mut file.claims[1]);
+    let findings = check_file(&file);
+    for x in &findings {
+        assert_eq!(x.claim, Some(1), "{x}");
+    }
+    findings
+        .iter()
+        .filter(|f| f.is_error())
+        .map(|f| f.code)
+        .collect()
+}
+
+#[test]
+fn the_synthetic_file_is_clean() {
+    assert_eq!(check_file(&synth::claim_file(9, 500)), vec![]);
+}
+
+#[test]
+fn total_must_equal_sum_of_lines() {
+    let codes_found =
+        errors_after(|c| c.total_charge = c.total_charge + Money::parse("0.01").unwrap());
+    assert_eq!(codes_found, [codes::TOTAL]);
+}
+
+#[test]
+fn pointers_must_point_at_a_diagnosis() {
+    let n = |c: &Claim| c.diagnoses.len() as u8;
+    assert_eq!(
+        errors_after(|c| c.lines[0].diagnosis_pointers = vec![n(c) + 1]),
+        [codes::POINTER]
+    );
+    assert_eq!(
+        errors_after(|c| c.lines[0].diagnosis_pointers = vec![0]),
+        [codes::POINTER]
+    );
+    assert_eq!(
+        errors_after(|c| c.lines[0].diagnosis_pointers = vec![]),
+        [codes::POINTER]
+    );
+    assert_eq!(
+        errors_after(|c| c.lines[0].diagnosis_pointers = vec![1, 1]),
+        [codes::POINTER]
+    );
+}
+
+#[test]
+fn replacement_and_void_need_the_original_claim_number() {
+    assert_eq!(
+        errors_after(|c| c.frequency = Frequency::Replacement),
+        [codes::FREQUENCY]
+    );
+    assert_eq!(
+        errors_after(|c| c.frequency = Frequency::Void),
+        [codes::FREQUENCY]
+    );
+    assert!(errors_after(|c| {
+        c.frequency = Frequency::Void;
+        c.original_claim_number = Some("2026123456789".into());
+    })
+    .is_empty());
+}
+
+#[test]
+fn diagnoses_count_and_repeats() {
+    assert_eq!(
+        errors_after(|c| c.diagnoses.clear()).first(),
+        Some(&codes::DIAGNOSES)
+    );
+    let dx = Icd10::parse("R27.8").unwrap();
+    assert_eq!(
+        errors_after(|c| c.diagnoses = vec![dx, dx]),
+        [codes::DIAGNOSES]
+    );
+    let many: Vec<Icd10> = (10..23)
+        .map(|i| Icd10::parse(&format!("M{i}")).unwrap())
+        .collect();
+    assert_eq!(errors_after(|c| c.diagnoses = many), [codes::DIAGNOSES]);
+}
+
+#[test]
+fn line_rules() {
+    assert_eq!(errors_after(|c| c.lines[0].units = 0), [codes::UNITS]);
+    let five = ["GO", "KX", "59", "XU", "CO"].map(|m| Modifier::parse(m).unwrap());
+    assert_eq!(
+        errors_after(|c| c.lines[0].modifiers = five.to_vec()),
+        [codes::MODIFIERS]
+    );
+    let neg = |c: &mut Claim| {
+        c.lines[0].charge = Money::parse("-5").unwrap();
+        c.total_charge = c.lines.iter().map(|l| l.charge).sum();
+    };
+    assert_eq!(errors_after(neg), [codes::AMOUNT]);
+    assert_eq!(
+        errors_after(|c| c.lines.clear()),
+        [codes::LINES, codes::TOTAL]
+    );
+    assert_eq!(
+        errors_after(|c| c.place_of_service = "1".into()),
+        [codes::CODE]
+    );
+    assert_eq!(
+        errors_after(|c| c.patient_control_number = "X".repeat(21)),
+        [codes::LENGTH]
+    );
+    assert_eq!(
+        errors_after(|c| c.lines[0].line_control_number = "A*B".into()),
+        [codes::CHARSET]
+    );
+    assert_eq!(
+        errors_after(|c| c.lines[0].service_date_end = c.lines[0].service_date.pred_opt()),
+        [codes::DATE]
+    );
+}
+
+#[test]
+fn subscriber_who_is_the_patient_needs_demographics() {
+    let codes_found = errors_after(|c| {
+        c.patient = None;
+        c.subscriber.birth_date = None;
+        c.subscriber.gender = None;
+    });
+    assert_eq!(codes_found, [codes::DEMOGRAPHICS]);
+}
+
+#[test]
+fn billing_address_rules_stop_the_whole_file() {
+    let mut file = good();
+    file.billing_provider.address.line1 = "P.O. Box 881".into();
+    file.billing_provider.address.zip = "97302".into();
+    let findings = check_file(&file);
+    let found: Vec<_> = findings.iter().map(|f| (f.code, f.claim)).collect();
+    assert_eq!(found, [(codes::ZIP, None), (codes::PO_BOX, None)]);
+
+    let mut out = Vec::new();
+    let summary = write_837p(&file, &WriteOptions::default(), &mut out).unwrap();
+    assert!(out.is_empty(), "nothing may be written");
+    assert_eq!(summary.refused, [0, 1, 2]);
+    assert_eq!(summary.transactions, 0);
+}
+
+#[test]
+fn a_refused_claim_is_left_out_and_the_rest_written() {
+    let mut file = good();
+    file.claims[1].total_charge = Money::ZERO;
+    let mut out = Vec::new();
+    let summary = write_837p(&file, &WriteOptions::default(), &mut out).unwrap();
+    assert_eq!(summary.written, [0, 2]);
+    assert_eq!(summary.refused, [1]);
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.matches("~CLM*").count(), 2);
+    assert!(!text.contains(&file.claims[1].patient_control_number));
+}
+
+#[test]
+fn json_bad_npi_or_icd_refuses_only_that_claim() {
+    let mut file = good();
+    let mut json = serde_json::to_value(&file).unwrap();
+    json["claims"][1]["rendering_provider"]["npi"] = "1234567890".into();
+    json["claims"][2]["diagnoses"][0] = "7810".into();
+    let text = serde_json::to_string_pretty(&json).unwrap();
+    let loaded = load_json(&text).unwrap();
+    assert_eq!(loaded.positions, [0]);
+    let found: Vec<_> = loaded
+        .findings
+        .iter()
+        .map(|f| (f.code, f.claim, f.severity))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (codes::NPI, Some(1), Severity::Error),
+            (codes::ICD10, Some(2), Severity::Error)
+        ]
+    );
+    assert!(
+        loaded.findings[0].message.contains("check digit"),
+        "{}",
+        loaded.findings[0].message
+    );
+    file.claims.truncate(1);
+    assert_eq!(loaded.file, file);
+}
+
+#[test]
+fn json_shape_errors_name_the_line() {
+    let mut json = serde_json::to_value(good()).unwrap();
+    json["claims"][2]["lines"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("units");
+    let text = serde_json::to_string_pretty(&json).unwrap();
+    let err = load_json(&text).unwrap_err();
+    assert!(
+        err.message.contains("claims[2]") && err.message.contains("`units`"),
+        "{err}"
+    );
+    // The reported line is inside claim 2's first line object.
+    let line = text.lines().nth(err.line - 1).unwrap();
+    assert!(
+        line.trim_start().starts_with('}'),
+        "line {}: {line:?}",
+        err.line
+    );
+
+    let err = load_json("{\"envelope\": 1}").unwrap_err();
+    assert_eq!((err.line, err.column > 0), (1, true), "{err}");
+}

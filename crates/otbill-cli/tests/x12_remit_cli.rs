@@ -1,0 +1,75 @@
+//! `otbill x12 check` and `otbill remit`: exit codes, the JSON contract and
+//! where errors point. See issue #3.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn remit_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../otbill-era/tests/fixtures/remit.835")
+}
+
+fn otbill(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_otbill"))
+        .args(args)
+        .output()
+        .expect("run otbill")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write fixture");
+    path
+}
+
+#[test]
+fn remit_prints_the_contract() {
+    let o = otbill(&["remit".as_ref(), remit_fixture().as_os_str()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let r = &json["remittances"][0];
+    assert_eq!(r["payment_amount"], "229.50");
+    assert_eq!(r["balanced"], true);
+    assert_eq!(r["claims"][0]["lines"][0]["units"], 2);
+}
+
+#[test]
+fn remit_of_something_else_exits_2_naming_the_segment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let claim = write(dir.path(), "claim.837", "ST*837*0001~BHT*0019~SE*3*0001~");
+    let o = otbill(&["remit".as_ref(), claim.as_os_str()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("ERA-NOT-835") && err.contains("segment 1, line 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn x12_check_exit_status_follows_errors() {
+    let clean = otbill(&[
+        "x12".as_ref(),
+        "check".as_ref(),
+        remit_fixture().as_os_str(),
+    ]);
+    assert_eq!(clean.status.code(), Some(0));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(remit_fixture()).expect("fixture");
+    let broken = write(
+        dir.path(),
+        "broken.835",
+        &text.replace("SE*45*0001", "SE*44*0001"),
+    );
+    let o = otbill(&["x12".as_ref(), "check".as_ref(), broken.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("X12-SE01-COUNT") && out.contains("segment 47"),
+        "{out}"
+    );
+}

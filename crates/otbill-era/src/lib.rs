@@ -1,0 +1,179 @@
+//! Healthcare X12 replies read into typed results: 835 remittances (with
+//! balancing), 999 implementation acknowledgments and 277CA claim
+//! acknowledgments.
+//!
+//! This crate knows the healthcare guides (005010X221A1, X231A1, X214) but
+//! nothing about therapy; matching replies to our claims is the caller's job
+//! (CLP01, AK202 and 2200D TRN02 all echo our identifiers).
+//!
+//! **Architecture Invariant:** nothing here fails on bad input. Balancing
+//! errors, unreadable amounts and envelope problems are [`Finding`]s inside
+//! the result; only I/O can fail.
+//!
+//! ```
+//! let input = b"ISA*00*          *00*          *ZZ*PAYER          *ZZ*PRACTICE       \
+//! *261128*1530*^*00501*000000001*0*T*:~GS*HP*PAYER*PRACTICE*20261128*1530*1*X*005010X221A1~\
+//! ST*835*0001~BPR*I*90*C*ACH~TRN*1*EFT123*1999999999~N1*PR*ACME~N1*PE*CLINIC*XX*1234567893~\
+//! LX*1~CLP*PCN1*1*135*90*10**ICN1~SVC*HC:97530:GO*135*90**2~CAS*CO*45*35~CAS*PR*2*10~\
+//! REF*6R*L1~SE*12*0001~GE*1*1~IEA*1*000000001~";
+//! let era = otbill_era::parse_835(input);
+//! let remit = &era.remittances[0];
+//! assert!(remit.balanced);
+//! assert_eq!(remit.payment_amount.to_string(), "90");
+//! assert_eq!(remit.claims[0].lines[0].modifiers, ["GO"]);
+//! assert_eq!(remit.claims[0].lines[0].control_number.as_deref(), Some("L1"));
+//! assert!(era.findings.is_empty());
+//! ```
+//!
+//! For inputs too large for memory, [`Stream835`] yields claims one at a
+//! time from any [`std::io::Read`].
+
+mod ack277;
+mod ack999;
+mod fields;
+mod model;
+mod parse835;
+mod text;
+
+pub use ack277::{parse_277ca, Ack277, ClaimAck, ClaimStatus, Outcome};
+pub use ack999::{parse_999, Ack999, ElementError, SegmentError, TransactionAck};
+pub use model::*;
+pub use otbill_x12::{Finding, Position, Severity};
+pub use parse835::{Event, Parser835};
+pub use text::Text;
+
+use otbill_x12::{decode, EnvelopeChecker, Reader, StreamReader};
+use std::collections::VecDeque;
+use std::io::{self, Read};
+
+/// Reads a whole 835 input (BOM and UTF-16 handled) into remittances.
+pub fn parse_835(input: &[u8]) -> Era {
+    let input = decode(input);
+    let mut reader = Reader::new(&input);
+    let mut checker = EnvelopeChecker::default();
+    let mut parser = Parser835::new(true);
+    let mut events = Vec::new();
+    let mut remittances = Vec::new();
+    let mut collect = |events: &mut Vec<Event>| {
+        for event in events.drain(..) {
+            if let Event::Remittance(r) = event {
+                remittances.push(*r);
+            }
+        }
+    };
+    for segment in reader.by_ref() {
+        checker.push(&segment);
+        parser.push(&segment, &mut events);
+        collect(&mut events);
+    }
+    parser.finish(&mut events);
+    collect(&mut events);
+    let mut findings = reader.take_findings();
+    findings.extend(checker.finish());
+    findings.extend(parser.take_findings());
+    findings.sort_by_key(|f| f.position.map_or(0, |p| p.segment));
+    if remittances.is_empty() && !findings.iter().any(|f| f.code == "X12-EMPTY") {
+        findings.push(Finding::error(
+            "ERA-NO-835",
+            "no 835 transaction (ST*835) found",
+            None,
+        ));
+    }
+    Era {
+        remittances,
+        findings,
+    }
+}
+
+/// Streams an 835 from a reader in bounded memory: claims are yielded as
+/// soon as they are complete ([`Event::Claim`]), then each transaction's
+/// header, PLB and balance verdict ([`Event::Remittance`], with `claims`
+/// empty).
+///
+/// ```
+/// let input = &b"ST*835*1~BPR*I*5*C*CHK~CLP*A*1*5*5~SE*4*1~"[..];
+/// let mut stream = otbill_era::Stream835::new(input);
+/// let mut claims = 0;
+/// for event in stream.by_ref() {
+///     match event? {
+///         otbill_era::Event::Claim(_) => claims += 1,
+///         otbill_era::Event::Remittance(r) => assert!(r.balanced),
+///     }
+/// }
+/// assert_eq!(claims, 1);
+/// assert_eq!(stream.findings()[0].code, "X12-NO-ISA");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Stream835<R> {
+    reader: StreamReader<R>,
+    parser: Parser835,
+    checker: Option<EnvelopeChecker>,
+    queue: VecDeque<Event>,
+    events: Vec<Event>,
+    findings: Vec<Finding>,
+}
+
+impl<R: Read> Stream835<R> {
+    /// A stream over `inner`.
+    pub fn new(inner: R) -> Stream835<R> {
+        Stream835 {
+            reader: StreamReader::new(inner),
+            parser: Parser835::new(false),
+            checker: Some(EnvelopeChecker::default()),
+            queue: VecDeque::new(),
+            events: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Reading and envelope findings; complete once the stream has ended.
+    pub fn findings(&mut self) -> &[Finding] {
+        self.findings.extend(self.reader.take_findings());
+        &self.findings
+    }
+
+    fn pump(&mut self) -> io::Result<bool> {
+        match self.reader.next_segment()? {
+            Some(segment) => {
+                if let Some(checker) = &mut self.checker {
+                    checker.push(&segment);
+                }
+                self.parser.push(&segment, &mut self.events);
+            }
+            None => {
+                self.parser.finish(&mut self.events);
+                self.findings.extend(self.reader.take_findings());
+                if let Some(checker) = self.checker.take() {
+                    self.findings.extend(checker.finish());
+                }
+                self.findings.extend(self.parser.take_findings());
+                self.queue.extend(self.events.drain(..));
+                return Ok(false);
+            }
+        }
+        self.queue.extend(self.events.drain(..));
+        Ok(true)
+    }
+}
+
+impl<R: Read> Iterator for Stream835<R> {
+    type Item = io::Result<Event>;
+
+    fn next(&mut self) -> Option<io::Result<Event>> {
+        loop {
+            if let Some(event) = self.queue.pop_front() {
+                return Some(Ok(event));
+            }
+            self.checker.as_ref()?;
+            match self.pump() {
+                Ok(_) => {}
+                Err(e) => {
+                    // An I/O error ends the stream.
+                    self.checker = None;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}

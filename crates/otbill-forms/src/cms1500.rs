@@ -1,0 +1,592 @@
+//! The CMS-1500 (02/12) paper claim, from the same claim model the 837P is written from.
+//!
+//! The form is designed for 10-pitch text: 10 characters per inch and 6 lines per inch.
+//! Every field sits on that grid as (row, column), 1-based, the convention of common
+//! practice-management print programs; the grid starts [`LEFT`] points from the left and
+//! [`TOP`] points from the top of the page, with data in Courier 12 (exactly 10 characters
+//! per inch). Printers differ by a few points: calibrate by moving `LEFT`/`TOP` if a test
+//! print on the red form sits off its boxes.
+//!
+//! - [`FormStyle::Red`] prints the data only, for the pre-printed red (OCR drop-out) form.
+//! - [`FormStyle::Full`] also draws the form itself (boxes and captions) in red on a blank
+//!   page: for payers that accept a printed image and for people to read. It is not a
+//!   substitute for the red form where a payer scans claims by OCR.
+//!
+//! Each page holds six service lines; a claim with more continues on further pages, each
+//! with its own total (box 28), as the NUCC manual asks. Following NUCC instructions,
+//! diagnosis codes are printed without the decimal point, dates as `MM DD YY` (box 24) or
+//! `MM DD YYYY`, and amounts with a space for the decimal point.
+
+use chrono::NaiveDate;
+use otbill_837p::model::{Claim, ClaimFile, Gender, PersonName, Relationship, ServiceLine};
+use rust_decimal::Decimal;
+
+use crate::letter::{provider_name, zip};
+use crate::pdf::{Doc, Font, Rgb, BLACK};
+
+/// Left edge of grid column 1, in points.
+pub const LEFT: f32 = 24.0;
+/// Top edge of grid row 1, in points.
+pub const TOP: f32 = 20.0;
+const CW: f32 = 7.2;
+const LH: f32 = 12.0;
+const DATA_SIZE: f32 = 12.0;
+const LINES_PER_PAGE: usize = 6;
+const RED: Rgb = Rgb(0.80, 0.12, 0.12);
+const SHADE: Rgb = Rgb(1.0, 0.92, 0.92);
+const LABEL: f32 = 5.5;
+
+/// Data only, or data with the form drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormStyle {
+    /// Data positioned for the pre-printed red form.
+    Red,
+    /// A full page: the form drawn in red, the data in black.
+    Full,
+}
+
+/// Every claim of the file, each on as many pages as its lines need.
+pub fn render_cms1500(file: &ClaimFile, style: FormStyle) -> Vec<u8> {
+    let mut doc = Doc::default();
+    for claim in &file.claims {
+        for lines in claim.lines.chunks(LINES_PER_PAGE) {
+            doc.new_page();
+            if style == FormStyle::Full {
+                draw_form(&mut doc);
+            }
+            Page { doc: &mut doc }.claim(file, claim, lines);
+        }
+    }
+    doc.finish("CMS-1500 (02/12)")
+}
+
+fn x(col: f32) -> f32 {
+    LEFT + (col - 1.0) * CW
+}
+
+fn row_top(row: f32) -> f32 {
+    TOP + (row - 1.0) * LH
+}
+
+/// Writes data on the grid.
+struct Page<'a> {
+    doc: &'a mut Doc,
+}
+
+impl Page<'_> {
+    fn put(&mut self, row: u32, col: u32, max: usize, text: &str) {
+        let text: String = text.to_uppercase().chars().take(max).collect();
+        let y = row_top(row as f32) + 9.5;
+        self.doc
+            .text(x(col as f32), y, Font::Mono, DATA_SIZE, BLACK, &text);
+    }
+
+    fn check(&mut self, row: u32, col: u32) {
+        self.put(row, col, 1, "X");
+    }
+
+    fn date(&mut self, row: u32, col: u32, d: NaiveDate, four_digit_year: bool) {
+        self.put(row, col, 2, &d.format("%m").to_string());
+        self.put(row, col + 3, 2, &d.format("%d").to_string());
+        let year = if four_digit_year {
+            d.format("%Y")
+        } else {
+            d.format("%y")
+        };
+        self.put(row, col + 6, 4, &year.to_string());
+    }
+
+    fn claim(&mut self, file: &ClaimFile, claim: &Claim, lines: &[ServiceLine]) {
+        let sub = &claim.subscriber;
+        let medicare = matches!(sub.claim_filing_indicator.as_str(), "MB" | "MA");
+
+        // Carrier block: the payer.
+        self.put(2, 41, 31, &claim.payer.name);
+        self.put(3, 41, 31, &format!("PAYER ID {}", claim.payer.payer_id));
+
+        // Box 1: type of coverage; 1a: the insured's id.
+        let col = match sub.claim_filing_indicator.as_str() {
+            "MB" | "MA" => 1,
+            "MC" => 8,
+            "CH" => 15,
+            "VA" => 24,
+            "FI" => 39,
+            "CI" | "BL" | "HM" | "EP" | "PO" | "PS" | "LM" | "DS" | "11" | "12" | "13" | "14"
+            | "15" | "16" | "17" => 31,
+            _ => 45,
+        };
+        self.check(8, col);
+        self.put(8, 50, 30, &sub.member_id);
+
+        // Boxes 2, 3, 5, 6: the patient (the subscriber unless a dependent is named).
+        let (pname, paddr, pdob, psex) = match &claim.patient {
+            Some(p) => (
+                &p.name,
+                Some(&p.address),
+                Some(p.birth_date),
+                Some(p.gender),
+            ),
+            None => (&sub.name, sub.address.as_ref(), sub.birth_date, sub.gender),
+        };
+        self.put(10, 1, 28, &form_name(pname));
+        if let Some(dob) = pdob {
+            self.date(10, 31, dob, true);
+        }
+        match psex {
+            Some(Gender::M) => self.check(10, 42),
+            Some(Gender::F) => self.check(10, 47),
+            _ => {}
+        }
+        self.put(10, 50, 30, &form_name(&sub.name));
+        if let Some(a) = paddr {
+            self.put(12, 1, 28, &a.line1);
+            self.put(14, 1, 24, &a.city);
+            self.put(14, 26, 3, &a.state);
+            self.put(16, 1, 12, &zip(&a.zip));
+        }
+        let rel_col = match claim.patient.as_ref().map(|p| p.relationship) {
+            None => 33,
+            Some(Relationship::Spouse) => 38,
+            Some(Relationship::Child) => 42,
+            Some(_) => 47,
+        };
+        self.check(12, rel_col);
+        // Box 7: the insured's address.
+        if let Some(a) = &sub.address {
+            self.put(12, 50, 30, &a.line1);
+            self.put(14, 50, 23, &a.city);
+            self.put(14, 74, 3, &a.state);
+            self.put(16, 50, 12, &zip(&a.zip));
+        }
+
+        // Box 10a-c: not related to employment, auto or other accident (the model has no
+        // accident data). Box 11: group number, NONE for Medicare primary.
+        for row in [20, 22, 24] {
+            self.check(row, 41);
+        }
+        let group = match (&sub.group_number, medicare) {
+            (Some(g), _) => g.clone(),
+            (None, true) => "NONE".to_owned(),
+            (None, false) => String::new(),
+        };
+        self.put(18, 50, 30, &group);
+        if !medicare {
+            if let Some(dob) = sub.birth_date {
+                self.date(20, 53, dob, true);
+            }
+            match sub.gender {
+                Some(Gender::M) => self.check(20, 68),
+                Some(Gender::F) => self.check(20, 75),
+                _ => {}
+            }
+            self.check(26, 57); // 11d: no other plan on this claim
+        }
+
+        // Boxes 12 and 13: signatures on file.
+        if claim.release_of_information {
+            self.put(29, 7, 17, "SIGNATURE ON FILE");
+        }
+        if claim.benefits_assigned {
+            self.put(29, 55, 17, "SIGNATURE ON FILE");
+        }
+
+        // Box 17: the referring (certifying) provider.
+        if let Some(r) = &claim.referring_provider {
+            self.put(34, 1, 2, "DN");
+            self.put(34, 4, 25, &form_name(&r.name));
+            self.put(34, 33, 15, r.npi.as_str());
+        }
+        self.check(36, 57); // box 20: no outside lab
+
+        // Box 21: ICD indicator 0 (ICD-10-CM), up to 12 diagnoses A-L without the point.
+        self.put(37, 42, 1, "0");
+        for (n, dx) in claim.diagnoses.iter().take(12).enumerate() {
+            let row = 38 + (n / 4) as u32;
+            let col = 3 + 13 * (n % 4) as u32;
+            self.put(row, col, 8, &dx.as_str().replace('.', ""));
+        }
+        // Box 22: resubmission code and original reference; box 23: prior authorization.
+        if claim.frequency.code() != "1" {
+            self.put(38, 50, 10, claim.frequency.code());
+            self.put(
+                38,
+                62,
+                17,
+                claim.original_claim_number.as_deref().unwrap_or(""),
+            );
+        }
+        if let Some(auth) = &claim.prior_authorization {
+            self.put(40, 50, 30, auth);
+        }
+
+        // Box 24: the service lines.
+        let rendering = claim
+            .rendering_provider
+            .as_ref()
+            .map_or(file.billing_provider.npi.as_str(), |r| r.npi.as_str());
+        let mut total = Decimal::ZERO;
+        for (k, line) in lines.iter().enumerate() {
+            let row = 44 + 2 * k as u32;
+            self.date(row, 1, line.service_date, false);
+            self.date(
+                row,
+                10,
+                line.service_date_end.unwrap_or(line.service_date),
+                false,
+            );
+            let pos = line
+                .place_of_service
+                .as_deref()
+                .unwrap_or(&claim.place_of_service);
+            self.put(row, 19, 2, pos);
+            self.put(row, 25, 6, line.procedure.as_str());
+            let mods: Vec<&str> = line.modifiers.iter().map(|m| m.as_str()).collect();
+            self.put(row, 33, 12, &mods.join(" "));
+            let pointers: String = line
+                .diagnosis_pointers
+                .iter()
+                .filter_map(|p| {
+                    (b'A'..=b'L')
+                        .nth(usize::from(p.saturating_sub(1)))
+                        .map(char::from)
+                })
+                .collect();
+            self.put(row, 45, 4, &pointers);
+            self.put(row, 50, 8, &amount(line.charge.amount()));
+            self.put(row, 59, 3, &line.units.to_string());
+            self.put(row, 68, 10, rendering);
+            total += line.charge.amount();
+        }
+
+        // Boxes 25-28.
+        let bp = &file.billing_provider;
+        self.put(56, 1, 15, &bp.ein);
+        self.check(56, 19);
+        self.put(56, 23, 14, &claim.patient_control_number);
+        self.check(
+            56,
+            if claim.assignment.code() == "C" {
+                43
+            } else {
+                38
+            },
+        );
+        self.put(56, 52, 8, &amount(total));
+
+        // Boxes 31 and 33: signature on file with the file's date, the billing provider.
+        let phone = &file.submitter.contact.phone;
+        if phone.len() == 10 && phone.bytes().all(|b| b.is_ascii_digit()) {
+            self.put(57, 66, 3, &phone[..3]);
+            self.put(57, 70, 8, &format!("{}-{}", &phone[3..6], &phone[6..]));
+        }
+        self.put(60, 1, 20, "SIGNATURE ON FILE");
+        let signed = file.envelope.created.date();
+        self.put(61, 6, 10, &signed.format("%m %d %y").to_string());
+        self.put(58, 50, 30, &provider_name(&bp.name));
+        let street = match &bp.address.line2 {
+            Some(l2) => format!("{} {l2}", bp.address.line1),
+            None => bp.address.line1.clone(),
+        };
+        self.put(59, 50, 30, &street);
+        let a = &bp.address;
+        self.put(
+            60,
+            50,
+            30,
+            &format!("{} {} {}", a.city, a.state, zip(&a.zip)),
+        );
+        self.put(61, 51, 10, bp.npi.as_str());
+    }
+}
+
+/// `LAST, FIRST, M`, as boxes 2, 4 and 17 want.
+fn form_name(name: &PersonName) -> String {
+    let mut s = format!("{}, {}", name.last, name.first);
+    if let Some(m) = name.middle.as_deref().and_then(|m| m.chars().next()) {
+        s.push_str(", ");
+        s.push(m);
+    }
+    s
+}
+
+/// `  150 00`: eight characters, a space for the decimal point.
+fn amount(value: Decimal) -> String {
+    let s = format!("{:>8.2}", value.round_dp(2));
+    s.replacen('.', " ", 1)
+}
+
+/// The form itself: frame, box rules, shaded line bands and captions, in red.
+fn draw_form(doc: &mut Doc) {
+    let hl = |doc: &mut Doc, row: f32, from: f32, to: f32| {
+        doc.line(
+            (x(from) - 1.8, row_top(row)),
+            (x(to) - 1.8, row_top(row)),
+            0.6,
+            RED,
+        );
+    };
+    let vl = |doc: &mut Doc, col: f32, from: f32, to: f32| {
+        doc.line(
+            (x(col) - 1.8, row_top(from)),
+            (x(col) - 1.8, row_top(to)),
+            0.6,
+            RED,
+        );
+    };
+    let label = |doc: &mut Doc, row: f32, col: f32, text: &str| {
+        doc.text(
+            x(col) - 0.8,
+            row_top(row) + 6.0,
+            Font::Regular,
+            LABEL,
+            RED,
+            text,
+        );
+    };
+
+    doc.text(
+        x(1.0),
+        row_top(5.0) + 9.0,
+        Font::Regular,
+        LABEL,
+        RED,
+        "APPROVED BY NATIONAL UNIFORM CLAIM COMMITTEE (NUCC) 02/12",
+    );
+    doc.text_centre(
+        x(40.0),
+        row_top(6.0) + 10.0,
+        Font::Bold,
+        13.0,
+        RED,
+        "HEALTH INSURANCE CLAIM FORM",
+    );
+    doc.text(
+        x(41.0),
+        row_top(1.0) + 9.0,
+        Font::Regular,
+        LABEL,
+        RED,
+        "CARRIER",
+    );
+    doc.text(
+        x(70.0),
+        row_top(63.0) + 6.0,
+        Font::Regular,
+        LABEL,
+        RED,
+        "FORM 1500 (02-12)",
+    );
+
+    // Shaded halves of the six service lines.
+    for k in 0..6 {
+        let row = 43.0 + 2.0 * k as f32;
+        doc.fill(x(1.0) - 1.8, row_top(row), 79.0 * CW, LH, SHADE);
+        doc.text(
+            x(80.2),
+            row_top(row + 1.0) + 9.0,
+            Font::Bold,
+            8.0,
+            RED,
+            &(k + 1).to_string(),
+        );
+    }
+    // Frame.
+    doc.rect(
+        x(1.0) - 1.8,
+        row_top(7.0),
+        79.0 * CW,
+        row_top(62.0) - row_top(7.0),
+        1.2,
+        RED,
+    );
+    // Full-width rules.
+    for row in [
+        9.0, 11.0, 17.0, 19.0, 21.0, 23.0, 25.0, 27.0, 31.0, 33.0, 35.0, 37.0, 41.0, 55.0, 57.0,
+    ] {
+        hl(doc, row, 1.0, 80.0);
+    }
+    for row in [13.0, 15.0] {
+        hl(doc, row, 1.0, 30.0);
+        hl(doc, row, 50.0, 80.0);
+    }
+    hl(doc, 39.0, 50.0, 80.0);
+    hl(doc, 61.0, 23.0, 80.0);
+    for row in 43..=54 {
+        hl(doc, row as f32, 1.0, 80.0);
+    }
+    // Column rules.
+    vl(doc, 50.0, 7.0, 41.0);
+    vl(doc, 30.0, 9.0, 27.0);
+    vl(doc, 30.0, 31.0, 35.0);
+    vl(doc, 26.0, 13.0, 15.0);
+    vl(doc, 14.0, 15.0, 17.0);
+    vl(doc, 74.0, 13.0, 15.0);
+    vl(doc, 64.0, 15.0, 17.0);
+    vl(doc, 10.0, 42.0, 55.0);
+    for col in [19.0, 22.0, 25.0, 33.0, 45.0, 50.0, 59.0, 63.0, 65.0, 68.0] {
+        vl(doc, col, 41.0, 55.0);
+    }
+    for col in [23.0, 38.0, 50.0, 61.0, 71.0] {
+        vl(doc, col, 55.0, 57.0);
+    }
+    vl(doc, 23.0, 57.0, 62.0);
+    vl(doc, 50.0, 57.0, 62.0);
+
+    // Captions.
+    let captions: &[(f32, f32, &str)] = &[
+        (7.0, 1.0, "1. MEDICARE    MEDICAID    TRICARE    CHAMPVA    GROUP HEALTH PLAN    FECA BLK LUNG    OTHER"),
+        (7.0, 50.0, "1a. INSURED'S I.D. NUMBER    (For Program in Item 1)"),
+        (9.0, 1.0, "2. PATIENT'S NAME (Last Name, First Name, Middle Initial)"),
+        (9.0, 30.0, "3. PATIENT'S BIRTH DATE     SEX   M      F"),
+        (9.0, 50.0, "4. INSURED'S NAME (Last Name, First Name, Middle Initial)"),
+        (11.0, 1.0, "5. PATIENT'S ADDRESS (No., Street)"),
+        (11.0, 30.0, "6. PATIENT RELATIONSHIP TO INSURED"),
+        (12.0, 30.3, "Self"),
+        (12.0, 35.2, "Spouse"),
+        (12.0, 40.0, "Child"),
+        (12.0, 44.6, "Other"),
+        (11.0, 50.0, "7. INSURED'S ADDRESS (No., Street)"),
+        (13.0, 1.0, "CITY"),
+        (13.0, 26.0, "STATE"),
+        (13.0, 30.0, "8. RESERVED FOR NUCC USE"),
+        (13.0, 50.0, "CITY"),
+        (13.0, 74.0, "STATE"),
+        (15.0, 1.0, "ZIP CODE"),
+        (15.0, 14.0, "TELEPHONE (Include Area Code)"),
+        (15.0, 50.0, "ZIP CODE"),
+        (15.0, 64.0, "TELEPHONE (Include Area Code)"),
+        (17.0, 1.0, "9. OTHER INSURED'S NAME (Last Name, First Name, Middle Initial)"),
+        (17.0, 30.0, "10. IS PATIENT'S CONDITION RELATED TO:"),
+        (17.0, 50.0, "11. INSURED'S POLICY GROUP OR FECA NUMBER"),
+        (19.0, 1.0, "a. OTHER INSURED'S POLICY OR GROUP NUMBER"),
+        (19.0, 30.0, "a. EMPLOYMENT? (Current or Previous)  YES   NO"),
+        (19.0, 50.0, "a. INSURED'S DATE OF BIRTH              SEX  M       F"),
+        (21.0, 1.0, "b. RESERVED FOR NUCC USE"),
+        (21.0, 30.0, "b. AUTO ACCIDENT?     YES   NO   PLACE (State)"),
+        (21.0, 50.0, "b. OTHER CLAIM ID (Designated by NUCC)"),
+        (23.0, 1.0, "c. RESERVED FOR NUCC USE"),
+        (23.0, 30.0, "c. OTHER ACCIDENT?    YES   NO"),
+        (23.0, 50.0, "c. INSURANCE PLAN NAME OR PROGRAM NAME"),
+        (25.0, 1.0, "d. INSURANCE PLAN NAME OR PROGRAM NAME"),
+        (25.0, 30.0, "10d. CLAIM CODES (Designated by NUCC)"),
+        (25.0, 50.0, "d. IS THERE ANOTHER HEALTH BENEFIT PLAN?   YES   NO"),
+        (27.0, 1.0, "READ BACK OF FORM BEFORE COMPLETING & SIGNING THIS FORM."),
+        (28.0, 1.0, "12. PATIENT'S OR AUTHORIZED PERSON'S SIGNATURE"),
+        (29.0, 1.0, "SIGNED"),
+        (29.0, 36.0, "DATE"),
+        (27.0, 50.0, "13. INSURED'S OR AUTHORIZED PERSON'S SIGNATURE"),
+        (29.0, 50.0, "SIGNED"),
+        (31.0, 1.0, "14. DATE OF CURRENT ILLNESS, INJURY, or PREGNANCY (LMP)"),
+        (31.0, 30.0, "15. OTHER DATE   QUAL."),
+        (31.0, 50.0, "16. DATES PATIENT UNABLE TO WORK IN CURRENT OCCUPATION"),
+        (33.0, 1.0, "17. NAME OF REFERRING PROVIDER OR OTHER SOURCE"),
+        (33.0, 30.0, "17a.            17b. NPI"),
+        (33.0, 50.0, "18. HOSPITALIZATION DATES RELATED TO CURRENT SERVICES"),
+        (35.0, 1.0, "19. ADDITIONAL CLAIM INFORMATION (Designated by NUCC)"),
+        (35.0, 50.0, "20. OUTSIDE LAB?   YES   NO      $ CHARGES"),
+        (37.0, 1.0, "21. DIAGNOSIS OR NATURE OF ILLNESS OR INJURY  Relate A-L to service line below (24E)      ICD Ind."),
+        (38.0, 1.0, "A."),
+        (38.0, 14.0, "B."),
+        (38.0, 27.0, "C."),
+        (38.0, 40.0, "D."),
+        (39.0, 1.0, "E."),
+        (39.0, 14.0, "F."),
+        (39.0, 27.0, "G."),
+        (39.0, 40.0, "H."),
+        (40.0, 1.0, "I."),
+        (40.0, 14.0, "J."),
+        (40.0, 27.0, "K."),
+        (40.0, 40.0, "L."),
+        (37.0, 50.0, "22. RESUBMISSION CODE          ORIGINAL REF. NO."),
+        (39.0, 50.0, "23. PRIOR AUTHORIZATION NUMBER"),
+        (41.0, 1.0, "24. A. DATE(S) OF SERVICE"),
+        (42.0, 1.0, "From MM DD YY"),
+        (42.0, 10.0, "To MM DD YY"),
+        (41.0, 19.0, "B."),
+        (42.0, 19.0, "POS"),
+        (41.0, 22.0, "C."),
+        (42.0, 22.0, "EMG"),
+        (41.0, 25.0, "D. PROCEDURES, SERVICES, OR SUPPLIES"),
+        (42.0, 25.0, "CPT/HCPCS"),
+        (42.0, 33.0, "MODIFIER"),
+        (41.0, 45.0, "E. DIAG."),
+        (42.0, 45.0, "POINTER"),
+        (41.0, 50.0, "F."),
+        (42.0, 50.0, "$ CHARGES"),
+        (41.0, 59.0, "G. DAYS"),
+        (42.0, 59.0, "OR UNITS"),
+        (41.0, 63.0, "H."),
+        (41.0, 65.0, "I."),
+        (42.0, 65.0, "QUAL."),
+        (41.0, 68.0, "J. RENDERING"),
+        (42.0, 68.0, "PROVIDER ID. #"),
+        (55.0, 1.0, "25. FEDERAL TAX I.D. NUMBER     SSN  EIN"),
+        (55.0, 23.0, "26. PATIENT'S ACCOUNT NO."),
+        (55.0, 38.0, "27. ACCEPT ASSIGN.?"),
+        (56.0, 39.2, "YES"),
+        (56.0, 44.2, "NO"),
+        (55.0, 50.0, "28. TOTAL CHARGE"),
+        (55.0, 61.0, "29. AMOUNT PAID"),
+        (55.0, 71.0, "30. Rsvd for NUCC"),
+        (57.0, 1.0, "31. SIGNATURE OF PHYSICIAN OR SUPPLIER"),
+        (58.0, 1.0, "INCLUDING DEGREES OR CREDENTIALS"),
+        (57.0, 23.0, "32. SERVICE FACILITY LOCATION INFORMATION"),
+        (57.0, 50.0, "33. BILLING PROVIDER INFO & PH #"),
+        (61.0, 1.0, "SIGNED"),
+        (61.0, 15.0, "DATE"),
+        (61.0, 23.0, "a."),
+        (61.0, 36.0, "b."),
+        (61.0, 50.0, "a."),
+        (61.0, 63.0, "b."),
+    ];
+    for (row, col, text) in captions {
+        label(doc, *row, *col, text);
+    }
+    // Check boxes: a small square on each place an X can go.
+    let boxes: &[(f32, &[f32])] = &[
+        (8.0, &[1.0, 8.0, 15.0, 24.0, 31.0, 39.0, 45.0]),
+        (10.0, &[42.0, 47.0]),
+        (12.0, &[33.0, 38.0, 42.0, 47.0]),
+        (20.0, &[35.0, 41.0, 68.0, 75.0]),
+        (22.0, &[35.0, 41.0]),
+        (24.0, &[35.0, 41.0]),
+        (26.0, &[52.0, 57.0]),
+        (36.0, &[52.0, 57.0]),
+        (56.0, &[17.0, 19.0, 38.0, 43.0]),
+    ];
+    for (row, cols) in boxes {
+        for col in *cols {
+            doc.rect(x(*col) - 0.6, row_top(*row) + 2.0, 8.4, 8.4, 0.5, RED);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_have_a_space_for_the_point() {
+        assert_eq!(amount(Decimal::new(15000, 2)), "  150 00");
+        assert_eq!(amount(Decimal::new(5, 1)), "    0 50");
+        assert_eq!(amount(Decimal::new(1234567, 2)), "12345 67");
+    }
+
+    #[test]
+    fn names_are_last_first_middle_initial() {
+        let name = PersonName {
+            last: "RIVERA".into(),
+            first: "ANA".into(),
+            middle: Some("MARIA".into()),
+        };
+        assert_eq!(form_name(&name), "RIVERA, ANA, M");
+    }
+
+    #[test]
+    fn the_grid_is_ten_pitch_six_lines_per_inch() {
+        assert_eq!(x(11.0) - x(1.0), 72.0);
+        assert_eq!(row_top(7.0) - row_top(1.0), 72.0);
+        // The whole grid fits a US Letter page.
+        assert!(x(81.0) < 612.0 && row_top(64.0) < 792.0);
+    }
+}

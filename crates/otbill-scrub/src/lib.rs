@@ -1,0 +1,38 @@
+//! The otbill claim scrubber: a coded visit plus its episode context in; priced lines and
+//! findings out.
+//!
+//! **Architecture Invariant:** this crate is pure. It parses CMS rule files from strings
+//! ([`tables`]), and scrubs values; it never reads files, the clock or a database. The CLI
+//! reads the files and passes "today" in.
+//!
+//! Pieces, each usable alone:
+//! - [`tables`]: loaders for CMS's own layouts (NCCI PTP, MUE, PPRRVU, GPCI), effective-dated,
+//!   refusing malformed files with the line number, remembering sample vs real.
+//! - [`fees`]: conversion factors and KX thresholds (our small TOML files).
+//! - [`RuleSet`]: every loaded table, choosing the right one per date of service.
+//! - [`pricing`]: the PFS formula, therapy MPPR, CO/CQ 85%, deductible, coinsurance and
+//!   sequestration, with the arithmetic shown per line.
+//! - [`kx`], [`documentation`], [`evaluation`], [`edits`]: the rule checks, which return
+//!   findings as data.
+//! - [`scrub`]: all of it for one visit.
+
+pub mod error;
+
+pub mod fees;
+pub mod source;
+pub mod tables;
+
+pub use error::LoadError;
+pub use source::Source;
+pub mod pricing;
+#[cfg(test)]
+mod pricing_tests;
+pub mod rules;
+
+pub use rules::{Kind, RuleSet};
+pub mod documentation;
+pub mod edits;
+pub mod episode;
+pub mod evaluation;
+pub mod kx;
+pub mod scrub;
