@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod clock;
 mod cmd;
 mod input;
 mod tables;
@@ -38,6 +39,24 @@ enum Command {
     Denials(cmd::denials::Args),
     /// Draft a redetermination request letter (PDF) for a denied claim.
     Appeal(cmd::appeal::Args),
+    /// Patients with their insurance in the practice ledger.
+    Patient(cmd::ledger::records::PatientArgs),
+    /// Record visits; code and scrub them into claims.
+    Visit(cmd::ledger::records::VisitArgs),
+    /// Batch ready claims into 837P files in the outbox.
+    Batch(cmd::ledger::ops::BatchArgs),
+    /// Post an 835 remittance into the ledger, exactly once.
+    Post(cmd::ledger::ops::PostArgs),
+    /// Apply a 999 or 277CA acknowledgment.
+    Ack(cmd::ledger::ops::AckArgs),
+    /// Ledger reports: A/R, denials, KX use, plans coming due.
+    Report(cmd::ledger::ops::ReportArgs),
+    /// Back up the SQLite ledger.
+    Backup(cmd::ledger::ops::BackupArgs),
+    /// Practice set-up and claim follow-up (correct, void, appeal, secondary, write-off).
+    Ledger(cmd::ledger::records::LedgerArgs),
+    /// A demo practice run from visits to posted payments.
+    Demo(cmd::ledger::demo::Args),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +70,15 @@ fn main() -> ExitCode {
         Command::Data(args) => cmd::data::run(args),
         Command::Denials(args) => cmd::denials::run(args),
         Command::Appeal(args) => cmd::appeal::run(args),
+        Command::Patient(args) => cmd::ledger::records::run_patient(args),
+        Command::Visit(args) => cmd::ledger::records::run_visit(args),
+        Command::Batch(args) => cmd::ledger::ops::run_batch(args),
+        Command::Post(args) => cmd::ledger::ops::run_post(args),
+        Command::Ack(args) => cmd::ledger::ops::run_ack(args),
+        Command::Report(args) => cmd::ledger::ops::run_report(args),
+        Command::Backup(args) => cmd::ledger::ops::run_backup(args),
+        Command::Ledger(args) => cmd::ledger::records::run_ledger(args),
+        Command::Demo(args) => cmd::ledger::demo::run(args),
     };
     match res {
         Ok(code) => code,

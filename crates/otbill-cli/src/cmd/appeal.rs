@@ -15,7 +15,8 @@ use chrono::NaiveDate;
 use otbill_denials::{claim_remarks, worklist, AppealRules, Context, Route};
 use otbill_forms::{render_letter, Contractor, Evidence, RedeterminationRequest};
 
-use super::denials::{load_catalog, read_input, today};
+use super::denials::{load_catalog, read_input};
+use crate::clock::today;
 
 /// Draft a redetermination request letter (PDF) for a denied claim.
 #[derive(clap::Args, Debug)]

@@ -66,7 +66,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let catalog = load_catalog(args.carc_list.as_deref(), args.rarc_list.as_deref())?;
     let rules = AppealRules::medicare();
-    let today = args.today.unwrap_or_else(today);
+    let today = args.today.unwrap_or_else(crate::clock::today);
     let received = args
         .received
         .or_else(|| era.remittances.iter().find_map(|r| r.production_date))
@@ -98,16 +98,6 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Today's date (UTC) from the system clock: the CLI is the edge that reads the clock.
-pub(crate) fn today() -> NaiveDate {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
-    NaiveDate::from_ymd_opt(1970, 1, 1)
-        .and_then(|e| e.checked_add_days(chrono::Days::new(days)))
-        .unwrap_or_default()
 }
 
 /// Reads a file, or standard input for `-`.

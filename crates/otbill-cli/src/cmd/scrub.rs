@@ -23,18 +23,9 @@ pub(crate) struct Args {
     /// Filing date for timely filing when a request has none (default: today).
     #[arg(long, value_name = "YYYY-MM-DD")]
     filing_date: Option<NaiveDate>,
-    /// Data directory (else `OTBILL_DATA_DIR`, else `./data`).
+    /// Data directory (else `OTBILL_DATA_DIR`).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
-}
-
-fn today() -> NaiveDate {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
-    NaiveDate::from_ymd_opt(1970, 1, 1)
-        .and_then(|e| e.checked_add_days(chrono::Days::new(days)))
-        .unwrap_or_default()
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -46,7 +37,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         payers: &payers,
         rules: &rules,
     };
-    let filing = args.filing_date.unwrap_or_else(today);
+    let filing = args.filing_date.unwrap_or_else(crate::clock::today);
     let one = |text: &str| -> Result<Scrubbed, String> {
         let mut input: ScrubInput = crate::input::parse_json(text).map_err(|e| e.to_string())?;
         input.claim.filing_date.get_or_insert(filing);

@@ -1,0 +1,260 @@
+//! `otbill patient`, `otbill visit` and `otbill ledger` (practice, providers, payers, plans
+//! of care, authorizations, claim steps): records in as JSON files, validated by the store.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+use otbill_scrub::scrub::Engine;
+
+use super::{print_json, rules, DbArgs};
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &PathBuf) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(de)
+        .with_context(|| format!("{}: invalid record", path.display()))
+}
+
+/// Patients with their insurance.
+#[derive(clap::Args, Debug)]
+pub(crate) struct PatientArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    action: PatientAction,
+}
+
+#[derive(Subcommand, Debug)]
+enum PatientAction {
+    /// Add a patient (JSON: account, names, birth_date, gender, address, coverages).
+    Add {
+        /// The patient JSON file.
+        file: PathBuf,
+    },
+    /// List patients by id and account number.
+    List,
+}
+
+pub(crate) fn run_patient(args: PatientArgs) -> anyhow::Result<ExitCode> {
+    let mut store = args.db.open()?;
+    match args.action {
+        PatientAction::Add { file } => {
+            let p: otbill_store::records::Patient = read_json(&file)?;
+            let id = store.add_patient(&p).context("adding the patient")?;
+            println!("patient {id} added");
+        }
+        PatientAction::List => {
+            for (id, account) in store.patient_accounts()? {
+                println!("{id}\t{account}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Visits: record them, then code and scrub them into claims.
+#[derive(clap::Args, Debug)]
+pub(crate) struct VisitArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    action: VisitAction,
+}
+
+#[derive(Subcommand, Debug)]
+enum VisitAction {
+    /// Record a visit (JSON: patient_account, provider_npi, date, services with minutes).
+    Add {
+        /// The visit JSON file.
+        file: PathBuf,
+    },
+    /// Code, scrub and price entered visits (all, or one) into ready claims.
+    Code {
+        /// Only this visit.
+        #[arg(long)]
+        id: Option<i64>,
+    },
+}
+
+pub(crate) fn run_visit(args: VisitArgs) -> anyhow::Result<ExitCode> {
+    let mut store = args.db.open()?;
+    match args.action {
+        VisitAction::Add { file } => {
+            let v: otbill_store::records::Visit = read_json(&file)?;
+            let id = store.add_visit(&v).context("adding the visit")?;
+            println!("visit {id} added");
+            Ok(ExitCode::SUCCESS)
+        }
+        VisitAction::Code { id } => {
+            let (catalog, payers, rules) = rules()?;
+            let engine = Engine {
+                catalog: &catalog,
+                payers: &payers,
+                rules: &rules,
+            };
+            let ids = match id {
+                Some(id) => vec![id],
+                None => store.visits_in("entered")?,
+            };
+            let mut blocked = 0;
+            for v in ids {
+                let o = store
+                    .claim_visit(v, &engine)
+                    .with_context(|| format!("coding visit {v}"))?;
+                blocked += usize::from(o.blocked);
+                print_json(&o)?;
+            }
+            Ok(ExitCode::from(u8::from(blocked > 0)))
+        }
+    }
+}
+
+/// Practice set-up and claim follow-up.
+#[derive(clap::Args, Debug)]
+pub(crate) struct LedgerArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    action: LedgerAction,
+}
+
+#[derive(Subcommand, Debug)]
+enum LedgerAction {
+    /// Set the practice and billing provider (JSON).
+    Practice { file: PathBuf },
+    /// Add a rendering provider (JSON).
+    Provider { file: PathBuf },
+    /// Add a payer (JSON).
+    Payer { file: PathBuf },
+    /// Add a plan of care (JSON).
+    Plan { file: PathBuf },
+    /// Add an authorization (JSON).
+    Authorization { file: PathBuf },
+    /// Show a claim (by id or PCN) with balances and history.
+    Claim { claim: String },
+    /// List claims, optionally by status.
+    Claims {
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Replacement claim (frequency 7) with the payer's claim number.
+    Correct { claim: String },
+    /// Void claim (frequency 8).
+    Void { claim: String },
+    /// Record an appeal.
+    Appeal {
+        claim: String,
+        #[arg(long, default_value = "redetermination requested")]
+        note: String,
+    },
+    /// Bill the secondary payer for the patient's share.
+    Secondary { claim: String },
+    /// Bill the patient for their share.
+    BillPatient { claim: String },
+    /// Write off the payer's or patient's open balance.
+    WriteOff {
+        claim: String,
+        #[arg(long, default_value = "payer")]
+        party: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Resend a rejected claim with a new PCN.
+    Resubmit { claim: String },
+    /// Items of posted 835s that matched no claim or line.
+    Unmatched,
+}
+
+fn claim_id(store: &mut otbill_store::Store, s: &str) -> anyhow::Result<i64> {
+    match s.parse::<i64>() {
+        Ok(id) => Ok(id),
+        Err(_) => Ok(store.claim_by_pcn(s)?),
+    }
+}
+
+pub(crate) fn run_ledger(args: LedgerArgs) -> anyhow::Result<ExitCode> {
+    let mut store = args.db.open()?;
+    match args.action {
+        LedgerAction::Practice { file } => store
+            .set_practice(&read_json(&file)?)
+            .map(|()| println!("practice set"))?,
+        LedgerAction::Provider { file } => {
+            println!("provider {} added", store.add_provider(&read_json(&file)?)?)
+        }
+        LedgerAction::Payer { file } => {
+            println!("payer {} added", store.add_payer(&read_json(&file)?)?)
+        }
+        LedgerAction::Plan { file } => {
+            println!("plan {} added", store.add_plan(&read_json(&file)?)?)
+        }
+        LedgerAction::Authorization { file } => println!(
+            "authorization {} added",
+            store.add_authorization(&read_json(&file)?)?
+        ),
+        LedgerAction::Claim { claim } => {
+            let id = claim_id(&mut store, &claim)?;
+            print_json(&store.claim(id)?)?;
+        }
+        LedgerAction::Claims { status } => {
+            for id in store.claims(status.as_deref())? {
+                let c = store.claim(id)?;
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    c.id,
+                    c.pcn,
+                    c.status,
+                    c.payer_id,
+                    c.charge,
+                    c.payer_balance + c.patient_balance
+                );
+            }
+        }
+        LedgerAction::Correct { claim } => {
+            let id = claim_id(&mut store, &claim)?;
+            println!("replacement claim {}", store.correct_claim(id, |_| {})?);
+        }
+        LedgerAction::Void { claim } => {
+            let id = claim_id(&mut store, &claim)?;
+            println!("void claim {}", store.void_claim(id)?);
+        }
+        LedgerAction::Appeal { claim, note } => {
+            let id = claim_id(&mut store, &claim)?;
+            store.appeal_claim(id, &note)?;
+            println!("claim {id} appealed");
+        }
+        LedgerAction::Secondary { claim } => {
+            let id = claim_id(&mut store, &claim)?;
+            println!("secondary claim {}", store.move_to_secondary(id)?);
+        }
+        LedgerAction::BillPatient { claim } => {
+            let id = claim_id(&mut store, &claim)?;
+            store.bill_patient(id)?;
+            println!("claim {id} billed to the patient");
+        }
+        LedgerAction::WriteOff {
+            claim,
+            party,
+            reason,
+        } => {
+            let id = claim_id(&mut store, &claim)?;
+            println!("wrote off {}", store.write_off(id, &party, &reason)?);
+        }
+        LedgerAction::Resubmit { claim } => {
+            let id = claim_id(&mut store, &claim)?;
+            println!("resubmitted as claim {}", store.resubmit_claim(id, |_| {})?);
+        }
+        LedgerAction::Unmatched => {
+            for (remit, pcn, lcn, code, reason, paid) in store.unmatched()? {
+                println!(
+                    "{remit}\t{pcn}\t{}\t{}\t{paid}\t{reason}",
+                    lcn.unwrap_or_default(),
+                    code.unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,377 @@
+//! Ready claims into 837P files in an outbox, crash-safe.
+//!
+//! A batch is built in three steps:
+//! 1. **Reserve** (one transaction): take the next interchange and group control numbers
+//!    from the `counters` table, insert the batch as `reserved` with its file name and
+//!    creation time, and mark its claims `batched` with the batch id. A claim can only be
+//!    reserved while `ready` with no batch, so it is in exactly one batch.
+//! 2. **Write**: the file is written to a temporary name in the outbox, synced, and renamed
+//!    into place, so the outbox never holds a partial file.
+//! 3. **Record** (one transaction): the batch becomes `written` with the file's SHA-256;
+//!    each claim gets its ST02 and a `submitted` event.
+//!
+//! A process killed between the steps leaves a `reserved` batch; the next
+//! [`Store::build_batches`] writes it again first (same claims, same control numbers, same
+//! creation time: the same bytes) and records it. Control numbers are never reused: the
+//! counter only moves forward, in the transaction that records their use.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use otbill_837p::model as m;
+use otbill_837p::{write_837p, ClaimFile, WriteOptions};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::claims::{event, next_counter};
+use crate::db::params;
+use crate::records::{load_one, Practice};
+use crate::{now, pause_at, Error, Store};
+
+/// Claims per ST/SE transaction in our files.
+pub const CLAIMS_PER_TRANSACTION: usize = 5000;
+
+/// What one batch did.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchResult {
+    /// Batch id.
+    pub batch_id: i64,
+    /// The 837P file in the outbox.
+    pub file: PathBuf,
+    /// Claims written.
+    pub claims: usize,
+    /// ISA13.
+    pub interchange_control: i64,
+    /// GS06.
+    pub group_control: i64,
+    /// True when this finished a batch an earlier, interrupted run had reserved.
+    pub resumed: bool,
+    /// Claims the 837P checks refused, `(pcn, message)`: set back to `blocked`.
+    pub refused: Vec<(String, String)>,
+}
+
+impl Store {
+    /// Finishes any interrupted batch, then batches every `ready` claim, at most
+    /// `max_claims` per file, into `outbox` (created if missing).
+    pub fn build_batches(
+        &mut self,
+        outbox: &Path,
+        max_claims: usize,
+    ) -> Result<Vec<BatchResult>, Error> {
+        std::fs::create_dir_all(outbox)
+            .map_err(|e| Error::io(format!("creating {}", outbox.display()), e))?;
+        let mut out = Vec::new();
+        let pending: Vec<i64> = self
+            .conn
+            .query(
+                "SELECT id FROM batches WHERE state = 'reserved' ORDER BY id",
+                params![],
+            )?
+            .iter()
+            .map(|r| r.int(0))
+            .collect();
+        for id in pending {
+            out.push(self.write_batch(id, outbox, true)?);
+        }
+        while let Some(id) = self.reserve_batch(max_claims.max(1))? {
+            pause_at("batch:reserved", 0);
+            out.push(self.write_batch(id, outbox, false)?);
+        }
+        Ok(out)
+    }
+
+    fn reserve_batch(&mut self, max_claims: usize) -> Result<Option<i64>, Error> {
+        if self.practice()?.is_none() {
+            return Err(Error::State(
+                "set the practice first (otbill practice set FILE.json)".into(),
+            ));
+        }
+        let actor = self.actor.clone();
+        let pg = self.engine() == crate::Engine::Postgres;
+        self.tx(|c| {
+            if pg {
+                // One batcher at a time across processes; SQLite's BEGIN IMMEDIATE already is.
+                c.batch("SELECT pg_advisory_xact_lock(5170002)")?;
+            }
+            let any = c.one(
+                "SELECT id FROM claims WHERE status = 'ready' AND batch_id IS NULL LIMIT 1",
+                params![],
+            )?;
+            if any.is_none() {
+                return Ok(None);
+            }
+            let icn = next_counter(c, "interchange")?;
+            let gcn = next_counter(c, "group")?;
+            if icn > 999_999_999 || gcn > 999_999_999 {
+                return Err(Error::State("control numbers exhausted (999999999)".into()));
+            }
+            let created = crate::utc_now().format("%Y-%m-%dT%H:%M:%S").to_string();
+            let file = format!("otbill-{icn:09}.837");
+            let id = c.insert(
+                "INSERT INTO batches (state, interchange_control, group_control, created, file_name, \
+                 claim_count, created_by) VALUES ('reserved', $1, $2, $3, $4, 0, $5) RETURNING id",
+                params![icn, gcn, created, file, actor.as_str()],
+            )?;
+            let n = c.exec(
+                "UPDATE claims SET batch_id = $1, status = 'batched', updated_at = $3 WHERE id IN \
+                 (SELECT id FROM claims WHERE status = 'ready' AND batch_id IS NULL ORDER BY id LIMIT $2)",
+                params![id, max_claims as i64, now()],
+            )?;
+            c.exec("UPDATE batches SET claim_count = $2 WHERE id = $1", params![id, n as i64])?;
+            Ok(Some(id))
+        })
+    }
+
+    fn write_batch(&mut self, id: i64, outbox: &Path, resumed: bool) -> Result<BatchResult, Error> {
+        let b = load_one(
+            &mut self.conn,
+            "SELECT interchange_control, group_control, created, file_name FROM batches WHERE id = $1",
+            id,
+            "batch",
+        )?;
+        let practice = self
+            .practice()?
+            .ok_or_else(|| Error::State("the practice is not set".into()))?;
+        let created = NaiveDateTime::parse_from_str(&b.text(2), "%Y-%m-%dT%H:%M:%S")
+            .map_err(|e| Error::Db(format!("batch {id} created: {e}")))?;
+        let mut file = header(&practice, b.int(0), b.int(1), created)?;
+        let rows = self.conn.query(
+            "SELECT id, pcn, claim_json FROM claims WHERE batch_id = $1 ORDER BY id",
+            params![id],
+        )?;
+        let mut ids = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let claim: m::Claim = serde_json::from_str(&r.text(2))
+                .map_err(|e| Error::Db(format!("claim {}: stored claim: {e}", r.int(0))))?;
+            ids.push((r.int(0), r.text(1)));
+            file.claims.push(claim);
+        }
+        drop(rows);
+        let path = outbox.join(b.text(3));
+        let options = WriteOptions {
+            max_claims_per_transaction: CLAIMS_PER_TRANSACTION,
+            newline_after_segment: true,
+        };
+        let mut summary = None;
+        let sha = write_atomic(&path, |w| {
+            summary = Some(
+                write_837p(&file, &options, w).map_err(|e| std::io::Error::other(e.to_string()))?,
+            );
+            Ok(())
+        })?;
+        let summary = summary.unwrap_or_default();
+        let refused: Vec<(i64, String, String)> = summary
+            .refused
+            .iter()
+            .filter_map(|&i| {
+                let (cid, pcn) = ids.get(i)?;
+                let msg = summary
+                    .findings
+                    .iter()
+                    .find(|f| f.claim == Some(i) && f.is_error())
+                    .map_or_else(
+                        || "refused by the 837P checks".to_owned(),
+                        |f| f.message.clone(),
+                    );
+                Some((*cid, pcn.clone(), msg))
+            })
+            .collect();
+        let actor = self.actor.clone();
+        let written: Vec<i64> = summary
+            .written
+            .iter()
+            .filter_map(|&i| ids.get(i).map(|x| x.0))
+            .collect();
+        let file_name = b.text(3);
+        self.tx(|c| {
+            let changed = c.exec(
+                "UPDATE batches SET state = 'written', sha256 = $2, written_at = $3, claim_count = $4 \
+                 WHERE id = $1 AND state = 'reserved'",
+                params![id, sha.as_str(), now(), written.len() as i64],
+            )?;
+            if changed == 0 {
+                // Another process recorded it first: same file, nothing more to do.
+                return Ok(());
+            }
+            for (cid, _, msg) in &refused {
+                c.exec(
+                    "UPDATE claims SET batch_id = NULL, status = 'blocked', updated_at = $2 WHERE id = $1",
+                    params![*cid, now()],
+                )?;
+                event(c, *cid, &actor, "blocked", &format!("refused by the 837P checks: {msg}"))?;
+            }
+            for (t, chunk) in written.chunks(CLAIMS_PER_TRANSACTION).enumerate() {
+                let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { continue };
+                c.exec(
+                    "UPDATE claims SET transaction_control = $2 WHERE batch_id = $1 AND id >= $3 AND id <= $4",
+                    params![id, format!("{:04}", t + 1), *first, *last],
+                )?;
+            }
+            c.exec(
+                "INSERT INTO claim_events (claim_id, at, actor, event, detail) \
+                 SELECT id, $2, $3, 'submitted', $4 FROM claims WHERE batch_id = $1",
+                params![id, now(), actor.as_str(), format!("in {file_name} (ISA13 {})", b.int(0))],
+            )?;
+            Ok(())
+        })?;
+        Ok(BatchResult {
+            batch_id: id,
+            file: path,
+            claims: written.len(),
+            interchange_control: b.int(0),
+            group_control: b.int(1),
+            resumed,
+            refused: refused.into_iter().map(|(_, p, m)| (p, m)).collect(),
+        })
+    }
+
+    /// The claims of a batch as an 837P claim file (for the payer simulator and tests).
+    pub fn batch_file(&mut self, batch_id: i64) -> Result<ClaimFile, Error> {
+        let b = load_one(
+            &mut self.conn,
+            "SELECT interchange_control, group_control, created FROM batches WHERE id = $1",
+            batch_id,
+            "batch",
+        )?;
+        let practice = self
+            .practice()?
+            .ok_or_else(|| Error::State("the practice is not set".into()))?;
+        let created = NaiveDateTime::parse_from_str(&b.text(2), "%Y-%m-%dT%H:%M:%S")
+            .map_err(|e| Error::Db(e.to_string()))?;
+        let mut file = header(&practice, b.int(0), b.int(1), created)?;
+        for r in self.conn.query(
+            "SELECT claim_json FROM claims WHERE batch_id = $1 ORDER BY id",
+            params![batch_id],
+        )? {
+            file.claims
+                .push(serde_json::from_str(&r.text(0)).map_err(|e| Error::Db(e.to_string()))?);
+        }
+        Ok(file)
+    }
+
+    /// `(batch id, state, file name, claims)` of every batch.
+    pub fn batches(&mut self) -> Result<Vec<(i64, String, String, i64)>, Error> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT id, state, file_name, claim_count FROM batches ORDER BY id",
+                params![],
+            )?
+            .iter()
+            .map(|r| (r.int(0), r.text(1), r.text(2), r.int(3)))
+            .collect())
+    }
+}
+
+/// The file header of our 837Ps: envelope, submitter, receiver, billing provider.
+pub(crate) fn header(
+    p: &Practice,
+    icn: i64,
+    gcn: i64,
+    created: NaiveDateTime,
+) -> Result<ClaimFile, Error> {
+    let npi = otbill_types::Npi::parse(&p.npi).map_err(|e| Error::Db(e.to_string()))?;
+    let control =
+        |n: i64| u32::try_from(n).map_err(|_| Error::Db("control number out of range".into()));
+    let addr = &p.address;
+    Ok(ClaimFile {
+        envelope: m::Envelope {
+            sender_qualifier: "ZZ".into(),
+            sender_id: p.submitter_id.clone(),
+            receiver_qualifier: "ZZ".into(),
+            receiver_id: p.receiver_id.clone(),
+            interchange_control_number: control(icn)?,
+            group_control_number: control(gcn)?,
+            created,
+            usage: if p.usage == "production" {
+                m::Usage::Production
+            } else {
+                m::Usage::Test
+            },
+            acknowledgment_requested: false,
+        },
+        submitter: m::Submitter {
+            name: m::ProviderName::Organization(p.name.clone()),
+            id: p.submitter_id.clone(),
+            contact: m::Contact {
+                name: p.contact_name.clone(),
+                phone: p.contact_phone.clone(),
+            },
+        },
+        receiver: m::Receiver {
+            name: p.receiver_name.clone(),
+            id: p.receiver_id.clone(),
+        },
+        billing_provider: m::BillingProvider {
+            name: m::ProviderName::Organization(p.name.clone()),
+            npi,
+            ein: p.ein.clone(),
+            taxonomy: Some(p.taxonomy.clone()),
+            address: m::Address {
+                line1: addr.line1.clone(),
+                line2: addr.line2.clone(),
+                city: addr.city.clone(),
+                state: addr.state.clone(),
+                zip: addr.zip.clone(),
+            },
+            pay_to_address: None,
+        },
+        claims: Vec::new(),
+    })
+}
+
+/// Writes `path` atomically: a temporary file in the same folder, synced, then renamed over
+/// `path`, then the folder synced. Returns the SHA-256 (hex) of what was written.
+pub fn write_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<String, Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let io = |e| Error::io(format!("writing {}", path.display()), e);
+    let file = File::create(&tmp).map_err(io)?;
+    let mut w = HashingWriter {
+        inner: BufWriter::with_capacity(1 << 20, file),
+        hash: Sha256::new(),
+    };
+    fill(&mut w).map_err(io)?;
+    let HashingWriter { inner, hash } = w;
+    let file = inner.into_inner().map_err(|e| io(e.into_error()))?;
+    file.sync_all().map_err(io)?;
+    drop(file);
+    pause_at("batch:written", 0);
+    std::fs::rename(&tmp, path).map_err(io)?;
+    if let Ok(d) = File::open(dir) {
+        // Directory fsync makes the rename durable; not every platform allows it.
+        let _ = d.sync_all();
+    }
+    Ok(hex(&hash.finalize()))
+}
+
+struct HashingWriter<W> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}

@@ -1,0 +1,647 @@
+//! From a visit to a claim, and what happens to a claim afterwards.
+//!
+//! [`Store::claim_visit`] codes and scrubs a visit (otbill-core and otbill-scrub, with the
+//! episode read from the ledger: plan of care, treatment days since the last progress
+//! report, the year's allowed amounts for KX, the authorization) and, when no error finding
+//! blocks it, stores a `ready` claim with its lines, the 837P claim model and one `charge`
+//! ledger entry per line. After the 835: [`Store::correct_claim`] (frequency 7),
+//! [`Store::void_claim`] (8), [`Store::appeal_claim`], [`Store::move_to_secondary`],
+//! [`Store::bill_patient`], [`Store::write_off`]. Each step appends a `claim_events` row
+//! with who and when.
+//!
+//! Charges: the practice bills 150% of the fee-schedule allowed amount, rounded up to whole
+//! dollars, or $40 a unit when the fee schedule has no price (a chargemaster table is not
+//! modelled yet).
+
+use std::borrow::Cow;
+
+use otbill_837p::model as m;
+use otbill_core::{Discipline, ServiceInput, Severity, VisitInput};
+use otbill_scrub::episode::{Authorization, Episode, PlanOfCare, YearToDate};
+use otbill_scrub::scrub::{scrub, ClaimOptions, Engine, ScrubInput};
+use otbill_types::{CptCode, Icd10, Modifier, Money, Npi};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::db::{params, Conn};
+use crate::records::load_one;
+use crate::{cents, date, dollars, now, Error, Store};
+
+/// A finding as stored and shown: stable code, severity, message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// Stable code, e.g. `PLAN_NOT_CERTIFIED`.
+    pub code: String,
+    /// `error` blocks the claim; `warning`, `info` do not.
+    pub severity: String,
+    /// What was found.
+    pub message: String,
+}
+
+/// What coding a visit did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimOutcome {
+    /// The visit.
+    pub visit_id: i64,
+    /// The claim created, when not blocked.
+    pub claim_id: Option<i64>,
+    /// Its patient control number.
+    pub pcn: Option<String>,
+    /// Charge total.
+    pub charge: Decimal,
+    /// Whether an error finding blocked the claim.
+    pub blocked: bool,
+    /// Every finding.
+    pub findings: Vec<Note>,
+}
+
+/// One claim as the ledger sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimView {
+    /// Id.
+    pub id: i64,
+    /// Patient control number (CLM01).
+    pub pcn: String,
+    /// Status.
+    pub status: String,
+    /// `1`, `7` or `8`.
+    pub frequency: String,
+    /// Payer id.
+    pub payer_id: String,
+    /// 1 primary, 2 secondary.
+    pub rank: i64,
+    /// Date of service.
+    pub service_date: String,
+    /// Charge.
+    pub charge: Decimal,
+    /// What the payer still owes (charges less payments and adjustments).
+    pub payer_balance: Decimal,
+    /// What the patient owes.
+    pub patient_balance: Decimal,
+    /// The payer's claim number (ICN), once known.
+    pub payer_claim_number: Option<String>,
+    /// The batch it went out in.
+    pub batch_id: Option<i64>,
+    /// History: `(when, who, event, detail)`.
+    pub events: Vec<(String, String, String, String)>,
+}
+
+impl Store {
+    /// Codes, scrubs and prices a visit; stores a `ready` claim unless an error blocks it.
+    pub fn claim_visit(
+        &mut self,
+        visit_id: i64,
+        engine: &Engine<'_>,
+    ) -> Result<ClaimOutcome, Error> {
+        let v = load_one(
+            &mut self.conn,
+            "SELECT patient_id, provider_id, plan_id, service_date, place_of_service, progress_report, status \
+             FROM visits WHERE id = $1",
+            visit_id,
+            "visit",
+        )?;
+        let (patient, provider, plan_id) = (v.int(0), v.int(1), v.opt_int(2));
+        let dos = date(&v.text(3)).ok_or_else(|| Error::Db("bad stored date".into()))?;
+        if v.text(6) == "claimed" {
+            return Err(Error::State(format!(
+                "visit {visit_id} already has a claim"
+            )));
+        }
+        let mut outcome = ClaimOutcome {
+            visit_id,
+            claim_id: None,
+            pcn: None,
+            charge: Decimal::ZERO,
+            blocked: true,
+            findings: Vec::new(),
+        };
+        let block = |o: &mut ClaimOutcome, code: &str, msg: &str| {
+            o.findings.push(Note {
+                code: code.into(),
+                severity: "error".into(),
+                message: msg.into(),
+            });
+        };
+        let cov = self.conn.one(
+            "SELECT c.id, p.payer_id, p.name, p.profile, p.filing_indicator, c.member_id, c.group_number, \
+             c.relationship, c.subscriber_last, c.subscriber_first, c.subscriber_birth_date, \
+             c.subscriber_gender, p.id FROM coverages c JOIN payers p ON p.id = c.payer_id \
+             WHERE c.patient_id = $1 AND c.rank = 1 AND c.effective <= $2 \
+             AND (c.expires IS NULL OR c.expires >= $2)",
+            params![patient, dos.to_string()],
+        )?;
+        let plan = match plan_id {
+            Some(id) => self.conn.one(
+                "SELECT discipline, start_date, certified_date, certified_through, referring_npi, \
+                 referring_last, referring_first, diagnoses FROM plans_of_care WHERE id = $1",
+                params![id],
+            )?,
+            None => None,
+        };
+        let (Some(cov), Some(plan)) = (cov, plan) else {
+            block(&mut outcome, "NO_COVERAGE_OR_PLAN", "the patient has no primary coverage on the date of service or no plan of care (diagnoses)");
+            self.block_visit(visit_id, &outcome)?;
+            return Ok(outcome);
+        };
+        let services = self.conn.query(
+            "SELECT code, minutes, assistant_minutes FROM visit_services WHERE visit_id = $1 ORDER BY seq",
+            params![visit_id],
+        )?;
+        let year = chrono::Datelike::year(&dos);
+        let ytd = self
+            .conn
+            .one(
+                "SELECT CAST(COALESCE(SUM(l.allowed_cents), 0) AS BIGINT) FROM claim_lines l \
+                 JOIN claims c ON c.id = l.claim_id WHERE c.patient_id = $1 AND c.frequency = '1' \
+                 AND c.rank = 1 AND c.service_date >= $2 AND c.service_date < $3",
+                params![
+                    patient,
+                    format!("{year:04}-01-01"),
+                    format!("{:04}-01-01", year + 1)
+                ],
+            )?
+            .map_or(0, |r| r.int(0));
+        let last_report = self
+            .conn
+            .one(
+                "SELECT MAX(service_date) FROM visits WHERE plan_id = $1 AND progress_report = 1 \
+                 AND status = 'claimed' AND service_date < $2",
+                params![plan_id, dos.to_string()],
+            )?
+            .and_then(|r| r.opt_text(0))
+            .unwrap_or_else(|| plan.text(1));
+        let since_report = self
+            .conn
+            .one(
+                "SELECT COUNT(*) FROM visits WHERE plan_id = $1 AND status = 'claimed' \
+                 AND service_date >= $2 AND service_date < $3",
+                params![plan_id, last_report, dos.to_string()],
+            )?
+            .map_or(0, |r| r.int(0));
+        let auth = self.conn.one(
+            "SELECT a.number, a.visits_allowed, a.end_date, a.start_date FROM authorizations a \
+             WHERE a.patient_id = $1 AND a.payer_id = $2 AND a.start_date <= $3 AND a.end_date >= $3 \
+             ORDER BY a.id DESC LIMIT 1",
+            params![patient, cov.int(12), dos.to_string()],
+        )?;
+        let authorization = match &auth {
+            Some(a) => {
+                let used = self
+                    .conn
+                    .one(
+                        "SELECT COUNT(*) FROM claims WHERE patient_id = $1 AND payer_id = $2 \
+                         AND frequency = '1' AND service_date >= $3 AND service_date <= $4",
+                        params![patient, cov.int(12), a.text(3), a.text(2)],
+                    )?
+                    .map_or(0, |r| r.int(0));
+                Some(Authorization {
+                    number: Some(a.text(0)),
+                    visits_remaining: a
+                        .opt_int(1)
+                        .map(|n| u32::try_from((n - used).max(0)).unwrap_or(0)),
+                    units_remaining: None,
+                    expires: date(&a.text(2)),
+                })
+            }
+            None => None,
+        };
+        let episode = Episode {
+            plan_of_care: Some(PlanOfCare {
+                discipline: Discipline::Ot,
+                start: date(&plan.text(1)).unwrap_or(dos),
+                established: date(&plan.text(1)),
+                certified: plan.opt_text(2).and_then(|d| date(&d)),
+                certified_through: date(&plan.text(3)),
+                delayed_certification_reason: None,
+                signed_order: None,
+                plan_sent_to_referrer: date(&plan.text(1)),
+                recertifications: Vec::new(),
+                goals: vec!["documented in the plan of care".into()],
+            }),
+            treatment_days_since_progress_report: u32::try_from(since_report).unwrap_or(u32::MAX),
+            progress_report_today: v.int(5) != 0,
+            year_to_date: YearToDate {
+                ot: Money::new(dollars(ytd)),
+                pt_slp: Money::ZERO,
+            },
+            medical_necessity_documented: true,
+            authorization,
+            ..Episode::default()
+        };
+        let input = ScrubInput {
+            visit: VisitInput {
+                id: None,
+                date: dos,
+                payer: Cow::Owned(cov.text(3)),
+                discipline: Some(Discipline::Ot),
+                services: services
+                    .iter()
+                    .map(|s| ServiceInput {
+                        code: Cow::Owned(s.text(0)),
+                        minutes: s.opt_int(1).and_then(|m| u32::try_from(m).ok()),
+                        assistant_minutes: s.opt_int(2).and_then(|m| u32::try_from(m).ok()),
+                    })
+                    .collect(),
+            },
+            episode,
+            claim: ClaimOptions {
+                filing_date: Some(crate::today()),
+                ..ClaimOptions::default()
+            },
+        };
+        let scrubbed = match scrub(engine, &input) {
+            Ok(s) => s,
+            Err(e) => {
+                block(&mut outcome, "VISIT_INPUT", &e.to_string());
+                self.block_visit(visit_id, &outcome)?;
+                return Ok(outcome);
+            }
+        };
+        for f in &scrubbed.findings {
+            outcome.findings.push(Note {
+                code: f.code.to_string(),
+                severity: match f.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    _ => "info",
+                }
+                .into(),
+                message: f.message.clone(),
+            });
+        }
+        if scrubbed.blocked || scrubbed.lines.is_empty() {
+            if scrubbed.lines.is_empty() {
+                block(
+                    &mut outcome,
+                    "NO_BILLABLE_LINE",
+                    "no service earned a billable unit",
+                );
+            }
+            self.block_visit(visit_id, &outcome)?;
+            return Ok(outcome);
+        }
+        // The claim model: patient, subscriber, payer, referring and rendering provider.
+        let pat = load_one(
+            &mut self.conn,
+            "SELECT last_name, first_name, birth_date, gender, line1, line2, city, state, zip FROM patients WHERE id = $1",
+            patient,
+            "patient",
+        )?;
+        let prov = load_one(
+            &mut self.conn,
+            "SELECT npi, last_name, first_name, taxonomy FROM providers WHERE id = $1",
+            provider,
+            "provider",
+        )?;
+        let addr = m::Address {
+            line1: pat.text(4),
+            line2: pat.opt_text(5),
+            city: pat.text(6),
+            state: pat.text(7),
+            zip: pat.text(8),
+        };
+        let gender = |g: &str| m::Gender::from_code(g).unwrap_or(m::Gender::U);
+        let pname = m::PersonName {
+            last: pat.text(0),
+            first: pat.text(1),
+            middle: None,
+        };
+        let pbirth = date(&pat.text(2)).unwrap_or(dos);
+        let is_self = cov.text(7) == "self";
+        let subscriber = m::Subscriber {
+            payer_responsibility: "P".into(),
+            group_number: cov.opt_text(6),
+            claim_filing_indicator: cov.text(4),
+            name: if is_self {
+                pname.clone()
+            } else {
+                m::PersonName {
+                    last: cov.text(8),
+                    first: cov.text(9),
+                    middle: None,
+                }
+            },
+            member_id: cov.text(5),
+            address: Some(addr.clone()),
+            birth_date: Some(if is_self {
+                pbirth
+            } else {
+                date(&cov.text(10)).unwrap_or(pbirth)
+            }),
+            gender: Some(gender(&if is_self { pat.text(3) } else { cov.text(11) })),
+        };
+        let patient_loop = (!is_self).then(|| m::Patient {
+            relationship: match cov.text(7).as_str() {
+                "spouse" => m::Relationship::Spouse,
+                "child" => m::Relationship::Child,
+                _ => m::Relationship::Other,
+            },
+            name: pname,
+            address: addr,
+            birth_date: pbirth,
+            gender: gender(&pat.text(3)),
+        });
+        let diagnoses = plan
+            .text(7)
+            .split(',')
+            .map(Icd10::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Db(format!("stored diagnosis: {e}")))?;
+        let npi = |s: String| Npi::parse(&s).map_err(|e| Error::Db(format!("stored NPI: {e}")));
+        let mut lines = Vec::new();
+        let mut allowed = Vec::new();
+        for l in &scrubbed.lines {
+            let a = l.price.allowed.amount();
+            let units = Decimal::from(l.price.units);
+            let charge = if a > Decimal::ZERO {
+                (a * Decimal::new(15, 1)).ceil()
+            } else {
+                Decimal::from(40) * units
+            };
+            allowed.push(cents(a));
+            lines.push(m::ServiceLine {
+                procedure: l.price.code,
+                modifiers: l.modifiers.clone(),
+                charge: Money::new(charge),
+                units: l.price.units,
+                diagnosis_pointers: vec![1],
+                service_date: dos,
+                service_date_end: None,
+                place_of_service: None,
+                line_control_number: String::new(),
+            });
+        }
+        let total: Decimal = lines.iter().map(|l| l.charge.amount()).sum();
+        let mut claim = m::Claim {
+            patient_control_number: "OT00000000".into(),
+            total_charge: Money::new(total),
+            place_of_service: v.text(4),
+            frequency: m::Frequency::Original,
+            original_claim_number: None,
+            provider_signature_on_file: true,
+            assignment: m::Assignment::Assigned,
+            benefits_assigned: true,
+            release_of_information: true,
+            prior_authorization: auth.as_ref().map(|a| a.text(0)),
+            diagnoses,
+            subscriber,
+            payer: m::Payer {
+                name: cov.text(2),
+                payer_id: cov.text(1),
+            },
+            patient: patient_loop,
+            referring_provider: Some(m::ReferringProvider {
+                name: m::PersonName {
+                    last: plan.text(5),
+                    first: plan.text(6),
+                    middle: None,
+                },
+                npi: npi(plan.text(4))?,
+            }),
+            rendering_provider: Some(m::RenderingProvider {
+                name: m::ProviderName::Person(m::PersonName {
+                    last: prov.text(1),
+                    first: prov.text(2),
+                    middle: None,
+                }),
+                npi: npi(prov.text(0))?,
+                taxonomy: Some(prov.text(3)),
+            }),
+            lines,
+        };
+        for (i, l) in claim.lines.iter_mut().enumerate() {
+            l.line_control_number = format!("OT00000000-{}", i + 1);
+        }
+        for f in otbill_837p::check::check_claim_at(&claim, 0) {
+            if f.is_error() {
+                outcome.findings.push(Note {
+                    code: f.code.into(),
+                    severity: "error".into(),
+                    message: f.message,
+                });
+            }
+        }
+        if outcome.findings.iter().any(|f| f.severity == "error") {
+            self.block_visit(visit_id, &outcome)?;
+            return Ok(outcome);
+        }
+        let actor = self.actor.clone();
+        let result_json = serde_json::to_string(&outcome.findings).unwrap_or_default();
+        let (claim_id, pcn) = self.tx(|c| {
+            let (id, pcn) = insert_claim(
+                c,
+                &mut claim,
+                &ClaimMeta {
+                    key: format!("visit:{visit_id}:1"),
+                    visit_id: Some(visit_id),
+                    patient,
+                    payer: cov.int(12),
+                    rank: 1,
+                    original: None,
+                    status: "ready",
+                    allowed: &allowed,
+                    actor: &actor,
+                },
+            )?;
+            event(
+                c,
+                id,
+                &actor,
+                "coded",
+                &format!(
+                    "visit {visit_id} coded and scrubbed: {} line(s)",
+                    claim.lines.len()
+                ),
+            )?;
+            event(c, id, &actor, "ready", "no error finding: ready to batch")?;
+            c.exec(
+                "UPDATE visits SET status = 'claimed', result_json = $2 WHERE id = $1",
+                params![visit_id, result_json],
+            )?;
+            Ok((id, pcn))
+        })?;
+        outcome.blocked = false;
+        outcome.claim_id = Some(claim_id);
+        outcome.pcn = Some(pcn);
+        outcome.charge = total;
+        Ok(outcome)
+    }
+
+    fn block_visit(&mut self, visit_id: i64, outcome: &ClaimOutcome) -> Result<(), Error> {
+        let json = serde_json::to_string(&outcome.findings).unwrap_or_default();
+        self.tx(|c| {
+            c.exec(
+                "UPDATE visits SET status = 'blocked', result_json = $2 WHERE id = $1",
+                params![visit_id, json],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A claim with its balances and history.
+    pub fn claim(&mut self, claim_id: i64) -> Result<ClaimView, Error> {
+        let r = load_one(
+            &mut self.conn,
+            "SELECT c.pcn, c.status, c.frequency, p.payer_id, c.rank, c.service_date, c.charge_cents, \
+             c.payer_claim_number, c.batch_id FROM claims c JOIN payers p ON p.id = c.payer_id WHERE c.id = $1",
+            claim_id,
+            "claim",
+        )?;
+        let (payer, patient) = balances(&mut self.conn, claim_id)?;
+        let events = self
+            .conn
+            .query(
+                "SELECT at, actor, event, detail FROM claim_events WHERE claim_id = $1 ORDER BY id",
+                params![claim_id],
+            )?
+            .iter()
+            .map(|e| (e.text(0), e.text(1), e.text(2), e.text(3)))
+            .collect();
+        Ok(ClaimView {
+            id: claim_id,
+            pcn: r.text(0),
+            status: r.text(1),
+            frequency: r.text(2),
+            payer_id: r.text(3),
+            rank: r.int(4),
+            service_date: r.text(5),
+            charge: dollars(r.int(6)),
+            payer_balance: dollars(payer),
+            patient_balance: dollars(patient),
+            payer_claim_number: r.opt_text(7),
+            batch_id: r.opt_int(8),
+            events,
+        })
+    }
+
+    /// Claim ids by status (`None`: all), oldest first.
+    pub fn claims(&mut self, status: Option<&str>) -> Result<Vec<i64>, Error> {
+        let rows = match status {
+            Some(s) => self.conn.query(
+                "SELECT id FROM claims WHERE status = $1 ORDER BY id",
+                params![s],
+            )?,
+            None => self
+                .conn
+                .query("SELECT id FROM claims ORDER BY id", params![])?,
+        };
+        Ok(rows.iter().map(|r| r.int(0)).collect())
+    }
+
+    /// The claim with this patient control number.
+    pub fn claim_by_pcn(&mut self, pcn: &str) -> Result<i64, Error> {
+        self.conn
+            .one("SELECT id FROM claims WHERE pcn = $1", params![pcn])?
+            .map(|r| r.int(0))
+            .ok_or_else(|| Error::NotFound(format!("claim {pcn}")))
+    }
+}
+
+/// What a claim insert needs besides the claim model.
+pub(crate) struct ClaimMeta<'a> {
+    pub(crate) key: String,
+    pub(crate) visit_id: Option<i64>,
+    pub(crate) patient: i64,
+    pub(crate) payer: i64,
+    pub(crate) rank: i64,
+    pub(crate) original: Option<i64>,
+    pub(crate) status: &'static str,
+    pub(crate) allowed: &'a [i64],
+    pub(crate) actor: &'a str,
+}
+
+/// Inserts a claim, its lines and their charges; numbers it (PCN and line control numbers)
+/// from the `claim` counter. Runs inside the caller's transaction.
+pub(crate) fn insert_claim(
+    c: &mut Conn,
+    claim: &mut m::Claim,
+    meta: &ClaimMeta<'_>,
+) -> Result<(i64, String), Error> {
+    let n = next_counter(c, "claim")?;
+    let pcn = format!("OT{n:08}");
+    claim.patient_control_number.clone_from(&pcn);
+    for (i, l) in claim.lines.iter_mut().enumerate() {
+        l.line_control_number = format!("{pcn}-{}", i + 1);
+    }
+    let dos = claim
+        .lines
+        .iter()
+        .map(|l| l.service_date)
+        .min()
+        .unwrap_or_default();
+    let json = serde_json::to_string(&*claim).map_err(|e| Error::Db(e.to_string()))?;
+    let at = now();
+    let id = c.insert(
+        "INSERT INTO claims (pcn, claim_key, visit_id, patient_id, payer_id, rank, frequency, original_claim_id, \
+         payer_claim_number, service_date, charge_cents, status, claim_json, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+        params![&pcn, &meta.key, meta.visit_id, meta.patient, meta.payer, meta.rank, claim.frequency.code(),
+            meta.original, None::<String>, dos.to_string(), cents(claim.total_charge.amount()), meta.status, json, at.as_str()],
+    )?;
+    for (i, l) in claim.lines.iter().enumerate() {
+        let line = c.insert(
+            "INSERT INTO claim_lines (claim_id, seq, lcn, code, modifiers, units, charge_cents, allowed_cents, service_date) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            params![id, i as i64 + 1, &l.line_control_number, l.procedure.as_str(), modifiers(&l.modifiers),
+                i64::from(l.units), cents(l.charge.amount()), meta.allowed.get(i).copied().unwrap_or(0),
+                l.service_date.to_string()],
+        )?;
+        c.exec(
+            "INSERT INTO ledger (claim_id, claim_line_id, party, kind, amount_cents, at, actor) \
+             VALUES ($1, $2, 'payer', 'charge', $3, $4, $5)",
+            params![id, line, cents(l.charge.amount()), at.as_str(), meta.actor],
+        )?;
+    }
+    Ok((id, pcn))
+}
+
+pub(crate) fn modifiers(m: &[Modifier]) -> String {
+    m.iter().map(Modifier::as_str).collect::<Vec<_>>().join(":")
+}
+
+/// `UPDATE ... RETURNING`: the next value of a named counter, in the caller's transaction.
+/// A value is never handed out twice: a rolled-back transaction leaves nothing that used it.
+pub(crate) fn next_counter(c: &mut Conn, name: &str) -> Result<i64, Error> {
+    c.one(
+        "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
+        params![name],
+    )?
+    .map(|r| r.int(0))
+    .ok_or_else(|| Error::Db(format!("counter {name} missing")))
+}
+
+/// `(payer, patient)` balances of a claim in cents, from the ledger.
+pub(crate) fn balances(c: &mut Conn, claim_id: i64) -> Result<(i64, i64), Error> {
+    let rows = c.query(
+        "SELECT party, CAST(SUM(amount_cents) AS BIGINT) FROM ledger WHERE claim_id = $1 GROUP BY party",
+        params![claim_id],
+    )?;
+    let mut out = (0, 0);
+    for r in rows {
+        if r.text(0) == "payer" {
+            out.0 = r.int(1);
+        } else {
+            out.1 = r.int(1);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn event(
+    c: &mut Conn,
+    claim_id: i64,
+    actor: &str,
+    event: &str,
+    detail: &str,
+) -> Result<(), Error> {
+    c.exec(
+        "INSERT INTO claim_events (claim_id, at, actor, event, detail) VALUES ($1, $2, $3, $4, $5)",
+        params![claim_id, now(), actor, event, detail],
+    )?;
+    Ok(())
+}
+
+/// A code that the claim model carries, for callers building claims by hand.
+pub fn cpt(code: &str) -> Result<CptCode, Error> {
+    CptCode::parse(code).map_err(|e| Error::invalid("code", e.to_string()))
+}

@@ -1,0 +1,747 @@
+//! The practice's records: practice and billing provider, rendering providers, payers,
+//! patients with coverage, plans of care, authorizations, visits with services.
+//!
+//! Inputs are plain serde structs (the CLI reads them as JSON; the web server will too).
+//! Every identifier is checked before anything is written: NPI check digit, taxonomy shape
+//! and OT/OTA class, EIN and ZIP digits, ICD-10-CM shape, date order. A bad record is
+//! refused whole, naming the field, and error messages never echo patient data.
+
+use chrono::NaiveDate;
+use otbill_types::{CptCode, Icd10, Npi};
+use serde::{Deserialize, Serialize};
+
+use crate::db::{params, Conn, Row};
+use crate::{now, Error, Store};
+
+/// A postal address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    /// Street line.
+    pub line1: String,
+    /// Suite, apartment.
+    #[serde(default)]
+    pub line2: Option<String>,
+    /// City.
+    pub city: String,
+    /// Two-letter state code.
+    pub state: String,
+    /// 5 or 9 digits.
+    pub zip: String,
+}
+
+/// The practice and its billing provider, and how it talks to its clearinghouse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Practice {
+    /// Legal name (billing provider NM103).
+    pub name: String,
+    /// Type 2 (organisation) NPI.
+    pub npi: String,
+    /// Employer identification number, 9 digits.
+    pub ein: String,
+    /// NUCC taxonomy of the billing provider.
+    pub taxonomy: String,
+    /// Street address with a 9-digit ZIP.
+    pub address: Address,
+    /// Our id at the clearinghouse (ISA06, 1000A).
+    pub submitter_id: String,
+    /// The clearinghouse's id (ISA08, 1000B).
+    pub receiver_id: String,
+    /// The clearinghouse's name.
+    pub receiver_name: String,
+    /// Billing contact.
+    pub contact_name: String,
+    /// Billing contact phone, digits.
+    pub contact_phone: String,
+    /// `test` or `production` (ISA15).
+    #[serde(default = "test_usage")]
+    pub usage: String,
+}
+
+fn test_usage() -> String {
+    "test".into()
+}
+
+/// OT or OTA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Credential {
+    /// Occupational therapist.
+    OT,
+    /// Occupational therapy assistant.
+    OTA,
+}
+
+impl Credential {
+    fn as_str(self) -> &'static str {
+        match self {
+            Credential::OT => "OT",
+            Credential::OTA => "OTA",
+        }
+    }
+}
+
+/// A rendering provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    /// Type 1 NPI.
+    pub npi: String,
+    /// Last name.
+    pub last_name: String,
+    /// First name.
+    pub first_name: String,
+    /// OT or OTA.
+    pub credential: Credential,
+    /// NUCC taxonomy: `225X…` for an OT, `224Z…` for an OTA.
+    pub taxonomy: String,
+    /// The supervising OT's NPI, for an OTA.
+    #[serde(default)]
+    pub supervisor_npi: Option<String>,
+}
+
+/// A payer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payer {
+    /// The payer id the clearinghouse routes on (2010BB NM109), also the 835 payer key.
+    pub payer_id: String,
+    /// Name.
+    pub name: String,
+    /// The coding profile (`medicare`, `commercial`...).
+    pub profile: String,
+    /// Claim filing indicator (SBR09): `MB`, `CI`, `MC`, `BL`...
+    pub filing_indicator: String,
+}
+
+/// A patient with insurance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Patient {
+    /// The practice's account number (unique).
+    pub account: String,
+    /// Last name.
+    pub last_name: String,
+    /// First name.
+    pub first_name: String,
+    /// Date of birth.
+    pub birth_date: NaiveDate,
+    /// `F`, `M` or `U`.
+    pub gender: String,
+    /// Home address.
+    pub address: Address,
+    /// Insurance, primary first.
+    #[serde(default)]
+    pub coverages: Vec<Coverage>,
+}
+
+/// One insurance of a patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coverage {
+    /// The payer's id ([`Payer::payer_id`]).
+    pub payer_id: String,
+    /// 1 primary, 2 secondary, 3 tertiary.
+    pub rank: u8,
+    /// Member id on the card.
+    pub member_id: String,
+    /// Group or policy number.
+    #[serde(default)]
+    pub group_number: Option<String>,
+    /// The patient's relation to the subscriber: `self`, `spouse`, `child`, `other`.
+    #[serde(default = "self_rel")]
+    pub relationship: String,
+    /// The subscriber, when not the patient.
+    #[serde(default)]
+    pub subscriber: Option<Subscriber>,
+    /// First day covered.
+    pub effective: NaiveDate,
+    /// Last day covered.
+    #[serde(default)]
+    pub expires: Option<NaiveDate>,
+}
+
+fn self_rel() -> String {
+    "self".into()
+}
+
+/// The insured person when it is not the patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subscriber {
+    /// Last name.
+    pub last_name: String,
+    /// First name.
+    pub first_name: String,
+    /// Date of birth.
+    pub birth_date: NaiveDate,
+    /// `F`, `M`, `U`.
+    pub gender: String,
+}
+
+/// A plan of care with its certification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanOfCare {
+    /// The patient's account.
+    pub patient_account: String,
+    /// The OT who wrote the plan.
+    pub provider_npi: String,
+    /// `OT` (this product bills occupational therapy).
+    #[serde(default = "ot")]
+    pub discipline: String,
+    /// First day of the plan (evaluation).
+    pub start: NaiveDate,
+    /// When the physician or NPP signed it, if signed.
+    #[serde(default)]
+    pub certified: Option<NaiveDate>,
+    /// Last day the certification covers (at most 90 days for Medicare).
+    pub certified_through: NaiveDate,
+    /// The certifying physician's NPI.
+    pub referring_npi: String,
+    /// The certifying physician's last name.
+    pub referring_last_name: String,
+    /// The certifying physician's first name.
+    pub referring_first_name: String,
+    /// ICD-10-CM codes, principal first.
+    pub diagnoses: Vec<String>,
+    /// A progress report is due every this many treatment days (Medicare: 10).
+    #[serde(default = "ten")]
+    pub progress_every: u32,
+}
+
+fn ot() -> String {
+    "OT".into()
+}
+
+fn ten() -> u32 {
+    10
+}
+
+/// A prior authorization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authorization {
+    /// The patient's account.
+    pub patient_account: String,
+    /// The payer's id.
+    pub payer_id: String,
+    /// Authorization number.
+    pub number: String,
+    /// Visits allowed.
+    #[serde(default)]
+    pub visits_allowed: Option<u32>,
+    /// First day.
+    pub start: NaiveDate,
+    /// Last day.
+    pub end: NaiveDate,
+}
+
+/// A visit as documented: minutes per service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Visit {
+    /// The patient's account.
+    pub patient_account: String,
+    /// The treating provider's NPI.
+    pub provider_npi: String,
+    /// Date of service.
+    pub date: NaiveDate,
+    /// Place of service, `11` office by default.
+    #[serde(default = "office")]
+    pub place_of_service: String,
+    /// A progress report was written at this visit.
+    #[serde(default)]
+    pub progress_report: bool,
+    /// Services, with minutes for timed codes.
+    pub services: Vec<VisitService>,
+}
+
+fn office() -> String {
+    "11".into()
+}
+
+/// One documented service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitService {
+    /// CPT/HCPCS code.
+    pub code: String,
+    /// Minutes (timed codes).
+    #[serde(default)]
+    pub minutes: Option<u32>,
+    /// Minutes furnished by an assistant.
+    #[serde(default)]
+    pub assistant_minutes: Option<u32>,
+}
+
+fn npi(field: &str, s: &str) -> Result<Npi, Error> {
+    Npi::parse(s).map_err(|e| Error::invalid(field, e.to_string()))
+}
+
+fn taxonomy(field: &str, s: &str) -> Result<(), Error> {
+    let ok = s.len() == 10
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && s.ends_with('X');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("{s:?} is not a NUCC taxonomy code (10 characters ending in X)"),
+        ))
+    }
+}
+
+fn digits(field: &str, s: &str, lens: &[usize]) -> Result<(), Error> {
+    if s.bytes().all(|b| b.is_ascii_digit()) && lens.contains(&s.len()) {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, format!("must be {lens:?} digits")))
+    }
+}
+
+fn nonempty(field: &str, s: &str, max: usize) -> Result<(), Error> {
+    if s.trim().is_empty() {
+        return Err(Error::invalid(field, "is empty"));
+    }
+    if s.chars().count() > max {
+        return Err(Error::invalid(
+            field,
+            format!("is longer than {max} characters"),
+        ));
+    }
+    // These go into X12 elements: refuse the delimiters we and common receivers use.
+    if s.contains(['*', '~', ':', '^', '\n', '\r']) {
+        return Err(Error::invalid(
+            field,
+            "contains a character X12 reserves (* ~ : ^ or a line break)",
+        ));
+    }
+    Ok(())
+}
+
+fn address(field: &str, a: &Address, zip9: bool) -> Result<(), Error> {
+    nonempty(&format!("{field}.line1"), &a.line1, 55)?;
+    if let Some(l2) = &a.line2 {
+        nonempty(&format!("{field}.line2"), l2, 55)?;
+    }
+    nonempty(&format!("{field}.city"), &a.city, 30)?;
+    if a.state.len() != 2 || !a.state.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(Error::invalid(
+            format!("{field}.state"),
+            "must be a two-letter code",
+        ));
+    }
+    digits(
+        &format!("{field}.zip"),
+        &a.zip,
+        if zip9 { &[9] } else { &[5, 9] },
+    )
+}
+
+fn gender(field: &str, g: &str) -> Result<(), Error> {
+    if matches!(g, "F" | "M" | "U") {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, "must be F, M or U"))
+    }
+}
+
+impl Store {
+    /// Sets the practice (there is one per database), replacing what was there.
+    pub fn set_practice(&mut self, p: &Practice) -> Result<(), Error> {
+        nonempty("practice.name", &p.name, 60)?;
+        npi("practice.npi", &p.npi)?;
+        digits("practice.ein", &p.ein, &[9])?;
+        taxonomy("practice.taxonomy", &p.taxonomy)?;
+        address("practice.address", &p.address, true)?;
+        nonempty("practice.submitter_id", &p.submitter_id, 15)?;
+        nonempty("practice.receiver_id", &p.receiver_id, 15)?;
+        nonempty("practice.receiver_name", &p.receiver_name, 60)?;
+        nonempty("practice.contact_name", &p.contact_name, 60)?;
+        digits("practice.contact_phone", &p.contact_phone, &[10])?;
+        if !matches!(p.usage.as_str(), "test" | "production") {
+            return Err(Error::invalid(
+                "practice.usage",
+                "must be test or production",
+            ));
+        }
+        let actor = self.actor.clone();
+        self.tx(|c| {
+            c.exec("DELETE FROM practice", params![])?;
+            c.exec(
+                "INSERT INTO practice (id, name, npi, ein, taxonomy, line1, line2, city, state, zip, \
+                 submitter_id, receiver_id, receiver_name, contact_name, contact_phone, usage, \
+                 updated_at, updated_by) VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+                 $12, $13, $14, $15, $16, $17)",
+                params![&p.name, &p.npi, &p.ein, &p.taxonomy, &p.address.line1, p.address.line2.clone(),
+                    &p.address.city, &p.address.state, &p.address.zip, &p.submitter_id, &p.receiver_id,
+                    &p.receiver_name, &p.contact_name, &p.contact_phone, &p.usage, now(), actor],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The practice, if set.
+    pub fn practice(&mut self) -> Result<Option<Practice>, Error> {
+        let row = self.conn.one(
+            "SELECT name, npi, ein, taxonomy, line1, line2, city, state, zip, submitter_id, \
+             receiver_id, receiver_name, contact_name, contact_phone, usage FROM practice",
+            params![],
+        )?;
+        Ok(row.map(|r| Practice {
+            name: r.text(0),
+            npi: r.text(1),
+            ein: r.text(2),
+            taxonomy: r.text(3),
+            address: Address {
+                line1: r.text(4),
+                line2: r.opt_text(5),
+                city: r.text(6),
+                state: r.text(7),
+                zip: r.text(8),
+            },
+            submitter_id: r.text(9),
+            receiver_id: r.text(10),
+            receiver_name: r.text(11),
+            contact_name: r.text(12),
+            contact_phone: r.text(13),
+            usage: r.text(14),
+        }))
+    }
+
+    /// Adds a rendering provider; returns its id.
+    pub fn add_provider(&mut self, p: &Provider) -> Result<i64, Error> {
+        npi("provider.npi", &p.npi)?;
+        nonempty("provider.last_name", &p.last_name, 60)?;
+        nonempty("provider.first_name", &p.first_name, 35)?;
+        taxonomy("provider.taxonomy", &p.taxonomy)?;
+        let want = match p.credential {
+            Credential::OT => "225X",
+            Credential::OTA => "224Z",
+        };
+        if !p.taxonomy.starts_with(want) {
+            return Err(Error::invalid(
+                "provider.taxonomy",
+                format!(
+                    "an {} has a {want}… taxonomy, not {}",
+                    p.credential.as_str(),
+                    p.taxonomy
+                ),
+            ));
+        }
+        let supervisor = match &p.supervisor_npi {
+            Some(s) => Some(self.provider_id(s).map_err(|_| {
+                Error::invalid("provider.supervisor_npi", "no provider with this NPI")
+            })?),
+            None => None,
+        };
+        let (p, now) = (p.clone(), now());
+        self.tx(|c| {
+            c.insert(
+                "INSERT INTO providers (npi, last_name, first_name, credential, taxonomy, supervisor_id, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                params![p.npi, p.last_name, p.first_name, p.credential.as_str(), p.taxonomy, supervisor, now],
+            )
+        })
+    }
+
+    pub(crate) fn provider_id(&mut self, npi: &str) -> Result<i64, Error> {
+        self.conn
+            .one("SELECT id FROM providers WHERE npi = $1", params![npi])?
+            .map(|r| r.int(0))
+            .ok_or_else(|| Error::NotFound(format!("provider with NPI {npi}")))
+    }
+
+    /// Adds a payer; returns its id.
+    pub fn add_payer(&mut self, p: &Payer) -> Result<i64, Error> {
+        nonempty("payer.payer_id", &p.payer_id, 80)?;
+        nonempty("payer.name", &p.name, 60)?;
+        nonempty("payer.profile", &p.profile, 40)?;
+        if !matches!(p.filing_indicator.len(), 1 | 2) {
+            return Err(Error::invalid(
+                "payer.filing_indicator",
+                "must be an SBR09 code like MB or CI",
+            ));
+        }
+        let (p, now) = (p.clone(), now());
+        self.tx(|c| {
+            c.insert(
+                "INSERT INTO payers (payer_id, name, profile, filing_indicator, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                params![p.payer_id, p.name, p.profile, p.filing_indicator, now],
+            )
+        })
+    }
+
+    /// Every payer.
+    pub fn payers(&mut self) -> Result<Vec<Payer>, Error> {
+        let rows = self.conn.query(
+            "SELECT payer_id, name, profile, filing_indicator FROM payers ORDER BY id",
+            params![],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| Payer {
+                payer_id: r.text(0),
+                name: r.text(1),
+                profile: r.text(2),
+                filing_indicator: r.text(3),
+            })
+            .collect())
+    }
+
+    /// Adds a patient with their coverages in one transaction; returns the patient id.
+    pub fn add_patient(&mut self, p: &Patient) -> Result<i64, Error> {
+        nonempty("patient.account", &p.account, 20)?;
+        nonempty("patient.last_name", &p.last_name, 60)?;
+        nonempty("patient.first_name", &p.first_name, 35)?;
+        gender("patient.gender", &p.gender)?;
+        if p.birth_date > crate::today() {
+            return Err(Error::invalid("patient.birth_date", "is in the future"));
+        }
+        address("patient.address", &p.address, false)?;
+        let mut payer_ids = Vec::new();
+        for (i, c) in p.coverages.iter().enumerate() {
+            let f = format!("patient.coverages[{i}]");
+            nonempty(&format!("{f}.member_id"), &c.member_id, 80)?;
+            if !(1..=3).contains(&c.rank) {
+                return Err(Error::invalid(format!("{f}.rank"), "must be 1, 2 or 3"));
+            }
+            if !matches!(
+                c.relationship.as_str(),
+                "self" | "spouse" | "child" | "other"
+            ) {
+                return Err(Error::invalid(
+                    format!("{f}.relationship"),
+                    "must be self, spouse, child or other",
+                ));
+            }
+            if (c.relationship == "self") != c.subscriber.is_none() {
+                return Err(Error::invalid(
+                    format!("{f}.subscriber"),
+                    "is given exactly when relationship is not self",
+                ));
+            }
+            if let Some(s) = &c.subscriber {
+                gender(&format!("{f}.subscriber.gender"), &s.gender)?;
+            }
+            if c.expires.is_some_and(|e| e < c.effective) {
+                return Err(Error::invalid(
+                    format!("{f}.expires"),
+                    "is before effective",
+                ));
+            }
+            let id = self.payer_key(&c.payer_id).map_err(|_| {
+                Error::invalid(
+                    format!("{f}.payer_id"),
+                    format!("no payer {:?}", c.payer_id),
+                )
+            })?;
+            payer_ids.push(id);
+        }
+        let (p, now, actor) = (p.clone(), now(), self.actor.clone());
+        self.tx(|c| {
+            let id = c.insert(
+                "INSERT INTO patients (account, last_name, first_name, birth_date, gender, line1, line2, \
+                 city, state, zip, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                 $10, $11, $12) RETURNING id",
+                params![p.account, p.last_name, p.first_name, p.birth_date.to_string(), p.gender,
+                    p.address.line1, p.address.line2, p.address.city, p.address.state, p.address.zip,
+                    now, actor],
+            ).map_err(|e| match e {
+                Error::Conflict(_) => Error::Conflict("a patient with this account number".into()),
+                e => e,
+            })?;
+            for (cov, payer) in p.coverages.iter().zip(payer_ids) {
+                let s = cov.subscriber.as_ref();
+                c.exec(
+                    "INSERT INTO coverages (patient_id, payer_id, rank, member_id, group_number, \
+                     relationship, subscriber_last, subscriber_first, subscriber_birth_date, \
+                     subscriber_gender, effective, expires) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                     $9, $10, $11, $12)",
+                    params![id, payer, i64::from(cov.rank), &cov.member_id, cov.group_number.clone(),
+                        &cov.relationship, s.map(|s| s.last_name.clone()), s.map(|s| s.first_name.clone()),
+                        s.map(|s| s.birth_date.to_string()), s.map(|s| s.gender.clone()),
+                        cov.effective.to_string(), cov.expires.map(|d| d.to_string())],
+                )?;
+            }
+            Ok(id)
+        })
+    }
+
+    pub(crate) fn payer_key(&mut self, payer_id: &str) -> Result<i64, Error> {
+        self.conn
+            .one(
+                "SELECT id FROM payers WHERE payer_id = $1",
+                params![payer_id],
+            )?
+            .map(|r| r.int(0))
+            .ok_or_else(|| Error::NotFound(format!("payer {payer_id}")))
+    }
+
+    pub(crate) fn patient_id(&mut self, account: &str) -> Result<i64, Error> {
+        self.conn
+            .one(
+                "SELECT id FROM patients WHERE account = $1",
+                params![account],
+            )?
+            .map(|r| r.int(0))
+            .ok_or_else(|| Error::NotFound("patient with that account number".into()))
+    }
+
+    /// Patients as `(id, account)`, for listings that must not show names.
+    pub fn patient_accounts(&mut self) -> Result<Vec<(i64, String)>, Error> {
+        let rows = self
+            .conn
+            .query("SELECT id, account FROM patients ORDER BY id", params![])?;
+        Ok(rows.iter().map(|r| (r.int(0), r.text(1))).collect())
+    }
+
+    /// Adds a plan of care; returns its id.
+    pub fn add_plan(&mut self, p: &PlanOfCare) -> Result<i64, Error> {
+        let patient = self
+            .patient_id(&p.patient_account)
+            .map_err(|_| Error::invalid("plan.patient_account", "no patient with this account"))?;
+        let provider = self
+            .provider_id(&p.provider_npi)
+            .map_err(|_| Error::invalid("plan.provider_npi", "no provider with this NPI"))?;
+        npi("plan.referring_npi", &p.referring_npi)?;
+        nonempty("plan.referring_last_name", &p.referring_last_name, 60)?;
+        nonempty("plan.referring_first_name", &p.referring_first_name, 35)?;
+        if p.discipline != "OT" {
+            return Err(Error::invalid("plan.discipline", "must be OT"));
+        }
+        if p.certified_through < p.start {
+            return Err(Error::invalid("plan.certified_through", "is before start"));
+        }
+        if p.certified
+            .is_some_and(|c| c < p.start - chrono::Days::new(30))
+        {
+            return Err(Error::invalid(
+                "plan.certified",
+                "is more than 30 days before the plan starts",
+            ));
+        }
+        if p.diagnoses.is_empty() || p.diagnoses.len() > 12 {
+            return Err(Error::invalid(
+                "plan.diagnoses",
+                "must list 1 to 12 ICD-10-CM codes",
+            ));
+        }
+        for (i, d) in p.diagnoses.iter().enumerate() {
+            Icd10::parse(d)
+                .map_err(|e| Error::invalid(format!("plan.diagnoses[{i}]"), e.to_string()))?;
+        }
+        if p.progress_every == 0 {
+            return Err(Error::invalid("plan.progress_every", "must be at least 1"));
+        }
+        let (p, now) = (p.clone(), now());
+        self.tx(|c| {
+            c.insert(
+                "INSERT INTO plans_of_care (patient_id, provider_id, discipline, start_date, certified_date, \
+                 certified_through, referring_npi, referring_last, referring_first, diagnoses, \
+                 progress_every, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 RETURNING id",
+                params![patient, provider, p.discipline, p.start.to_string(), p.certified.map(|d| d.to_string()),
+                    p.certified_through.to_string(), p.referring_npi, p.referring_last_name,
+                    p.referring_first_name, p.diagnoses.join(","), i64::from(p.progress_every), now],
+            )
+        })
+    }
+
+    /// Adds a prior authorization; returns its id.
+    pub fn add_authorization(&mut self, a: &Authorization) -> Result<i64, Error> {
+        let patient = self.patient_id(&a.patient_account).map_err(|_| {
+            Error::invalid(
+                "authorization.patient_account",
+                "no patient with this account",
+            )
+        })?;
+        let payer = self
+            .payer_key(&a.payer_id)
+            .map_err(|_| Error::invalid("authorization.payer_id", "no such payer"))?;
+        nonempty("authorization.number", &a.number, 50)?;
+        if a.end < a.start {
+            return Err(Error::invalid("authorization.end", "is before start"));
+        }
+        let a = a.clone();
+        self.tx(|c| {
+            c.insert(
+                "INSERT INTO authorizations (patient_id, payer_id, number, visits_allowed, start_date, end_date) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                params![patient, payer, a.number, a.visits_allowed.map(i64::from), a.start.to_string(), a.end.to_string()],
+            )
+        })
+    }
+
+    /// Records a visit as documented (status `entered`); returns its id. Coding it into a
+    /// claim is [`Store::claim_visit`].
+    pub fn add_visit(&mut self, v: &Visit) -> Result<i64, Error> {
+        let patient = self
+            .patient_id(&v.patient_account)
+            .map_err(|_| Error::invalid("visit.patient_account", "no patient with this account"))?;
+        let provider = self
+            .provider_id(&v.provider_npi)
+            .map_err(|_| Error::invalid("visit.provider_npi", "no provider with this NPI"))?;
+        digits("visit.place_of_service", &v.place_of_service, &[2])?;
+        if v.services.is_empty() {
+            return Err(Error::invalid("visit.services", "is empty"));
+        }
+        for (i, s) in v.services.iter().enumerate() {
+            CptCode::parse(&s.code)
+                .map_err(|e| Error::invalid(format!("visit.services[{i}].code"), e.to_string()))?;
+            if s.minutes.is_some_and(|m| m > 480) {
+                return Err(Error::invalid(
+                    format!("visit.services[{i}].minutes"),
+                    "more than 480",
+                ));
+            }
+        }
+        if v.date > crate::today() + chrono::Days::new(1) {
+            return Err(Error::invalid("visit.date", "is in the future"));
+        }
+        let plan = self
+            .conn
+            .one(
+                "SELECT id FROM plans_of_care WHERE patient_id = $1 AND start_date <= $2 \
+                 ORDER BY start_date DESC LIMIT 1",
+                params![patient, v.date.to_string()],
+            )?
+            .map(|r| r.int(0));
+        let (v, now, actor) = (v.clone(), now(), self.actor.clone());
+        self.tx(|c| {
+            let id = c.insert(
+                "INSERT INTO visits (patient_id, provider_id, plan_id, service_date, place_of_service, \
+                 progress_report, status, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, \
+                 'entered', $7, $8) RETURNING id",
+                params![patient, provider, plan, v.date.to_string(), v.place_of_service,
+                    i64::from(v.progress_report), now, actor],
+            )?;
+            for (i, s) in v.services.iter().enumerate() {
+                c.exec(
+                    "INSERT INTO visit_services (visit_id, seq, code, minutes, assistant_minutes) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                    params![id, i as i64 + 1, &s.code, s.minutes.map(i64::from), s.assistant_minutes.map(i64::from)],
+                )?;
+            }
+            Ok(id)
+        })
+    }
+
+    /// Visits in a status (`entered`, `blocked`, `claimed`), oldest first.
+    pub fn visits_in(&mut self, status: &str) -> Result<Vec<i64>, Error> {
+        let rows = self.conn.query(
+            "SELECT id FROM visits WHERE status = $1 ORDER BY service_date, id",
+            params![status],
+        )?;
+        Ok(rows.iter().map(|r| r.int(0)).collect())
+    }
+}
+
+pub(crate) fn load_one(c: &mut Conn, sql: &'static str, id: i64, what: &str) -> Result<Row, Error> {
+    c.one(sql, params![id])?
+        .ok_or_else(|| Error::NotFound(format!("{what} {id}")))
+}
