@@ -152,7 +152,9 @@ impl<R: Read> Stream835<R> {
                 return Ok(false);
             }
         }
-        self.queue.extend(self.events.drain(..));
+        if !self.events.is_empty() {
+            self.queue.extend(self.events.drain(..));
+        }
         Ok(true)
     }
 }

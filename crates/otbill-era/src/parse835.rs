@@ -37,14 +37,18 @@ enum Ctx {
 pub struct Parser835 {
     keep_claims: bool,
     remittance: Option<Remittance>,
-    /// Boxed so that finishing a claim moves a pointer, not the struct.
-    claim: Option<Box<Claim>>,
-    line: Option<ServiceLine>,
+    claim: Option<Claim>,
+    /// The last line of `claim.lines` is still open (SVC seen).
+    line_open: bool,
     ctx: Ctx,
     /// Σ CLP04 of the current transaction.
     sum_paid: Decimal,
+    /// Σ claim-level CAS of the current claim, summed while reading.
+    claim_adjusted: Decimal,
     /// Σ line CAS of the current claim.
     claim_line_adjustments: Decimal,
+    /// Σ CAS of the open line.
+    line_adjusted: Decimal,
     /// False once an amount that balancing needs could not be read.
     amounts_ok: bool,
     /// Inside a transaction that is not an 835: skip it.
@@ -63,10 +67,12 @@ impl Parser835 {
             keep_claims,
             remittance: None,
             claim: None,
-            line: None,
+            line_open: false,
             ctx: Ctx::Header,
             sum_paid: Decimal::ZERO,
+            claim_adjusted: Decimal::ZERO,
             claim_line_adjustments: Decimal::ZERO,
+            line_adjusted: Decimal::ZERO,
             amounts_ok: true,
             skipping: false,
             claim_pos: None,
@@ -84,17 +90,17 @@ impl Parser835 {
     pub fn push(&mut self, segment: &Segment<'_>, out: &mut Vec<Event>) {
         let seg = &Seg::new(segment);
         let id = seg.id();
-        if id == "ST" {
+        if id == b"ST" {
             self.start(seg, out);
             return;
         }
         if self.skipping {
-            if id == "SE" {
+            if id == b"SE" {
                 self.skipping = false;
             }
             return;
         }
-        if matches!(id, "ISA" | "GS" | "GE" | "IEA" | "TA1") {
+        if matches!(id, b"ISA" | b"GS" | b"GE" | b"IEA" | b"TA1") {
             if self.remittance.is_some() {
                 self.end(None, out);
             }
@@ -105,29 +111,49 @@ impl Parser835 {
             return;
         }
         match id {
-            "SE" => self.end(Some(seg), out),
-            "BPR" => self.bpr(seg),
-            "TRN" => {
+            b"SVC" => self.svc(seg),
+            b"CAS" => self.cas(seg),
+            b"DTM" => self.dtm(seg),
+            b"REF" => self.reference(seg),
+            b"AMT" => self.amt(seg),
+            b"CLP" => self.clp(seg, out),
+            b"NM1" if self.ctx == Ctx::Claim && seg.bytes(1) == b"QC" => {
+                if let Some(c) = &mut self.claim {
+                    c.patient = Some(Person {
+                        last_name: seg.text(3),
+                        first_name: seg.text(4),
+                        id: seg.text(9),
+                    });
+                }
+            }
+            b"LQ" if self.ctx == Ctx::Line => {
+                if let Some(l) = self.open_line() {
+                    l.remarks.push(seg.text(2));
+                }
+            }
+            b"SE" => self.end(Some(seg), out),
+            b"BPR" => self.bpr(seg),
+            b"TRN" => {
                 if let Some(r) = &mut self.remittance {
                     r.trace_number = seg.text(2);
                     r.trace_originator = seg.text(3);
                 }
             }
-            "N1" => {
+            b"N1" => {
                 self.finish_claim(out);
                 let party = Party {
-                    name: text(seg, 2),
-                    id_qualifier: text(seg, 3),
-                    id: text(seg, 4),
+                    name: seg.text(2),
+                    id_qualifier: seg.text(3),
+                    id: seg.text(4),
                     ..Party::default()
                 };
                 if let Some(r) = &mut self.remittance {
-                    match seg.str(1) {
-                        "PR" => {
+                    match seg.bytes(1) {
+                        b"PR" => {
                             self.ctx = Ctx::Payer;
                             r.payer = party;
                         }
-                        "PE" => {
+                        b"PE" => {
                             self.ctx = Ctx::Payee;
                             r.payee = party;
                         }
@@ -135,32 +161,12 @@ impl Parser835 {
                     }
                 }
             }
-            "N3" | "N4" => self.address(seg),
-            "LX" => {
+            b"N3" | b"N4" => self.address(seg),
+            b"LX" => {
                 self.finish_claim(out);
                 self.ctx = Ctx::Header;
             }
-            "CLP" => self.clp(seg, out),
-            "CAS" => self.cas(seg),
-            "NM1" if self.ctx == Ctx::Claim && seg.str(1) == "QC" => {
-                if let Some(c) = &mut self.claim {
-                    c.patient = Some(Person {
-                        last_name: text(seg, 3),
-                        first_name: text(seg, 4),
-                        id: text(seg, 9),
-                    });
-                }
-            }
-            "SVC" => self.svc(seg),
-            "REF" => self.reference(seg),
-            "DTM" => self.dtm(seg),
-            "AMT" => self.amt(seg),
-            "LQ" if self.ctx == Ctx::Line => {
-                if let Some(l) = &mut self.line {
-                    l.remarks.push(text(seg, 2));
-                }
-            }
-            "PLB" => self.plb(seg, out),
+            b"PLB" => self.plb(seg, out),
             // CUR, PER, RDM, TS3, TS2, MIA, MOA, QTY...: not modelled.
             _ => {}
         }
@@ -173,11 +179,19 @@ impl Parser835 {
         }
     }
 
+    /// The open service line, if any.
+    fn open_line(&mut self) -> Option<&mut ServiceLine> {
+        match (self.line_open, &mut self.claim) {
+            (true, Some(c)) => c.lines.last_mut(),
+            _ => None,
+        }
+    }
+
     fn start(&mut self, seg: &Seg<'_>, out: &mut Vec<Event>) {
         if self.remittance.is_some() {
             self.end(None, out);
         }
-        if seg.str(1) != "835" {
+        if seg.bytes(1) != b"835" {
             self.skipping = true;
             self.findings.push(Finding::warning(
                 "ERA-NOT-835",
@@ -224,6 +238,7 @@ impl Parser835 {
             ));
         }
         r.balanced = balanced;
+        r.claims.shrink_to_fit();
         out.push(Event::Remittance(Box::new(r)));
     }
 
@@ -231,10 +246,10 @@ impl Parser835 {
         let amount = self.money(seg, 2, true);
         let date = self.date(seg, 16);
         if let Some(r) = &mut self.remittance {
-            r.handling_code = text(seg, 1);
+            r.handling_code = seg.text(1);
             r.payment_amount = amount;
-            r.credit_debit = text(seg, 3);
-            r.payment_method = text(seg, 4);
+            r.credit_debit = seg.text(3);
+            r.payment_method = seg.text(4);
             r.payment_date = date;
         }
     }
@@ -249,16 +264,16 @@ impl Parser835 {
             _ => return,
         };
         let address = party.address.get_or_insert_with(Address::default);
-        if seg.id() == "N3" {
+        if seg.id() == b"N3" {
             address.lines.extend(
-                [text(seg, 1), text(seg, 2)]
+                [seg.text(1), seg.text(2)]
                     .into_iter()
                     .filter(|l| !l.is_empty()),
             );
         } else {
-            address.city = text(seg, 1);
-            address.state = text(seg, 2);
-            address.postal_code = text(seg, 3);
+            address.city = seg.text(1);
+            address.state = seg.text(2);
+            address.postal_code = seg.text(3);
         }
     }
 
@@ -266,48 +281,90 @@ impl Parser835 {
         self.finish_claim(out);
         self.ctx = Ctx::Claim;
         self.claim_pos = Some(seg.position());
+        self.claim_adjusted = Decimal::ZERO;
         self.claim_line_adjustments = Decimal::ZERO;
-        let claim = Box::new(Claim {
-            patient_control_number: text(seg, 1),
-            status: text(seg, 2),
-            charge: self.money(seg, 3, true),
-            paid: self.money(seg, 4, true),
-            patient_responsibility: self.money(seg, 5, false),
-            filing_indicator: text(seg, 6),
-            payer_claim_number: text(seg, 7),
-            facility_code: text(seg, 8),
-            frequency: text(seg, 9),
+        let charge = self.money(seg, 3, true);
+        let paid = self.money(seg, 4, true);
+        let patient_responsibility = self.money(seg, 5, false);
+        self.claim = Some(Claim {
+            patient_control_number: seg.text(1),
+            status: seg.text(2),
+            charge,
+            paid,
+            patient_responsibility,
+            filing_indicator: seg.text(6),
+            payer_claim_number: seg.text(7),
+            facility_code: seg.text(8),
+            frequency: seg.text(9),
             balanced: true,
+            // Most claims have a few lines: one allocation up front.
+            lines: Vec::with_capacity(4),
             ..Claim::default()
         });
-        self.claim = Some(claim);
     }
 
     fn cas(&mut self, seg: &Seg<'_>) {
-        let group = text(seg, 1);
-        let mut adjustments = Vec::new();
+        #[derive(PartialEq)]
+        enum Dest {
+            Line,
+            Claim,
+            Nowhere,
+        }
+        let dest = match (self.ctx, self.line_open, &self.claim) {
+            (Ctx::Line, true, Some(_)) => Dest::Line,
+            (Ctx::Claim, _, Some(_)) => Dest::Claim,
+            _ => Dest::Nowhere,
+        };
+        // Taken out so that amount findings can be recorded while filling it.
+        let mut adjustments = match (&dest, &mut self.claim) {
+            (Dest::Line, Some(c)) => c
+                .lines
+                .last_mut()
+                .map(|l| std::mem::take(&mut l.adjustments))
+                .unwrap_or_default(),
+            (Dest::Claim, Some(c)) => std::mem::take(&mut c.adjustments),
+            _ => Vec::new(),
+        };
+        // Exact capacity: a whole-input parse keeps every vector.
+        let present = (0..6)
+            .map(|k| 2 + 3 * k)
+            .take_while(|base| *base < seg.len())
+            .filter(|base| !seg.is_empty(*base) || !seg.is_empty(base + 1))
+            .count();
+        adjustments.reserve_exact(present);
+        let group = seg.text(1);
+        let mut sum = Decimal::ZERO;
         // Up to six (reason, amount, quantity) triples: CAS02-04 ... CAS17-19.
         for k in 0..6 {
             let base = 2 + 3 * k;
+            if base >= seg.len() {
+                break;
+            }
             if seg.is_empty(base) && seg.is_empty(base + 1) {
                 continue;
             }
             let amount = self.money(seg, base + 1, true);
             let quantity = self.opt_money(seg, base + 2);
+            sum = sum.saturating_add(amount);
             adjustments.push(Adjustment {
                 group: group.clone(),
-                reason: text(seg, base),
+                reason: seg.text(base),
                 amount,
                 quantity,
             });
         }
-        let sum = total(adjustments.iter().map(|a| a.amount));
-        match (self.ctx, &mut self.line, &mut self.claim) {
-            (Ctx::Line, Some(line), _) => {
+        match (dest, &mut self.claim) {
+            (Dest::Line, Some(c)) => {
+                if let Some(l) = c.lines.last_mut() {
+                    l.adjustments = adjustments;
+                }
+                self.line_adjusted = self.line_adjusted.saturating_add(sum);
                 self.claim_line_adjustments = self.claim_line_adjustments.saturating_add(sum);
-                line.adjustments.extend(adjustments);
             }
-            (Ctx::Claim, _, Some(claim)) => claim.adjustments.extend(adjustments),
+            (Dest::Claim, Some(c)) => {
+                c.adjustments = adjustments;
+                self.claim_adjusted = self.claim_adjusted.saturating_add(sum);
+            }
             _ => self.finding(Finding::warning(
                 "ERA-CAS-PLACEMENT",
                 "CAS outside a claim or service line; ignored",
@@ -328,20 +385,27 @@ impl Parser835 {
         self.finish_line();
         self.ctx = Ctx::Line;
         self.line_pos = Some(seg.position());
+        self.line_adjusted = Decimal::ZERO;
         let submitted = procedure(seg, 1);
-        let original =
-            Some(procedure(seg, 6)).filter(|p| !p.code.is_empty() || !p.qualifier.is_empty());
+        let original = if seg.is_empty(6) {
+            None
+        } else {
+            Some(procedure(seg, 6)).filter(|p| !p.code.is_empty() || !p.qualifier.is_empty())
+        };
         let units = self.opt_money(seg, 5).unwrap_or(Decimal::ONE);
+        let charge = self.money(seg, 2, true);
+        let paid = self.money(seg, 3, true);
+        let original_units = self.opt_money(seg, 7);
         let line = ServiceLine {
             qualifier: submitted.qualifier,
             code: submitted.code,
             modifiers: submitted.modifiers,
-            charge: self.money(seg, 2, true),
-            paid: self.money(seg, 3, true),
-            revenue_code: text(seg, 4),
+            charge,
+            paid,
+            revenue_code: seg.text(4),
             units,
             original,
-            original_units: self.opt_money(seg, 7),
+            original_units,
             ..ServiceLine::default()
         };
         if line.code.is_empty() {
@@ -351,30 +415,45 @@ impl Parser835 {
                 Some(seg.position()),
             ));
         }
-        self.line = Some(line);
+        if let Some(c) = &mut self.claim {
+            c.lines.push(line);
+            self.line_open = true;
+        }
     }
 
     fn reference(&mut self, seg: &Seg<'_>) {
+        let qualifier = seg.bytes(1);
+        if self.ctx == Ctx::Line && qualifier == b"6R" {
+            if let Some(line) = self.open_line() {
+                line.control_number = Some(seg.text(2));
+                return;
+            }
+        }
         let reference = Reference {
-            qualifier: text(seg, 1),
-            value: text(seg, 2),
+            qualifier: Text::from_bytes(qualifier),
+            value: seg.text(2),
         };
-        match (
-            self.ctx,
-            &mut self.line,
-            &mut self.claim,
-            &mut self.remittance,
-        ) {
-            (Ctx::Line, Some(line), _, _) => {
-                if reference.qualifier == "6R" {
-                    line.control_number = Some(reference.value);
-                } else {
+        match self.ctx {
+            Ctx::Line => {
+                if let Some(line) = self.open_line() {
                     line.references.push(reference);
                 }
             }
-            (Ctx::Claim, _, Some(claim), _) => claim.references.push(reference),
-            (Ctx::Payer, _, _, Some(r)) => r.payer.references.push(reference),
-            (Ctx::Payee, _, _, Some(r)) => r.payee.references.push(reference),
+            Ctx::Claim => {
+                if let Some(claim) = &mut self.claim {
+                    claim.references.push(reference);
+                }
+            }
+            Ctx::Payer => {
+                if let Some(r) = &mut self.remittance {
+                    r.payer.references.push(reference);
+                }
+            }
+            Ctx::Payee => {
+                if let Some(r) = &mut self.remittance {
+                    r.payee.references.push(reference);
+                }
+            }
             _ => {}
         }
     }
@@ -383,16 +462,31 @@ impl Parser835 {
         let Some(date) = self.date(seg, 2) else {
             return;
         };
-        let qualifier = text(seg, 1);
-        match (
-            self.ctx,
-            &mut self.line,
-            &mut self.claim,
-            &mut self.remittance,
-        ) {
-            (Ctx::Line, Some(line), _, _) => line.dates.push(DateRef { qualifier, date }),
-            (Ctx::Claim, _, Some(claim), _) => claim.dates.push(DateRef { qualifier, date }),
-            (Ctx::Header, _, _, Some(r)) if qualifier == "405" => r.production_date = Some(date),
+        let qualifier = seg.bytes(1);
+        match self.ctx {
+            Ctx::Line => {
+                if let Some(line) = self.open_line() {
+                    line.dates.reserve_exact(1);
+                    line.dates.push(DateRef {
+                        qualifier: Text::from_bytes(qualifier),
+                        date,
+                    });
+                }
+            }
+            Ctx::Claim => {
+                if let Some(claim) = &mut self.claim {
+                    claim.dates.reserve_exact(1);
+                    claim.dates.push(DateRef {
+                        qualifier: Text::from_bytes(qualifier),
+                        date,
+                    });
+                }
+            }
+            Ctx::Header if qualifier == b"405" => {
+                if let Some(r) = &mut self.remittance {
+                    r.production_date = Some(date);
+                }
+            }
             _ => {}
         }
     }
@@ -402,11 +496,28 @@ impl Parser835 {
         let Some(amount) = self.opt_money(seg, 2) else {
             return;
         };
-        let qualifier = text(seg, 1);
-        match (self.ctx, &mut self.line, &mut self.claim) {
-            (Ctx::Line, Some(line), _) if qualifier == "B6" => line.allowed = Some(amount),
-            (Ctx::Line, Some(line), _) => line.amounts.push(Amount { qualifier, amount }),
-            (Ctx::Claim, _, Some(claim)) => claim.amounts.push(Amount { qualifier, amount }),
+        let qualifier = seg.bytes(1);
+        match self.ctx {
+            Ctx::Line => {
+                if let Some(line) = self.open_line() {
+                    if qualifier == b"B6" {
+                        line.allowed = Some(amount);
+                    } else {
+                        line.amounts.push(Amount {
+                            qualifier: Text::from_bytes(qualifier),
+                            amount,
+                        });
+                    }
+                }
+            }
+            Ctx::Claim => {
+                if let Some(claim) = &mut self.claim {
+                    claim.amounts.push(Amount {
+                        qualifier: Text::from_bytes(qualifier),
+                        amount,
+                    });
+                }
+            }
             _ => {}
         }
     }
@@ -414,7 +525,7 @@ impl Parser835 {
     fn plb(&mut self, seg: &Seg<'_>, out: &mut Vec<Event>) {
         self.finish_claim(out);
         self.ctx = Ctx::Plb;
-        let provider_id = text(seg, 1);
+        let provider_id = seg.text(1);
         let fiscal_period_end = self.date(seg, 2);
         let mut adjustments = Vec::new();
         // Up to six (reason:reference, amount) pairs: PLB03/04 ... PLB13/14.
@@ -423,11 +534,14 @@ impl Parser835 {
             if seg.is_empty(base) && seg.is_empty(base + 1) {
                 continue;
             }
+            let mut parts = seg.components(base);
+            let reason = parts.next().map(Text::from_bytes).unwrap_or_default();
+            let reference = parts.next().map(Text::from_bytes).unwrap_or_default();
             adjustments.push(ProviderAdjustment {
                 provider_id: provider_id.clone(),
                 fiscal_period_end,
-                reason: seg.components(base).next().unwrap_or_default(),
-                reference: seg.components(base).nth(1).unwrap_or_default(),
+                reason,
+                reference,
                 amount: self.money(seg, base + 1, true),
             });
         }
@@ -436,30 +550,31 @@ impl Parser835 {
         }
     }
 
-    /// Checks line balance and attaches the line to its claim.
+    /// Checks the open line's balance (its CAS were summed while reading).
     fn finish_line(&mut self) {
-        let Some(line) = self.line.take() else {
+        if !std::mem::take(&mut self.line_open) {
+            return;
+        }
+        let Some(c) = &mut self.claim else {
             return;
         };
-        let adjusted = total(line.adjustments.iter().map(|a| a.amount));
+        let Some(line) = c.lines.last() else {
+            return;
+        };
+        let adjusted = self.line_adjusted;
         let net = line.charge.saturating_sub(adjusted);
         if net != line.paid {
             let message = format!(
                 "claim {:?} line {} {}: charge {} minus adjustments {adjusted} is {}, but paid is {}",
-                self.claim.as_ref().map_or("", |c| &c.patient_control_number),
-                self.claim.as_ref().map_or(0, |c| c.lines.len() + 1),
+                c.patient_control_number.as_str(),
+                c.lines.len(),
                 line.code,
                 line.charge,
                 net,
                 line.paid
             );
-            if let Some(c) = &mut self.claim {
-                c.balanced = false;
-            }
+            c.balanced = false;
             self.finding(Finding::error("ERA-LINE-BALANCE", message, self.line_pos));
-        }
-        if let Some(c) = &mut self.claim {
-            c.lines.push(line);
         }
     }
 
@@ -472,7 +587,8 @@ impl Parser835 {
         let Some(mut claim) = self.claim.take() else {
             return;
         };
-        let adjusted = total(claim.adjustments.iter().map(|a| a.amount))
+        let adjusted = self
+            .claim_adjusted
             .saturating_add(self.claim_line_adjustments);
         let net = claim.charge.saturating_sub(adjusted);
         if net != claim.paid {
@@ -481,15 +597,22 @@ impl Parser835 {
                 "ERA-CLAIM-BALANCE",
                 format!(
                     "claim {:?}: charge {} minus adjustments {adjusted} is {}, but paid is {}",
-                    claim.patient_control_number, claim.charge, net, claim.paid
+                    claim.patient_control_number.as_str(),
+                    claim.charge,
+                    net,
+                    claim.paid
                 ),
                 self.claim_pos,
             ));
         }
         self.sum_paid = self.sum_paid.saturating_add(claim.paid);
         match &mut self.remittance {
-            Some(r) if self.keep_claims => r.claims.push(*claim),
-            _ => out.push(Event::Claim(claim)),
+            Some(r) if self.keep_claims => {
+                // Kept claims hold no spare line slots (memory, not speed).
+                claim.lines.shrink_to_fit();
+                r.claims.push(claim);
+            }
+            _ => out.push(Event::Claim(Box::new(claim))),
         }
     }
 
@@ -502,11 +625,18 @@ impl Parser835 {
 
     /// A money element; an invalid one makes balancing unverifiable.
     fn money(&mut self, seg: &Seg<'_>, n: usize, required: bool) -> Decimal {
+        let raw = seg.bytes(n);
+        if !raw.is_empty() {
+            if let Some(d) = parse_decimal(raw) {
+                return d;
+            }
+        }
+        // Bytes that are not UTF-8 read as missing, like an empty element.
         let raw = seg.str(n);
         if raw.is_empty() {
             // Missing counts as zero, so the arithmetic can still be checked.
             if required {
-                let message = format!("{}{n:02} is missing; read as 0", seg.id());
+                let message = format!("{}{n:02} is missing; read as 0", seg.str(0));
                 self.finding(Finding::warning(
                     "ERA-AMOUNT-MISSING",
                     message,
@@ -515,26 +645,22 @@ impl Parser835 {
             }
             return Decimal::ZERO;
         }
-        match parse_decimal(raw) {
-            Some(d) => d,
-            None => {
-                self.amounts_ok = false;
-                let message = format!("{}{n:02} {raw:?} is not a decimal amount", seg.id());
-                self.finding(Finding::error("ERA-AMOUNT", message, Some(seg.position())));
-                Decimal::ZERO
-            }
-        }
+        self.amounts_ok = false;
+        let message = format!("{}{n:02} {raw:?} is not a decimal amount", seg.str(0));
+        self.finding(Finding::error("ERA-AMOUNT", message, Some(seg.position())));
+        Decimal::ZERO
     }
 
     /// An optional number (quantity, units, AMT): a bad value is a warning.
     fn opt_money(&mut self, seg: &Seg<'_>, n: usize) -> Option<Decimal> {
-        let raw = seg.str(n);
+        let raw = seg.bytes(n);
         if raw.is_empty() {
             return None;
         }
         let value = parse_decimal(raw);
-        if value.is_none() {
-            let message = format!("{}{n:02} {raw:?} is not a number", seg.id());
+        let text = if value.is_none() { seg.str(n) } else { "" };
+        if !text.is_empty() {
+            let message = format!("{}{n:02} {text:?} is not a number", seg.str(0));
             self.finding(Finding::warning(
                 "ERA-NUMBER",
                 message,
@@ -545,13 +671,14 @@ impl Parser835 {
     }
 
     fn date(&mut self, seg: &Seg<'_>, n: usize) -> Option<NaiveDate> {
-        let raw = seg.str(n);
+        let raw = seg.bytes(n);
         if raw.is_empty() {
             return None;
         }
         let date = ccyymmdd(raw);
-        if date.is_none() {
-            let message = format!("{}{n:02} {raw:?} is not a CCYYMMDD date", seg.id());
+        let text = if date.is_none() { seg.str(n) } else { "" };
+        if !text.is_empty() {
+            let message = format!("{}{n:02} {text:?} is not a CCYYMMDD date", seg.str(0));
             self.finding(Finding::warning("ERA-DATE", message, Some(seg.position())));
         }
         date
@@ -559,8 +686,7 @@ impl Parser835 {
 }
 
 /// `CCYYMMDD` without chrono's format parser (which is slow per call).
-fn ccyymmdd(raw: &str) -> Option<NaiveDate> {
-    let b = raw.as_bytes();
+fn ccyymmdd(b: &[u8]) -> Option<NaiveDate> {
     if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -584,8 +710,7 @@ fn total(amounts: impl Iterator<Item = Decimal>) -> Decimal {
 /// An X12 `R` value: optional minus, at most 18 characters of digits and one
 /// point, no exponent. The cap also keeps every sum far from `Decimal`'s
 /// range, so balancing arithmetic cannot overflow.
-fn parse_decimal(raw: &str) -> Option<Decimal> {
-    let bytes = raw.as_bytes();
+fn parse_decimal(bytes: &[u8]) -> Option<Decimal> {
     let (negative, digits) = match bytes.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, bytes),
@@ -612,16 +737,18 @@ fn parse_decimal(raw: &str) -> Option<Decimal> {
     seen_digit.then(|| Decimal::new(mantissa, scale.unwrap_or(0)))
 }
 
-fn text(seg: &Seg<'_>, n: usize) -> Text {
-    seg.text(n)
-}
-
 fn procedure(seg: &Seg<'_>, n: usize) -> Procedure {
     let mut parts = seg.components(n);
+    let qualifier = parts.next().map(Text::from_bytes).unwrap_or_default();
+    let code = parts.next().map(Text::from_bytes).unwrap_or_default();
+    let modifiers = parts.take(4).filter(|m| !m.is_empty());
+    // Counted first for an exact allocation (usually one modifier).
+    let mut out = Vec::with_capacity(modifiers.clone().count());
+    out.extend(modifiers.map(Text::from_bytes));
     Procedure {
-        qualifier: parts.next().unwrap_or_default(),
-        code: parts.next().unwrap_or_default(),
-        modifiers: parts.take(4).filter(|m| !m.is_empty()).collect(),
+        qualifier,
+        code,
+        modifiers: out,
     }
 }
 
@@ -649,7 +776,7 @@ mod tests {
             "9x",
         ]
         .iter()
-        .map(|raw| parse_decimal(raw).map(|d| d.to_string()))
+        .map(|raw| parse_decimal(raw.as_bytes()).map(|d| d.to_string()))
         .collect();
         let expected: Vec<Option<String>> = [
             Some("135"),

@@ -34,9 +34,26 @@ impl Text {
         }
     }
 
+    /// Text from raw bytes: copied as is when short ASCII (nearly every
+    /// X12 element), else validated with invalid UTF-8 replaced.
+    pub fn from_bytes(bytes: &[u8]) -> Text {
+        if bytes.len() <= INLINE && bytes.is_ascii() {
+            let mut buf = [0; INLINE];
+            buf[..bytes.len()].copy_from_slice(bytes);
+            return Text(Repr::Inline {
+                len: bytes.len() as u8,
+                buf,
+            });
+        }
+        Text::from(String::from_utf8_lossy(bytes).as_ref())
+    }
+
     /// Whether the text is empty.
     pub fn is_empty(&self) -> bool {
-        self.as_str().is_empty()
+        match &self.0 {
+            Repr::Inline { len, .. } => *len == 0,
+            Repr::Heap(s) => s.is_empty(),
+        }
     }
 }
 
@@ -136,6 +153,8 @@ mod tests {
         assert_eq!(short, "97530");
         assert_eq!(long.as_str(), "A PAYER NAME LONGER THAN 22 BYTES");
         assert_eq!(Text::from(String::from("97530")), short);
+        assert_eq!(Text::from_bytes(b"97530"), short);
+        assert_eq!(Text::from_bytes(b"M\xFCLLER").as_str(), "M\u{FFFD}LLER");
         assert_eq!(Text::from("X".repeat(22).as_str()).len(), 22);
         assert!(Text::default().is_empty());
         assert_eq!(std::mem::size_of::<Text>(), 24);

@@ -10,6 +10,15 @@ use crate::reader::Reader;
 use crate::segment::Segment;
 use std::collections::HashSet;
 
+/// The segment id as bytes, without `Segment::id`'s memchr and UTF-8 check
+/// (ids are two or three bytes).
+fn id_bytes<'a>(segment: &Segment<'a>) -> &'a [u8] {
+    let raw = segment.as_bytes();
+    let sep = segment.delimiters().element;
+    let end = raw.iter().take(4).position(|b| *b == sep).unwrap_or(4);
+    raw.get(..end).unwrap_or(raw)
+}
+
 /// Caps the ST02/ISA13 sets used for duplicate detection.
 const MAX_REMEMBERED: usize = 100_000;
 
@@ -50,18 +59,24 @@ impl EnvelopeChecker {
         let pos = Some(segment.position());
         if let Some(st) = &mut self.transaction {
             st.count += 1;
+            // Hot path: inside a transaction only ST/SE and the envelope
+            // segments (all starting with I, G or S) matter.
+            if !matches!(segment.as_bytes().first(), Some(b'I' | b'G' | b'S')) {
+                return;
+            }
         }
-        match segment.id() {
-            "ISA" => self.isa(segment),
-            "IEA" => self.iea(segment),
-            "GS" => self.gs(segment),
-            "GE" => self.ge(segment),
-            "ST" => self.st(segment),
-            "SE" => self.se(segment),
+        match id_bytes(segment) {
+            b"ISA" => self.isa(segment),
+            b"IEA" => self.iea(segment),
+            b"GS" => self.gs(segment),
+            b"GE" => self.ge(segment),
+            b"ST" => self.st(segment),
+            b"SE" => self.se(segment),
             // An interchange acknowledgment sits between ISA and IEA.
-            "TA1" if self.group.is_none() => {}
-            id => {
+            b"TA1" if self.group.is_none() => {}
+            _ => {
                 if self.transaction.is_none() {
+                    let id = segment.id();
                     self.findings.push(Finding::error(
                         "X12-OUTSIDE-ST",
                         format!("segment {id:?} is outside any ST..SE transaction"),
