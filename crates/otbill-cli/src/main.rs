@@ -10,7 +10,6 @@ use clap::{Parser, Subcommand};
 
 mod clock;
 mod cmd;
-mod input;
 mod tables;
 
 /// Billing and coding engine for occupational therapy practices.
@@ -57,6 +56,8 @@ enum Command {
     Ledger(cmd::ledger::records::LedgerArgs),
     /// A demo practice run from visits to posted payments.
     Demo(cmd::ledger::demo::Args),
+    /// Serve the HTTP API and the web app (`--listen ADDR --db URL`).
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
         Command::Backup(args) => cmd::ledger::ops::run_backup(args),
         Command::Ledger(args) => cmd::ledger::records::run_ledger(args),
         Command::Demo(args) => cmd::ledger::demo::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     match res {
         Ok(code) => code,

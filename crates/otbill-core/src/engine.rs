@@ -5,8 +5,11 @@
 //! assistant-modifier lines; add the discipline modifier; check the payer's code status.
 //! Codes are processed in code order, so the result never depends on input order.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use otbill_types::{CptCode, Modifier};
+use smallvec::SmallVec;
 
 use crate::assistant::{exceeds_de_minimis, split_timed, Rest};
 use crate::catalog::{join_codes, CodeDef, MedicareStatus, TherapyDesignation, Timing};
@@ -21,11 +24,11 @@ use crate::why::Why;
 pub struct CodedVisit {
     /// Caller's id, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Arc<str>>,
     /// Date of service.
     pub date: NaiveDate,
     /// Payer profile id.
-    pub payer: String,
+    pub payer: Arc<str>,
     /// Discipline.
     pub discipline: Discipline,
     /// Time rule used.
@@ -49,13 +52,18 @@ pub struct Line {
     pub code: CptCode,
     /// Units.
     pub units: u32,
-    /// Modifiers in claim order.
-    pub modifiers: Vec<Modifier>,
+    /// Modifiers in claim order (an 837P line holds at most four).
+    pub modifiers: Modifiers,
     /// Minutes behind this line (for split lines, the person's own minutes).
     pub minutes: u32,
     /// Why these units and modifiers.
-    pub why: Vec<Why>,
+    pub why: Reasons,
 }
+
+/// A line's modifiers, stored inline.
+pub type Modifiers = SmallVec<[Modifier; 4]>;
+/// The reasons behind a line or a dropped service, stored inline.
+pub type Reasons = SmallVec<[Why; 4]>;
 
 /// A documented service that is not billed.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -65,8 +73,11 @@ pub struct Dropped {
     /// Its minutes.
     pub minutes: u32,
     /// Why it earned no unit.
-    pub why: Vec<Why>,
+    pub why: Reasons,
 }
+
+/// A visit's code groups; a visit rarely has more than eight codes.
+type Groups<'c> = SmallVec<[Group<'c>; 8]>;
 
 /// All entries of one code in the visit, added together.
 struct Group<'c> {
@@ -88,7 +99,7 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
     let mut out = CodedVisit {
         id: visit.id.clone(),
         date: visit.date,
-        payer: profile.id.clone(),
+        payer: Arc::clone(&visit.payer_id),
         discipline: visit.discipline,
         unit_method: profile.unit_method,
         lines: Vec::with_capacity(visit.services.len() + 1),
@@ -105,10 +116,10 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
     let medicare = profile.unit_method == UnitMethod::MedicareTotalTime;
 
     // Medicare pools the 15-minute codes: allocate their units first.
-    let pooled: Vec<usize> = (0..groups.len())
+    let pooled: SmallVec<[usize; 8]> = (0..groups.len())
         .filter(|&i| medicare && groups[i].def.timing.is_pooled_15())
         .collect();
-    let mut pool: Vec<PoolEntry> = pooled
+    let mut pool: SmallVec<[PoolEntry; 8]> = pooled
         .iter()
         .map(|&i| PoolEntry::new(groups[i].minutes, tie_rank(&groups, &pooled, i)))
         .collect();
@@ -118,7 +129,7 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
     }
 
     for (i, g) in groups.iter().enumerate() {
-        let mut why = Vec::with_capacity(6);
+        let mut why = Reasons::new();
         if g.entries > 1 {
             why.push(Why::Merged { entries: g.entries });
         }
@@ -235,8 +246,8 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
 }
 
 /// Merges entries of one code (add-on minutes are already under their base code).
-fn group_services<'c>(visit: &Visit<'c>, findings: &mut Vec<Finding>) -> Vec<Group<'c>> {
-    let mut groups: Vec<Group<'c>> = Vec::with_capacity(visit.services.len());
+fn group_services<'c>(visit: &Visit<'c>, findings: &mut Vec<Finding>) -> Groups<'c> {
+    let mut groups = Groups::new();
     for s in &visit.services {
         if s.entered != s.def.code {
             findings.push(Finding::new(
@@ -336,9 +347,9 @@ impl Ctx<'_> {
         units: u32,
         minutes: u32,
         assisted: Option<Modifier>,
-        mut why: Vec<Why>,
+        mut why: Reasons,
     ) {
-        let mut modifiers = Vec::with_capacity(2);
+        let mut modifiers = Modifiers::new();
         if self.profile.discipline_modifier && therapy != TherapyDesignation::Never {
             let m = self.discipline.plan_modifier();
             modifiers.push(m);
@@ -362,7 +373,7 @@ impl Ctx<'_> {
         units: u32,
         therapist: u32,
         assistant: u32,
-        mut why: Vec<Why>,
+        mut why: Reasons,
     ) {
         let (code, therapy) = (def.code, def.therapy);
         let Some(modifier) = self.assistant_modifier().filter(|_| assistant > 0) else {
@@ -441,7 +452,7 @@ impl Ctx<'_> {
         code: CptCode,
         units: u32,
         g: &Group<'_>,
-        mut why: Vec<Why>,
+        mut why: Reasons,
     ) {
         let therapy = g.def.therapy;
         let mut assisted = None;
@@ -470,7 +481,7 @@ impl Ctx<'_> {
         &self,
         out: &mut CodedVisit,
         g: &Group<'_>,
-        mut why: Vec<Why>,
+        mut why: Reasons,
         t: [u32; 4],
         addon: CptCode,
     ) {

@@ -24,14 +24,17 @@ pub mod assistant;
 pub mod catalog;
 mod engine;
 mod finding;
+mod input;
+mod json;
 pub mod payer;
 pub mod units;
 mod visit;
 mod why;
 
 pub use catalog::{Catalog, CodeDef, LookupError, MedicareStatus, TherapyDesignation, Timing};
-pub use engine::{code_visit, CodedVisit, Dropped, Line};
+pub use engine::{code_visit, CodedVisit, Dropped, Line, Modifiers, Reasons};
 pub use finding::{Finding, Severity};
+pub use input::parse_json;
 pub use payer::{DeMinimis, PayerKind, PayerProfile, Payers, UnitMethod};
 pub use visit::{Discipline, InputError, Service, ServiceInput, Visit, VisitInput};
 pub use why::Why;

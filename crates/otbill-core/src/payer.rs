@@ -2,6 +2,8 @@
 //!
 //! Profiles are data (`data/payers/*.toml`); a practice adds its own file per contract.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 
 /// How minutes become units.
@@ -74,7 +76,8 @@ pub struct PayerError {
 /// The loaded payer profiles.
 #[derive(Clone, Debug, Default)]
 pub struct Payers {
-    profiles: Vec<PayerProfile>,
+    // Each id is kept shared so a coded visit names its payer without copying the string.
+    profiles: Vec<(Arc<str>, PayerProfile)>,
 }
 
 impl Payers {
@@ -84,18 +87,27 @@ impl Payers {
             source_name: source_name.to_owned(),
             message: e.to_string(),
         })?;
-        self.profiles.retain(|p| p.id != profile.id);
-        self.profiles.push(profile);
+        self.profiles.retain(|(_, p)| p.id != profile.id);
+        self.profiles
+            .push((Arc::from(profile.id.as_str()), profile));
         Ok(())
     }
 
     /// The profile with this id.
     pub fn get(&self, id: &str) -> Option<&PayerProfile> {
-        self.profiles.iter().find(|p| p.id == id)
+        self.get_shared(id).map(|(_, p)| p)
+    }
+
+    /// The profile with this id and its id as a shared string.
+    pub fn get_shared(&self, id: &str) -> Option<(&Arc<str>, &PayerProfile)> {
+        self.profiles
+            .iter()
+            .find(|(_, p)| p.id == id)
+            .map(|(shared, p)| (shared, p))
     }
 
     /// All profile ids, for messages.
     pub fn ids(&self) -> Vec<&str> {
-        self.profiles.iter().map(|p| p.id.as_str()).collect()
+        self.profiles.iter().map(|(_, p)| p.id.as_str()).collect()
     }
 }

@@ -5,10 +5,12 @@
 //! an [`InputError`] naming the field. Coding a resolved visit cannot fail.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use otbill_types::{CptCode, Modifier};
 use serde::Deserialize;
+use smallvec::SmallVec;
 
 use crate::catalog::{Catalog, CodeDef, Timing};
 use crate::payer::{PayerProfile, Payers};
@@ -100,15 +102,17 @@ pub struct ServiceInput<'a> {
 #[derive(Debug)]
 pub struct Visit<'c> {
     /// Caller's id.
-    pub id: Option<String>,
+    pub id: Option<Arc<str>>,
     /// Date of service.
     pub date: NaiveDate,
     /// The payer's rules.
     pub payer: &'c PayerProfile,
+    /// The payer profile's id, shared.
+    pub payer_id: Arc<str>,
     /// Discipline.
     pub discipline: Discipline,
     /// Services, in input order.
-    pub services: Vec<Service<'c>>,
+    pub services: SmallVec<[Service<'c>; 8]>,
 }
 
 /// One checked service.
@@ -159,7 +163,7 @@ impl<'c> Visit<'c> {
         catalog: &'c Catalog,
         payers: &'c Payers,
     ) -> Result<Visit<'c>, InputError> {
-        let payer = payers.get(&input.payer).ok_or_else(|| {
+        let (payer_id, payer) = payers.get_shared(&input.payer).ok_or_else(|| {
             InputError::new(
                 "payer",
                 format!(
@@ -175,7 +179,7 @@ impl<'c> Visit<'c> {
                 "at least one service is required",
             ));
         }
-        let mut services = Vec::with_capacity(input.services.len());
+        let mut services = SmallVec::with_capacity(input.services.len());
         let mut total = 0u32;
         for (i, s) in input.services.iter().enumerate() {
             let field = |name: &str| format!("services[{i}].{name}");
@@ -236,9 +240,10 @@ impl<'c> Visit<'c> {
             ));
         }
         Ok(Visit {
-            id: input.id.as_deref().map(str::to_owned),
+            id: input.id.as_deref().map(Arc::from),
             date: input.date,
             payer,
+            payer_id: Arc::clone(payer_id),
             discipline: input.discipline.unwrap_or(Discipline::Ot),
             services,
         })

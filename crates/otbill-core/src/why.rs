@@ -177,114 +177,191 @@ fn method_name(m: DeMinimis) -> &'static str {
     }
 }
 
-impl fmt::Display for Why {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Why {
+    /// Appends the sentence to `o`. Plain pushes and `itoa` rather than `write!`: the batch
+    /// writer renders millions of these, and `fmt` machinery was most of its cost.
+    pub fn render(&self, o: &mut String) {
+        let mut t = Text(o);
         match *self {
-            Why::Untimed { minutes } => write!(
-                f,
-                "untimed: 1 unit for the visit; its {minutes} min are not timed minutes"
-            ),
+            Why::Untimed { minutes } => t
+                .s("untimed: 1 unit for the visit; its ")
+                .n(minutes)
+                .s(" min are not timed minutes"),
             Why::Pooled { minutes, leftover, tie, total, total_units } => {
                 let full = minutes / 15;
-                write!(f, "{minutes} min: {full} full 15-min unit{}", plural(full))?;
+                t.n(minutes).s(" min: ").n(full).s(" full 15-min unit").s(plural(full));
                 if leftover {
-                    write!(f, " + a leftover unit for its {} remaining min", minutes % 15)?;
+                    t.s(" + a leftover unit for its ").n(minutes % 15).s(" remaining min");
                     if tie {
-                        f.write_str(" (tie broken, see findings)")?;
+                        t.s(" (tie broken, see findings)");
                     }
                 }
-                write!(f, "; the day's {total} timed min allow {total_units} unit{}", plural(total_units))
+                t.s("; the day's ")
+                    .n(total)
+                    .s(" timed min allow ")
+                    .n(total_units)
+                    .s(" unit")
+                    .s(plural(total_units))
             }
-            Why::CptMidpoint { minutes, units, interval, threshold } => write!(
-                f,
-                "{minutes} min on this code alone: {units} unit{} of {interval} min (a unit from {threshold} min)",
-                plural(units)
-            ),
-            Why::NotPooled => f.write_str(
+            Why::CptMidpoint { minutes, units, interval, threshold } => t
+                .n(minutes)
+                .s(" min on this code alone: ")
+                .n(units)
+                .s(" unit")
+                .s(plural(units))
+                .s(" of ")
+                .n(interval)
+                .s(" min (a unit from ")
+                .n(threshold)
+                .s(" min)"),
+            Why::NotPooled => t.s(
                 "not a standard 15-minute code, so it is counted on its own minutes, outside the day's timed total",
             ),
-            Why::FamilyFirst { minutes, interval, threshold } => write!(
-                f,
-                "first unit covers the first {interval} minutes (needs at least {threshold}); {minutes} minutes documented"
-            ),
-            Why::FamilyAddon { base, minutes, interval, threshold } => write!(
-                f,
-                "add-on to {base}: the {minutes} minutes past {base}'s first unit, per {interval} minutes (a unit counts from {threshold})"
-            ),
+            Why::FamilyFirst { minutes, interval, threshold } => t
+                .s("first unit covers the first ")
+                .n(interval)
+                .s(" minutes (needs at least ")
+                .n(threshold)
+                .s("); ")
+                .n(minutes)
+                .s(" minutes documented"),
+            Why::FamilyAddon { base, minutes, interval, threshold } => t
+                .s("add-on to ")
+                .s(base.as_str())
+                .s(": the ")
+                .n(minutes)
+                .s(" minutes past ")
+                .s(base.as_str())
+                .s("'s first unit, per ")
+                .n(interval)
+                .s(" minutes (a unit counts from ")
+                .n(threshold)
+                .s(")"),
             Why::Discipline { modifier } => {
                 let plan = match modifier.as_str() {
                     "GP" => "physical therapy",
                     "GN" => "speech-language pathology",
                     _ => "occupational therapy",
                 };
-                write!(f, "{modifier}: {plan} plan of care")
+                t.s(modifier.as_str()).s(": ").s(plan).s(" plan of care")
             }
-            Why::TherapistFull { units } => write!(
-                f,
-                "therapist furnished {units} full 15-min unit{}: no assistant modifier",
-                plural(units)
-            ),
-            Why::AssistantFull { units, modifier } => write!(
-                f,
-                "{modifier}: assistant furnished {units} full 15-min unit{} alone",
-                plural(units)
-            ),
+            Why::TherapistFull { units } => t
+                .s("therapist furnished ")
+                .n(units)
+                .s(" full 15-min unit")
+                .s(plural(units))
+                .s(": no assistant modifier"),
+            Why::AssistantFull { units, modifier } => t
+                .s(modifier.as_str())
+                .s(": assistant furnished ")
+                .n(units)
+                .s(" full 15-min unit")
+                .s(plural(units))
+                .s(" alone"),
             Why::Rest { rest, modifier, method } => match rest {
-                Rest::None | Rest::OnlyOne => f.write_str("remaining units belong to the only person with minutes left"),
-                Rest::LastTherapistOnly => f.write_str("last unit: only the therapist had minutes left, so no assistant modifier"),
-                Rest::LastTherapistMidpoint { therapist } => write!(
-                    f,
-                    "last unit: the therapist furnished {therapist} minutes of it (8 or more), so no {modifier} whatever the assistant did"
+                Rest::None | Rest::OnlyOne => {
+                    t.s("remaining units belong to the only person with minutes left")
+                }
+                Rest::LastTherapistOnly => t.s(
+                    "last unit: only the therapist had minutes left, so no assistant modifier",
                 ),
-                Rest::LastAssistantMidpoint { assistant } => write!(
-                    f,
-                    "{modifier} on the last unit: the assistant furnished {assistant} minutes of it (8 or more) and the therapist fewer than 8"
-                ),
-                Rest::LastDeMinimis { assistant, therapist, exceeded } => write!(
-                    f,
-                    "last unit: both under 8 minutes (assistant {assistant}, therapist {therapist}); by the {} the assistant's share {} 10%, so {}",
-                    method_name(method),
-                    if exceeded { "exceeds" } else { "does not exceed" },
-                    if exceeded { format!("{modifier} applies") } else { format!("no {modifier}") }
-                ),
-                Rest::TwoRemaining { assistant, therapist, cms_split } => write!(
-                    f,
-                    "two units left with assistant {assistant} and therapist {therapist} minutes: one unit with {modifier}, one without{}",
-                    if cms_split { "" } else { " (a split CMS does not describe; see findings)" }
-                ),
+                Rest::LastTherapistMidpoint { therapist } => t
+                    .s("last unit: the therapist furnished ")
+                    .n(therapist)
+                    .s(" minutes of it (8 or more), so no ")
+                    .s(modifier.as_str())
+                    .s(" whatever the assistant did"),
+                Rest::LastAssistantMidpoint { assistant } => t
+                    .s(modifier.as_str())
+                    .s(" on the last unit: the assistant furnished ")
+                    .n(assistant)
+                    .s(" minutes of it (8 or more) and the therapist fewer than 8"),
+                Rest::LastDeMinimis { assistant, therapist, exceeded } => t
+                    .s("last unit: both under 8 minutes (assistant ")
+                    .n(assistant)
+                    .s(", therapist ")
+                    .n(therapist)
+                    .s("); by the ")
+                    .s(method_name(method))
+                    .s(" the assistant's share ")
+                    .verdict(exceeded, modifier),
+                Rest::TwoRemaining { assistant, therapist, cms_split } => t
+                    .s("two units left with assistant ")
+                    .n(assistant)
+                    .s(" and therapist ")
+                    .n(therapist)
+                    .s(" minutes: one unit with ")
+                    .s(modifier.as_str())
+                    .s(", one without")
+                    .s(if cms_split { "" } else { " (a split CMS does not describe; see findings)" }),
             },
-            Why::WholeService { assistant, therapist, exceeded, modifier, method } => write!(
-                f,
-                "assistant furnished {assistant} of {} minutes independently; by the {} that {} 10%, so {}",
-                assistant + therapist,
-                method_name(method),
-                if exceeded { "exceeds" } else { "does not exceed" },
-                if exceeded { format!("{modifier} applies") } else { format!("no {modifier}") }
-            ),
-            Why::UnderEight { minutes } => write!(
-                f,
-                "{minutes} min: the day's timed minutes are under 8, so no unit"
-            ),
-            Why::LostLeftover { remainder, total } => write!(
-                f,
-                "its {remainder} remaining min count in the day's {total} timed min, but the leftover units went to codes with more"
-            ),
-            Why::UnderMidpoint { minutes, threshold } => write!(
-                f,
-                "{minutes} min: under the {threshold} min this code needs for a unit"
-            ),
-            Why::Merged { entries } => write!(
-                f,
-                "{entries} entries of this code were added together: one line per code per date"
-            ),
+            Why::WholeService { assistant, therapist, exceeded, modifier, method } => t
+                .s("assistant furnished ")
+                .n(assistant)
+                .s(" of ")
+                .n(assistant + therapist)
+                .s(" minutes independently; by the ")
+                .s(method_name(method))
+                .s(" that ")
+                .verdict(exceeded, modifier),
+            Why::UnderEight { minutes } => t
+                .n(minutes)
+                .s(" min: the day's timed minutes are under 8, so no unit"),
+            Why::LostLeftover { remainder, total } => t
+                .s("its ")
+                .n(remainder)
+                .s(" remaining min count in the day's ")
+                .n(total)
+                .s(" timed min, but the leftover units went to codes with more"),
+            Why::UnderMidpoint { minutes, threshold } => t
+                .n(minutes)
+                .s(" min: under the ")
+                .n(threshold)
+                .s(" min this code needs for a unit"),
+            Why::Merged { entries } => t
+                .n(entries)
+                .s(" entries of this code were added together: one line per code per date"),
+        };
+    }
+}
+
+/// A string being rendered.
+struct Text<'a>(&'a mut String);
+
+impl Text<'_> {
+    fn s(&mut self, s: &str) -> &mut Self {
+        self.0.push_str(s);
+        self
+    }
+
+    fn n(&mut self, n: u32) -> &mut Self {
+        self.0.push_str(itoa::Buffer::new().format(n));
+        self
+    }
+
+    /// "exceeds 10%, so CO applies" or "does not exceed 10%, so no CO".
+    fn verdict(&mut self, exceeded: bool, modifier: Modifier) -> &mut Self {
+        if exceeded {
+            self.s("exceeds 10%, so ")
+                .s(modifier.as_str())
+                .s(" applies")
+        } else {
+            self.s("does not exceed 10%, so no ").s(modifier.as_str())
         }
+    }
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::with_capacity(128);
+        self.render(&mut text);
+        f.write_str(&text)
     }
 }
 
 impl serde::Serialize for Why {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        use std::fmt::Write;
         // Render into one reused buffer, then hand the serializer a single string: JSON
         // escaping per formatting fragment (`collect_str`) cost more than the rendering.
         thread_local! {
@@ -294,7 +371,7 @@ impl serde::Serialize for Why {
             let mut text = cell.borrow_mut();
             text.clear();
             // Writing to a String cannot fail.
-            let _ = write!(text, "{self}");
+            self.render(&mut text);
             let mut st = s.serialize_struct("Why", 2)?;
             st.serialize_field("text", text.as_str())?;
             st.serialize_field("source", self.source())?;

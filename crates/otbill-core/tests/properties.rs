@@ -128,3 +128,15 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// `CodedVisit::write_json` is a fast path for the serde derives, not a second
+    /// definition of the contract: it must give the same bytes, findings and all.
+    #[test]
+    fn fast_json_writer_matches_serde(s in services(), commercial in any::<bool>()) {
+        let c = coded(if commercial { "commercial" } else { "medicare" }, &s);
+        let mut fast = Vec::new();
+        c.write_json(&mut fast);
+        prop_assert_eq!(String::from_utf8(fast).unwrap(), serde_json::to_string(&c).unwrap());
+    }
+}

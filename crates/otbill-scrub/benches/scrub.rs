@@ -119,9 +119,9 @@ fn main() {
             lines.push(Line {
                 code,
                 units: 1 + rng.below(3) as u32,
-                modifiers,
+                modifiers: modifiers.into(),
                 minutes: 15,
-                why: Vec::new(),
+                why: Default::default(),
             });
         }
         lines.sort_by_key(|l| l.code);

@@ -41,7 +41,7 @@ pub struct EditLine {
     /// Units.
     pub units: u32,
     /// Modifiers (edits may add one).
-    pub modifiers: Vec<Modifier>,
+    pub modifiers: otbill_core::Modifiers,
     /// Set when an edit makes the line deny.
     pub denied: Option<&'static str>,
 }

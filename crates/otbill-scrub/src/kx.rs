@@ -54,7 +54,7 @@ pub struct KxOutcome {
 /// order; the modifiers of lines from the crossing point get KX (or GA) added.
 pub fn check(
     input: &KxInput,
-    lines: &mut [(CptCode, Decimal, &mut Vec<Modifier>)],
+    lines: &mut [(CptCode, Decimal, &mut otbill_core::Modifiers)],
     out: &mut Vec<Finding>,
 ) -> KxOutcome {
     let visit_total: Decimal = lines.iter().map(|l| l.1).sum();
@@ -159,11 +159,17 @@ mod tests {
         CptCode::parse(s).unwrap()
     }
 
-    fn run(inp: KxInput, amounts: &[Decimal]) -> (KxOutcome, Vec<Vec<Modifier>>, Vec<Finding>) {
-        let mut mods: Vec<Vec<Modifier>> = amounts.iter().map(|_| vec![Modifier::GO]).collect();
+    fn run(
+        inp: KxInput,
+        amounts: &[Decimal],
+    ) -> (KxOutcome, Vec<otbill_core::Modifiers>, Vec<Finding>) {
+        let mut mods: Vec<otbill_core::Modifiers> = amounts
+            .iter()
+            .map(|_| smallvec::smallvec![Modifier::GO])
+            .collect();
         let mut findings = Vec::new();
         let outcome = {
-            let mut lines: Vec<(CptCode, Decimal, &mut Vec<Modifier>)> = amounts
+            let mut lines: Vec<(CptCode, Decimal, &mut otbill_core::Modifiers)> = amounts
                 .iter()
                 .zip(mods.iter_mut())
                 .map(|(a, m)| (c("97530"), *a, m))
@@ -203,7 +209,7 @@ mod tests {
         assert!(mods[0].contains(&ga()) && !mods[0].contains(&Modifier::KX));
         assert_eq!(f[0].code, "KX_ABN_GA");
         let (_, mods, f) = run(input(dec!(2400), false, false), &[dec!(20)]);
-        assert_eq!(mods[0], vec![Modifier::GO]);
+        assert_eq!(mods[0].as_slice(), [Modifier::GO]);
         assert_eq!(
             (f[0].code.as_ref(), f[0].severity, f[0].carc.as_deref()),
             ("KX_NOT_SUPPORTED", Severity::Error, Some("119"))
@@ -222,9 +228,10 @@ mod tests {
 
     #[test]
     fn kx_below_the_threshold_is_warned() {
-        let mut mods = [vec![Modifier::GO, Modifier::KX]];
+        let mut mods: [otbill_core::Modifiers; 1] =
+            [smallvec::smallvec![Modifier::GO, Modifier::KX]];
         let mut f = Vec::new();
-        let mut lines: Vec<(CptCode, Decimal, &mut Vec<Modifier>)> =
+        let mut lines: Vec<(CptCode, Decimal, &mut otbill_core::Modifiers)> =
             mods.iter_mut().map(|m| (c("97110"), dec!(20), m)).collect();
         check(&input(dec!(100), true, false), &mut lines, &mut f);
         assert_eq!(f[0].code, "KX_NOT_NEEDED");

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 use otbill_core::{
     code_visit, Catalog, CodedVisit, Discipline, Dropped, Finding, InputError, LookupError,
-    PayerProfile, Payers, ServiceInput, Severity, Visit, VisitInput, Why,
+    PayerProfile, Payers, ServiceInput, Severity, Visit, VisitInput,
 };
 use otbill_types::{CptCode, Modifier, Money};
 use rust_decimal::Decimal;
@@ -68,12 +68,12 @@ pub struct ScrubInput<'a> {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScrubbedLine {
     /// Modifiers after the scrub (KX, GA or a justified 59/X may have been added).
-    pub modifiers: Vec<Modifier>,
+    pub modifiers: otbill_core::Modifiers,
     /// Minutes behind the line.
     pub minutes: u32,
     /// Why the coding engine chose these units and modifiers.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub why: Vec<Why>,
+    #[serde(skip_serializing_if = "smallvec::SmallVec::is_empty")]
+    pub why: otbill_core::Reasons,
     /// Price and arithmetic.
     #[serde(flatten)]
     pub price: PricedLine,
@@ -114,11 +114,11 @@ pub struct PricingInfo {
 pub struct Scrubbed {
     /// Caller's id.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<std::sync::Arc<str>>,
     /// Date of service.
     pub date: NaiveDate,
     /// Payer profile id.
-    pub payer: String,
+    pub payer: std::sync::Arc<str>,
     /// Discipline.
     pub discipline: Discipline,
     /// True when an error finding blocks the claim.
@@ -391,7 +391,7 @@ pub fn scrub_coded(
                     abn_on_file: episode.abn_on_file,
                     accumulator: acc,
                 };
-                let mut kx_lines: Vec<(CptCode, Decimal, &mut Vec<Modifier>)> = lines
+                let mut kx_lines: Vec<(CptCode, Decimal, &mut otbill_core::Modifiers)> = lines
                     .iter_mut()
                     .zip(&priced)
                     .map(|(l, p)| (l.code, p.allowed_exact, &mut l.modifiers))

@@ -361,7 +361,7 @@ impl Store {
             allowed.push(cents(a));
             lines.push(m::ServiceLine {
                 procedure: l.price.code,
-                modifiers: l.modifiers.clone(),
+                modifiers: l.modifiers.to_vec(),
                 charge: Money::new(charge),
                 units: l.price.units,
                 diagnosis_pointers: vec![1],

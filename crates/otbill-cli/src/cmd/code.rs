@@ -89,7 +89,7 @@ pub(crate) fn code_one(
     catalog: &Catalog,
     payers: &Payers,
 ) -> Result<CodedVisit, InputError> {
-    let input: VisitInput = crate::input::parse_json(text)?;
+    let input: VisitInput = otbill_core::parse_json(text)?;
     let visit = Visit::resolve(&input, catalog, payers)?;
     Ok(code_visit(&visit))
 }
@@ -130,6 +130,7 @@ fn batch(
     let (mut errors, mut coded_n, mut bytes) = (0u64, 0u64, 0u64);
     let mut reader = reader;
     let mut line = String::new();
+    let mut buf = Vec::with_capacity(4096);
     let mut line_no = 0u64;
     loop {
         line.clear();
@@ -147,8 +148,10 @@ fn batch(
                 coded_n += 1;
                 match format {
                     Format::Json => {
-                        serde_json::to_writer(&mut out, &coded)?;
-                        out.write_all(b"\n")?;
+                        buf.clear();
+                        coded.write_json(&mut buf);
+                        buf.push(b'\n');
+                        out.write_all(&buf)?;
                     }
                     Format::Table => {
                         writeln!(out, "# line {line_no}")?;

@@ -8,4 +8,5 @@ pub(crate) mod denials;
 pub(crate) mod ledger;
 pub(crate) mod remit;
 pub(crate) mod scrub;
+pub(crate) mod serve;
 pub(crate) mod x12;

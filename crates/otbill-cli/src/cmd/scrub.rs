@@ -39,7 +39,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let filing = args.filing_date.unwrap_or_else(crate::clock::today);
     let one = |text: &str| -> Result<Scrubbed, String> {
-        let mut input: ScrubInput = crate::input::parse_json(text).map_err(|e| e.to_string())?;
+        let mut input: ScrubInput = otbill_core::parse_json(text).map_err(|e| e.to_string())?;
         input.claim.filing_date.get_or_insert(filing);
         scrub(&engine, &input).map_err(|e| e.to_string())
     };

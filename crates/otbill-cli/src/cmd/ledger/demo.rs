@@ -18,6 +18,12 @@ pub(crate) struct Args {
     /// Use this database instead of DIR/otbill.db (SQLite file or postgres:// URL).
     #[arg(long, env = "OTBILL_DEMO_DB")]
     db: Option<String>,
+    /// Then serve the web app on the demo practice (prints the address and sign-ins).
+    #[arg(long)]
+    serve: bool,
+    /// Address for `--serve`.
+    #[arg(long, default_value = "127.0.0.1:8080", requires = "serve")]
+    listen: std::net::SocketAddr,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -75,5 +81,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         "\nTry: otbill report ar --db {0}; otbill ledger claims --db {0}",
         super::redact(&url)
     );
+    if args.serve {
+        drop(store);
+        let rules = otbill_server::Rules {
+            catalog,
+            payers,
+            rules,
+        };
+        return crate::cmd::serve::serve_demo(&url, args.listen, rules);
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,9 +13,7 @@ use super::{print_json, rules, DbArgs};
 fn read_json<T: serde::de::DeserializeOwned>(path: &PathBuf) -> anyhow::Result<T> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let de = &mut serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(de)
-        .with_context(|| format!("{}: invalid record", path.display()))
+    otbill_core::parse_json(&text).with_context(|| format!("{}: invalid record", path.display()))
 }
 
 /// Patients with their insurance.

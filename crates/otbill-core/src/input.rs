@@ -1,11 +1,13 @@
 //! Parsing JSON input so that errors name the field (`services[1].minutes`).
 
-use otbill_core::InputError;
 use serde::Deserialize;
 
-/// Parses `text` as `T`. On failure the document is parsed again with path tracking, so
-/// the error names the field; valid input pays nothing for that.
-pub(crate) fn parse_json<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, InputError> {
+use crate::InputError;
+
+/// Parses `text` as `T` (a visit, or any input that embeds one). On failure the document is
+/// parsed again with path tracking, so the error names the field (`services[1].minutes`);
+/// valid input pays nothing for that. The CLI and the HTTP API both parse through here.
+pub fn parse_json<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, InputError> {
     match serde_json::from_str(text) {
         Ok(v) => Ok(v),
         Err(_) => Err(json_error::<T>(text)),

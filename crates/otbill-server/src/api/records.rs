@@ -1,0 +1,436 @@
+//! The ledger's records over JSON: patients, plans of care, visits, claims, batches,
+//! acknowledgments and remittances, the denials worklist, reports.
+//!
+//! Each handler checks the role, does the work, and appends to the audit log before it
+//! answers (a read of a patient's data is logged like a write). Writes go through
+//! `otbill-store`; reads it has no method for go through [`crate::reads`].
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::{Deserialize, Serialize};
+
+use super::{body_json, json};
+use crate::audit::{self, Action, Entry};
+use crate::auth::{ApiUser, Perm, Principal};
+use crate::error::{AppError, AppResult};
+use crate::{ops, reads, AppState};
+
+/// Routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/patients", get(list_patients).post(add_patient))
+        .route("/api/v1/patients/{id}", get(get_patient))
+        .route("/api/v1/plans", post(add_plan))
+        .route("/api/v1/visits", get(list_visits).post(add_visit))
+        .route("/api/v1/visits/{id}", get(get_visit))
+        .route("/api/v1/claims", get(list_claims))
+        .route("/api/v1/claims/{id}", get(get_claim))
+        .route("/api/v1/batches", get(list_batches).post(build_batches))
+        .route("/api/v1/batches/{id}/837", get(download_batch))
+        .route("/api/v1/remittances", post(post_remittance))
+        .route("/api/v1/acks", post(post_ack))
+        .route("/api/v1/denials", get(denials))
+        .route("/api/v1/reports/{name}", get(report))
+}
+
+/// Appends an audit entry for `who`.
+pub async fn log(
+    state: &AppState,
+    who: &Principal,
+    action: Action,
+    resource: &str,
+    resource_id: Option<i64>,
+    patient_id: Option<i64>,
+    route: &str,
+) -> AppResult<()> {
+    audit::record(
+        &state.db,
+        who,
+        Entry {
+            action,
+            resource,
+            resource_id: resource_id.map(|i| i.to_string()),
+            patient_id,
+            route,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+fn created(value: &impl Serialize) -> AppResult<Response> {
+    let mut res = json(value)?;
+    *res.status_mut() = StatusCode::CREATED;
+    Ok(res)
+}
+
+async fn list_patients(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> AppResult<Response> {
+    user.require(Perm::PatientRead)?;
+    let rows = state.db.run(reads::patients).await?;
+    log(
+        &state,
+        &user,
+        Action::Read,
+        "patient_list",
+        None,
+        None,
+        "/api/v1/patients",
+    )
+    .await?;
+    json(&rows)
+}
+
+async fn get_patient(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    user.require(Perm::PatientRead)?;
+    let view = ops::patient_view(&state, id).await?;
+    log(
+        &state,
+        &user,
+        Action::Read,
+        "patient",
+        Some(id),
+        Some(id),
+        "/api/v1/patients/{id}",
+    )
+    .await?;
+    json(&view)
+}
+
+async fn add_patient(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: Bytes,
+) -> AppResult<Response> {
+    user.require(Perm::PatientWrite)?;
+    let patient: otbill_store::records::Patient = body_json(&body)?;
+    let id = state
+        .ledger
+        .run(&user.username, move |s| s.add_patient(&patient))
+        .await?;
+    log(
+        &state,
+        &user,
+        Action::Create,
+        "patient",
+        Some(id),
+        Some(id),
+        "/api/v1/patients",
+    )
+    .await?;
+    created(&serde_json::json!({ "id": id }))
+}
+
+async fn add_plan(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: Bytes,
+) -> AppResult<Response> {
+    user.require(Perm::PatientWrite)?;
+    let plan: otbill_store::records::PlanOfCare = body_json(&body)?;
+    let account = plan.patient_account.clone();
+    let id = state
+        .ledger
+        .run(&user.username, move |s| s.add_plan(&plan))
+        .await?;
+    let patient = state
+        .db
+        .run(move |c| reads::patient_id_by_account(c, &account))
+        .await?;
+    log(
+        &state,
+        &user,
+        Action::Create,
+        "plan_of_care",
+        Some(id),
+        patient,
+        "/api/v1/plans",
+    )
+    .await?;
+    created(&serde_json::json!({ "id": id }))
+}
+
+async fn list_visits(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Response> {
+    user.require(Perm::Visits)?;
+    let me = user.username.clone();
+    let rows = state.db.run(move |c| reads::visits(c, Some(&me))).await?;
+    log(
+        &state,
+        &user,
+        Action::Read,
+        "visit_list",
+        None,
+        None,
+        "/api/v1/visits",
+    )
+    .await?;
+    json(&rows)
+}
+
+async fn get_visit(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    user.require(Perm::Visits)?;
+    let visit = state
+        .db
+        .run(move |c| reads::visit(c, id))
+        .await?
+        // A therapist sees only the visits they entered; others are "not found".
+        .filter(|v| v.created_by == user.username)
+        .ok_or(AppError::NotFound)?;
+    log(
+        &state,
+        &user,
+        Action::Read,
+        "visit",
+        Some(id),
+        Some(visit.patient_id),
+        "/api/v1/visits/{id}",
+    )
+    .await?;
+    json(&visit)
+}
+
+/// `POST /api/v1/visits`: records the visit, then codes, scrubs and prices it into a
+/// claim; answers with the stored outcome and the explanation.
+async fn add_visit(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: Bytes,
+) -> AppResult<Response> {
+    user.require(Perm::Visits)?;
+    let visit: otbill_store::records::Visit = body_json(&body)?;
+    let posted = ops::post_visit(&state, &user, visit).await?;
+    log(
+        &state,
+        &user,
+        Action::Create,
+        "visit",
+        Some(posted.visit_id),
+        posted.patient_id,
+        "/api/v1/visits",
+    )
+    .await?;
+    created(&posted)
+}
+
+#[derive(Deserialize)]
+struct ClaimFilter {
+    status: Option<String>,
+    payer: Option<String>,
+}
+
+async fn list_claims(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(f): Query<ClaimFilter>,
+) -> AppResult<Response> {
+    user.require(Perm::Billing)?;
+    let rows = state
+        .db
+        .run(move |c| reads::claims(c, f.status.as_deref(), f.payer.as_deref()))
+        .await?;
+    log(
+        &state,
+        &user,
+        Action::Read,
+        "claim_list",
+        None,
+        None,
+        "/api/v1/claims",
+    )
+    .await?;
+    json(&rows)
+}
+
+async fn get_claim(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    user.require(Perm::Billing)?;
+    let view = ops::claim_page(&state, &user, id).await?;
+    log(
+        &state,
+        &user,
+        Action::Read,
+        "claim",
+        Some(id),
+        Some(view.patient_id),
+        "/api/v1/claims/{id}",
+    )
+    .await?;
+    json(&view)
+}
+
+async fn list_batches(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> AppResult<Response> {
+    user.require(Perm::Billing)?;
+    let rows = state.ledger.run(&user.username, |s| s.batches()).await?;
+    let list: Vec<_> = rows
+        .into_iter()
+        .map(|(id, st, file, n)| serde_json::json!({"id": id, "state": st, "file_name": file, "claims": n}))
+        .collect();
+    json(&list)
+}
+
+async fn build_batches(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> AppResult<Response> {
+    user.require(Perm::Billing)?;
+    let outbox = state.config.outbox.clone();
+    let res = state
+        .ledger
+        .run(&user.username, move |s| s.build_batches(&outbox, 5000))
+        .await?;
+    log(
+        &state,
+        &user,
+        Action::Update,
+        "batch",
+        None,
+        None,
+        "/api/v1/batches",
+    )
+    .await?;
+    created(&res)
+}
+
+/// `GET /api/v1/batches/{id}/837`: the 837P file as written to the outbox.
+async fn download_batch(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    user.require(Perm::Billing)?;
+    let (name, bytes) = ops::batch_file(&state, &user, id).await?;
+    log(
+        &state,
+        &user,
+        Action::Read,
+        "batch",
+        Some(id),
+        None,
+        "/api/v1/batches/{id}/837",
+    )
+    .await?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        name.replace(['"', '\\', '\r', '\n'], "_")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/edi-x12".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct FileQuery {
+    /// Name recorded with the posting.
+    name: Option<String>,
+}
+
+/// `POST /api/v1/remittances`: the raw 835 as the body; posts it exactly once.
+async fn post_remittance(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<FileQuery>,
+    body: Bytes,
+) -> AppResult<Response> {
+    user.require(Perm::Billing)?;
+    let name = q.name.unwrap_or_else(|| "upload.835".into());
+    let out = ops::post_835(&state, &user, body.to_vec(), name).await?;
+    log(
+        &state,
+        &user,
+        Action::Update,
+        "remittance",
+        None,
+        None,
+        "/api/v1/remittances",
+    )
+    .await?;
+    json(&out)
+}
+
+/// `POST /api/v1/acks`: a raw 999 or 277CA as the body.
+async fn post_ack(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<FileQuery>,
+    body: Bytes,
+) -> AppResult<Response> {
+    user.require(Perm::Billing)?;
+    let name = q.name.unwrap_or_else(|| "upload.999".into());
+    let bytes = body.to_vec();
+    let out = state
+        .ledger
+        .run(&user.username, move |s| s.apply_ack(&bytes, &name))
+        .await?;
+    log(
+        &state,
+        &user,
+        Action::Update,
+        "acknowledgment",
+        None,
+        None,
+        "/api/v1/acks",
+    )
+    .await?;
+    json(&out)
+}
+
+async fn denials(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Response> {
+    user.require(Perm::Billing)?;
+    let items = ops::denials(&state).await?;
+    log(
+        &state,
+        &user,
+        Action::Read,
+        "denials",
+        None,
+        None,
+        "/api/v1/denials",
+    )
+    .await?;
+    json(&items)
+}
+
+async fn report(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
+    user.require(Perm::Billing)?;
+    let value = ops::report(&state, &user, &name).await?;
+    log(
+        &state,
+        &user,
+        Action::Read,
+        "report",
+        None,
+        None,
+        "/api/v1/reports/{name}",
+    )
+    .await?;
+    json(&value)
+}

@@ -1,0 +1,123 @@
+//! The append-only audit log: who read or changed which patient's records, and when.
+//!
+//! Every handler that reads or writes patient data calls [`record`] before answering;
+//! a failure to record fails the request, so nothing is shown that was not logged. Entries
+//! hold ids (user, patient, record) and the route template, never names or other PHI, so
+//! admins can read the log without seeing patient records.
+
+use serde::Serialize;
+
+use crate::auth::Principal;
+use crate::db::{Db, Value};
+
+/// What was done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Viewed.
+    Read,
+    /// Created.
+    Create,
+    /// Changed (including posting a payment or a status change).
+    Update,
+}
+
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Create => "create",
+            Action::Update => "update",
+        }
+    }
+}
+
+/// One audit entry to write.
+#[derive(Clone, Debug)]
+pub struct Entry<'a> {
+    /// Read, create or update.
+    pub action: Action,
+    /// The kind of record: `patient`, `visit`, `claim`, `remittance`, `report`…
+    pub resource: &'a str,
+    /// The record's id, when one record.
+    pub resource_id: Option<String>,
+    /// The patient whose data it is, when one patient.
+    pub patient_id: Option<i64>,
+    /// The route template (`/api/v1/patients/{id}`), never the raw URL.
+    pub route: &'a str,
+}
+
+/// Appends one entry.
+pub async fn record(db: &Db, who: &Principal, entry: Entry<'_>) -> anyhow::Result<()> {
+    let params: Vec<Value> = vec![
+        crate::now().into(),
+        who.user_id.into(),
+        who.username.as_str().into(),
+        entry.action.as_str().into(),
+        entry.resource.into(),
+        entry.resource_id.into(),
+        entry.patient_id.into(),
+        entry.route.into(),
+    ];
+    db.run(move |c| {
+        c.exec(
+            "INSERT INTO server_audit (at, user_id, username, action, resource, resource_id, patient_id, route)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &params,
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// One audit entry as shown to admins.
+#[derive(Clone, Debug, Serialize)]
+pub struct Logged {
+    /// Sequence number.
+    pub id: i64,
+    /// When (UTC).
+    pub at: String,
+    /// Who.
+    pub username: String,
+    /// What.
+    pub action: String,
+    /// Which kind of record.
+    pub resource: String,
+    /// Which record.
+    pub resource_id: Option<String>,
+    /// Whose.
+    pub patient_id: Option<i64>,
+    /// Through which route.
+    pub route: String,
+}
+
+/// The newest entries, optionally for one patient.
+pub async fn list(db: &Db, patient_id: Option<i64>, limit: i64) -> anyhow::Result<Vec<Logged>> {
+    db.run(move |c| {
+        let rows = match patient_id {
+            Some(p) => c.query(
+                "SELECT id, at, username, action, resource, resource_id, patient_id, route
+                 FROM server_audit WHERE patient_id = $1 ORDER BY id DESC LIMIT $2",
+                &[p.into(), limit.into()],
+            )?,
+            None => c.query(
+                "SELECT id, at, username, action, resource, resource_id, patient_id, route
+                 FROM server_audit ORDER BY id DESC LIMIT $1",
+                &[limit.into()],
+            )?,
+        };
+        Ok(rows
+            .iter()
+            .map(|r| Logged {
+                id: r.int(0),
+                at: r.text(1),
+                username: r.text(2),
+                action: r.text(3),
+                resource: r.text(4),
+                resource_id: r.opt_text(5),
+                patient_id: r.opt_int(6),
+                route: r.text(7),
+            })
+            .collect())
+    })
+    .await
+}

@@ -1,0 +1,273 @@
+//! Sign-in and sign-out, and the admin's pages: users, API tokens, the audit log.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use super::{csrf_field, esc, page, page_status, WebForm, WebResult, WebUser};
+use crate::auth::{self, Perm, Role};
+use crate::error::AppError;
+use crate::AppState;
+
+/// Routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", axum::routing::post(logout))
+        .route("/admin", get(admin_page))
+        .route("/admin/users", axum::routing::post(create_user))
+        .route("/admin/tokens", axum::routing::post(create_token))
+        .route("/admin/audit", get(audit_page))
+}
+
+fn login_form(csrf: &str, message: Option<&str>) -> String {
+    let msg = message.map_or(String::new(), |m| {
+        format!("<p class=\"error\">{}</p>", esc(m))
+    });
+    format!(
+        "{msg}<form method=\"post\" action=\"/login\" class=\"card narrow\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <label>User name <input name=\"username\" autocomplete=\"username\" required autofocus></label>\
+         <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
+         <button type=\"submit\">Sign in</button></form>",
+        esc(csrf)
+    )
+}
+
+fn with_login_cookie(mut res: Response, token: &str, secure: bool) -> Response {
+    let cookie = format!(
+        "{}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        auth::LOGIN_CSRF_COOKIE,
+        if secure { "; Secure" } else { "" }
+    );
+    if let Ok(v) = cookie.parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+async fn login_page(State(state): State<AppState>) -> Response {
+    let token = auth::random_token();
+    let res = page("Sign in", None, &login_form(&token, None)).into_response();
+    with_login_cookie(res, &token, state.config.secure_cookies)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let form: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or(LoginForm {
+        csrf: String::new(),
+        username: String::new(),
+        password: String::new(),
+    });
+    let fresh = auth::random_token();
+    let secure = state.config.secure_cookies;
+    let again = |status: StatusCode, msg: &str| {
+        let res = page_status(status, "Sign in", None, &login_form(&fresh, Some(msg)));
+        with_login_cookie(res, &fresh, secure)
+    };
+    let cookie = auth::cookie(&headers, auth::LOGIN_CSRF_COOKIE).unwrap_or("");
+    if cookie.is_empty() || !auth::constant_eq(cookie, &form.csrf) {
+        return again(
+            StatusCode::FORBIDDEN,
+            "The form expired; please sign in again.",
+        );
+    }
+    match auth::sign_in(&state.db, form.username, form.password).await {
+        Ok(s) => {
+            let mut res = Redirect::to("/").into_response();
+            if let Ok(v) = auth::session_cookie(&s.token, secure).parse() {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            if let Ok(v) = auth::clear_cookie(auth::LOGIN_CSRF_COOKIE, secure).parse() {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(AppError::Throttled(_)) => again(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed sign-ins for this user; try again in 15 minutes.",
+        ),
+        Err(AppError::BadRequest { .. }) => {
+            again(StatusCode::BAD_REQUEST, "Wrong user name or password.")
+        }
+        Err(e) => super::WebError(e, None).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap, f: WebForm<Empty>) -> WebResult {
+    let _ = f.form;
+    if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE) {
+        auth::sign_out(&state.db, token.to_owned())
+            .await
+            .map_err(|e| f.user.err(e))?;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    if let Ok(v) = auth::clear_cookie(auth::SESSION_COOKIE, state.config.secure_cookies).parse() {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+async fn admin_page(State(state): State<AppState>, user: WebUser) -> WebResult {
+    user.require(Perm::Admin)?;
+    Ok(admin_body(&state, &user, None).await?.into_response())
+}
+
+async fn admin_body(
+    state: &AppState,
+    user: &WebUser,
+    note: Option<String>,
+) -> Result<Response, super::WebError> {
+    let users = state
+        .db
+        .run(auth::list_users)
+        .await
+        .map_err(|e| user.err(e))?;
+    let rows: String = users
+        .iter()
+        .map(|u| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&u.username),
+                u.role.as_str(),
+                if u.active { "active" } else { "disabled" },
+                esc(&u.created_at)
+            )
+        })
+        .collect();
+    let csrf = csrf_field(&user.0);
+    let note = note.unwrap_or_default();
+    let body = format!(
+        "{note}<table><tr><th>User</th><th>Role</th><th>State</th><th>Created</th></tr>{rows}</table>\
+         <h2>New user</h2><form method=\"post\" action=\"/admin/users\" class=\"card\">{csrf}\
+         <label>User name <input name=\"username\" required></label>\
+         <label>Role <select name=\"role\"><option>therapist</option><option>biller</option><option>admin</option></select></label>\
+         <label>Password (10+ characters) <input name=\"password\" type=\"password\" required minlength=\"10\"></label>\
+         <button>Create</button></form>\
+         <h2>API token for an EMR</h2><form method=\"post\" action=\"/admin/tokens\" class=\"card\">{csrf}\
+         <label>Acts as user <input name=\"username\" required></label>\
+         <label>Label <input name=\"label\" required></label><button>Issue token</button></form>"
+    );
+    Ok(page("Users", Some(&user.0), &body).into_response())
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    username: String,
+    role: Role,
+    password: String,
+}
+
+async fn create_user(State(state): State<AppState>, f: WebForm<NewUser>) -> WebResult {
+    let user = f.user;
+    user.require(Perm::Admin)?;
+    let new = f.form;
+    auth::validate_new_user(&new.username, &new.password).map_err(|e| user.err(e))?;
+    let name = new.username.clone();
+    let created = state
+        .db
+        .run(move |c| {
+            if c.one(
+                "SELECT id FROM server_users WHERE username = $1",
+                &[name.as_str().into()],
+            )?
+            .is_some()
+            {
+                return Ok(false);
+            }
+            auth::create_user(c, &name, new.role, &new.password).map(|_| true)
+        })
+        .await
+        .map_err(|e| user.err(e))?;
+    if !created {
+        return Err(user.err(AppError::Conflict("a user with that name exists".into())));
+    }
+    let note = format!("<p class=\"ok\">Created {}.</p>", esc(&new.username));
+    admin_body(&state, &user, Some(note)).await
+}
+
+#[derive(Deserialize)]
+struct NewToken {
+    username: String,
+    label: String,
+}
+
+async fn create_token(State(state): State<AppState>, f: WebForm<NewToken>) -> WebResult {
+    let user = f.user;
+    user.require(Perm::Admin)?;
+    let NewToken { username, label } = f.form;
+    let issued = state
+        .db
+        .run(move |c| {
+            let Some(u) = c.one(
+                "SELECT id FROM server_users WHERE username = $1",
+                &[username.as_str().into()],
+            )?
+            else {
+                return Ok(None);
+            };
+            auth::issue_token(c, u.int(0), label.trim()).map(Some)
+        })
+        .await
+        .map_err(|e| user.err(e))?
+        .ok_or_else(|| user.err(AppError::field("username", "no such user")))?;
+    let note = format!(
+        "<p class=\"ok\">Token {} issued. Copy it now; it is not shown again:</p><pre class=\"token\">{}</pre>",
+        issued.0,
+        esc(&issued.1)
+    );
+    admin_body(&state, &user, Some(note)).await
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    patient_id: Option<i64>,
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(q): Query<AuditQuery>,
+) -> WebResult {
+    user.require(Perm::Admin)?;
+    let entries = crate::audit::list(&state.db, q.patient_id, 500)
+        .await
+        .map_err(|e| user.err(e))?;
+    let rows: String = entries
+        .iter()
+        .map(|e| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                esc(&e.at),
+                esc(&e.username),
+                esc(&e.action),
+                esc(&e.resource),
+                esc(e.resource_id.as_deref().unwrap_or("")),
+                e.patient_id.map_or(String::new(), |p| p.to_string()),
+                esc(&e.route)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<p>Append-only: who read or changed which patient's records, newest first.</p>\
+         <form method=\"get\" class=\"filters\"><label>Patient id <input name=\"patient_id\" type=\"number\"></label><button>Filter</button></form>\
+         <table id=\"audit\"><tr><th>When (UTC)</th><th>Who</th><th>Action</th><th>Record</th><th>Id</th><th>Patient</th><th>Route</th></tr>{rows}</table>"
+    );
+    Ok(page("Audit log", Some(&user.0), &body).into_response())
+}

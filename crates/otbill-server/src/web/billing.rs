@@ -1,0 +1,358 @@
+//! The biller's pages: dashboard, claims with filters, a claim, ERA upload, denials.
+
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use super::{charts, csrf_field, esc, money, page, WebForm, WebResult, WebUser};
+use crate::api::records::log;
+use crate::audit::Action;
+use crate::auth::Perm;
+use crate::{ops, reads, AppState};
+
+/// Routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(dashboard))
+        .route("/claims", get(claims))
+        .route("/claims/{id}", get(claim))
+        .route("/era", get(era_form).post(era_post))
+        .route("/denials", get(denials))
+}
+
+async fn dashboard(State(state): State<AppState>, user: WebUser) -> WebResult {
+    user.require(Perm::Billing)?;
+    let d = ops::dashboard(&state, &user.0)
+        .await
+        .map_err(|e| user.err(e))?;
+    log(
+        &state,
+        &user.0,
+        Action::Read,
+        "report",
+        None,
+        None,
+        "/dashboard",
+    )
+    .await
+    .map_err(|e| user.err(e))?;
+    let body = format!(
+        "<div class=\"charts\">{}{}{}</div>",
+        charts::bars(
+            "ar-by-age",
+            "Accounts receivable by age (days)",
+            &d.ar_by_age
+        ),
+        charts::bars(
+            "denials-by-reason",
+            "Denied and adjusted, by reason",
+            &d.denials_by_reason
+        ),
+        charts::bars("collected", "Collected per month", &d.collected_per_month)
+    );
+    Ok(page("Dashboard", Some(&user.0), &body).into_response())
+}
+
+#[derive(Deserialize)]
+struct ClaimFilter {
+    status: Option<String>,
+    payer: Option<String>,
+}
+
+const STATUSES: &[&str] = &[
+    "",
+    "ready",
+    "blocked",
+    "batched",
+    "accepted",
+    "rejected",
+    "paid",
+    "partly_paid",
+    "denied",
+    "appealed",
+    "voided",
+    "resubmitted",
+];
+
+async fn claims(
+    State(state): State<AppState>,
+    user: WebUser,
+    Query(f): Query<ClaimFilter>,
+) -> WebResult {
+    user.require(Perm::Billing)?;
+    let status = f.status.filter(|s| !s.is_empty());
+    let payer = f.payer.filter(|s| !s.is_empty());
+    let (st, py) = (status.clone(), payer.clone());
+    let rows = state
+        .db
+        .run(move |c| reads::claims(c, st.as_deref(), py.as_deref()))
+        .await
+        .map_err(|e| user.err(e))?;
+    log(
+        &state,
+        &user.0,
+        Action::Read,
+        "claim_list",
+        None,
+        None,
+        "/claims",
+    )
+    .await
+    .map_err(|e| user.err(e))?;
+    let opts: String = STATUSES
+        .iter()
+        .map(|s| {
+            let sel = if status.as_deref() == Some(*s) {
+                " selected"
+            } else {
+                ""
+            };
+            format!(
+                "<option value=\"{s}\"{sel}>{}</option>",
+                if s.is_empty() { "any status" } else { s }
+            )
+        })
+        .collect();
+    let trs: String = rows
+        .iter()
+        .map(|c| {
+            format!(
+                "<tr><td><a href=\"/claims/{}\">{}</a></td><td><span class=\"status {}\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                c.id,
+                esc(&c.pcn),
+                esc(&c.status),
+                esc(&c.status),
+                esc(&c.service_date),
+                esc(&c.payer_id),
+                esc(&c.account),
+                money(c.charge),
+                money(c.paid)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<form method=\"get\" class=\"filters\"><label>Status <select name=\"status\">{opts}</select></label>\
+         <label>Payer <input name=\"payer\" value=\"{}\" size=\"10\"></label><button>Filter</button></form>\
+         <p>{} claim(s)</p><table id=\"claims\"><tr><th>Claim</th><th>Status</th><th>Date</th><th>Payer</th><th>Account</th><th>Charge</th><th>Paid</th></tr>{trs}</table>",
+        esc(payer.as_deref().unwrap_or("")),
+        rows.len()
+    );
+    Ok(page("Claims", Some(&user.0), &body).into_response())
+}
+
+async fn claim(State(state): State<AppState>, user: WebUser, Path(id): Path<i64>) -> WebResult {
+    user.require(Perm::Billing)?;
+    let c = ops::claim_page(&state, &user.0, id)
+        .await
+        .map_err(|e| user.err(e))?;
+    log(
+        &state,
+        &user.0,
+        Action::Read,
+        "claim",
+        Some(id),
+        Some(c.patient_id),
+        "/claims/{id}",
+    )
+    .await
+    .map_err(|e| user.err(e))?;
+    let v = &c.claim;
+    let lines: String = c
+        .lines
+        .iter()
+        .map(|l| format!("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>", l.seq, esc(&l.code), esc(&l.modifiers), l.units, money(l.charge), money(l.allowed)))
+        .collect();
+    let history: String = v
+        .events
+        .iter()
+        .map(|(at, who, ev, detail)| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(at),
+                esc(who),
+                esc(ev),
+                esc(detail)
+            )
+        })
+        .collect();
+    let payments: String = c
+        .payments
+        .iter()
+        .map(|p| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                esc(&p.at),
+                esc(&p.party),
+                esc(&p.kind),
+                esc(p.reason.as_deref().unwrap_or("")),
+                money(p.amount)
+            )
+        })
+        .collect();
+    let findings: String = c
+        .findings
+        .as_ref()
+        .and_then(|f| f.as_array())
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_owned();
+            format!(
+                "<li class=\"finding {}\"><b>{}</b> {}</li>",
+                esc(&s("severity")),
+                esc(&s("code")),
+                esc(&s("message"))
+            )
+        })
+        .collect();
+    let body = format!(
+        "<p>Status <span class=\"status {st}\" id=\"claim-status\">{st}</span> · payer {} · date of service {} · \
+         charge {} · payer owes {} · patient owes {}{}</p>\
+         <p><a href=\"/patients/{}\">Patient record</a></p>\
+         <h2>Lines</h2><table><tr><th>#</th><th>Code</th><th>Modifiers</th><th>Units</th><th>Charge</th><th>Expected</th></tr>{lines}</table>\
+         <h2>Findings</h2><ul class=\"findings\">{findings}</ul>\
+         <h2>Payments and adjustments</h2><table><tr><th>When</th><th>Party</th><th>Kind</th><th>Reason</th><th>Amount</th></tr>{payments}</table>\
+         <h2>History</h2><table><tr><th>When</th><th>Who</th><th>Event</th><th>Detail</th></tr>{history}</table>",
+        esc(&v.payer_id),
+        esc(&v.service_date),
+        money(v.charge),
+        money(v.payer_balance),
+        money(v.patient_balance),
+        v.payer_claim_number.as_ref().map_or(String::new(), |n| format!(" · payer claim {}", esc(n))),
+        c.patient_id,
+        st = esc(&v.status),
+    );
+    Ok(page(&format!("Claim {}", v.pcn), Some(&user.0), &body).into_response())
+}
+
+async fn era_form(user: WebUser) -> WebResult {
+    user.require(Perm::Billing)?;
+    let body = format!(
+        "<form method=\"post\" action=\"/era\" class=\"card\" id=\"era-form\">{}\
+         <label>835 file <input type=\"file\" id=\"era-file\" accept=\".835,.txt,.edi,.x12\"></label>\
+         <label>or paste it <textarea name=\"content\" id=\"era-content\" rows=\"8\" required></textarea></label>\
+         <input type=\"hidden\" name=\"name\" id=\"era-name\" value=\"upload.835\">\
+         <button type=\"submit\">Post remittance</button></form><script src=\"/static/era.js\"></script>",
+        csrf_field(&user.0)
+    );
+    Ok(page("ERA upload", Some(&user.0), &body).into_response())
+}
+
+#[derive(Deserialize)]
+struct EraForm {
+    content: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn era_post(State(state): State<AppState>, f: WebForm<EraForm>) -> WebResult {
+    let user = f.user;
+    user.require(Perm::Billing)?;
+    let name = if f.form.name.trim().is_empty() {
+        "upload.835".to_owned()
+    } else {
+        f.form.name.trim().to_owned()
+    };
+    let posted = ops::post_835(&state, &user.0, f.form.content.into_bytes(), name)
+        .await
+        .map_err(|e| user.err(e))?;
+    log(
+        &state,
+        &user.0,
+        Action::Update,
+        "remittance",
+        None,
+        None,
+        "/era",
+    )
+    .await
+    .map_err(|e| user.err(e))?;
+    let remits: String = posted
+        .outcome
+        .remittances
+        .iter()
+        .map(|r| {
+            let statuses: Vec<String> = r.statuses.iter().map(|(s, n)| format!("<span class=\"status {s}\">{s}</span> {n}", s = esc(s))).collect();
+            format!(
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&r.trace_number),
+                if r.duplicate { "already posted: nothing done" } else { "posted" },
+                r.claims_posted,
+                r.claims_unmatched,
+                money(r.paid),
+                statuses.join(", "),
+                esc(r.warning.as_deref().unwrap_or(""))
+            )
+        })
+        .collect();
+    let unmatched: String = posted
+        .unmatched
+        .iter()
+        .map(|u| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                esc(&u.pcn),
+                esc(u.line_control.as_deref().unwrap_or("")),
+                esc(u.code.as_deref().unwrap_or("")),
+                esc(&u.reason),
+                money(u.paid)
+            )
+        })
+        .collect();
+    let findings: String = posted
+        .outcome
+        .findings
+        .iter()
+        .map(|f| format!("<li>{}</li>", esc(f)))
+        .collect();
+    let body = format!(
+        "<h2>Posting result</h2><table id=\"posting\"><tr><th>Trace</th><th>Result</th><th>Claims posted</th><th>Unmatched claims</th><th>Paid</th><th>Claim statuses</th><th>Note</th></tr>{remits}</table>\
+         <h2>Unmatched lines</h2><table id=\"unmatched\"><tr><th>Claim</th><th>Line</th><th>Code</th><th>Why</th><th>Paid</th></tr>{unmatched}</table>\
+         <ul>{findings}</ul><p><a href=\"/claims\">Claims</a> · <a href=\"/denials\">Denials worklist</a></p>"
+    );
+    Ok(page("Remittance posted", Some(&user.0), &body).into_response())
+}
+
+async fn denials(State(state): State<AppState>, user: WebUser) -> WebResult {
+    user.require(Perm::Billing)?;
+    let items = ops::denials(&state).await.map_err(|e| user.err(e))?;
+    log(
+        &state,
+        &user.0,
+        Action::Read,
+        "denials",
+        None,
+        None,
+        "/denials",
+    )
+    .await
+    .map_err(|e| user.err(e))?;
+    let rows: String = items
+        .iter()
+        .map(|d| {
+            let deadline = d.deadline.as_ref().map_or(String::new(), |x| {
+                format!("{} by {} ({} days)", esc(&x.what), x.due, x.days_left)
+            });
+            format!(
+                "<tr><td><a href=\"/claims/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                d.claim_id,
+                esc(&d.pcn),
+                esc(&d.service_date),
+                esc(d.code.as_deref().unwrap_or("")),
+                esc(&d.adjustment),
+                esc(&format!("{:?}", d.category)),
+                money(d.amount),
+                esc(&d.reason),
+                esc(&d.fix),
+                deadline
+            )
+        })
+        .collect();
+    let body = format!(
+        "<p>{} item(s), most urgent first.</p><table id=\"denials\"><tr><th>Claim</th><th>Date</th><th>Code</th><th>Adjustment</th><th>Category</th><th>Amount</th><th>Why</th><th>Fix</th><th>Deadline</th></tr>{rows}</table>",
+        items.len()
+    );
+    Ok(page("Denials worklist", Some(&user.0), &body).into_response())
+}

@@ -1,0 +1,391 @@
+//! The therapist's pages: visit entry with the live coding preview, their visits, and the
+//! patient pages (plan of care dates, progress report due, the KX threshold bar).
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use chrono::NaiveDate;
+use otbill_store::records::{Visit, VisitService};
+
+use super::{charts, csrf_field, esc, money, page, WebForm, WebResult, WebUser};
+use crate::api::records::log;
+use crate::audit::Action;
+use crate::auth::Perm;
+use crate::error::AppError;
+use crate::{ops, reads, AppState};
+
+/// Service rows on the visit form.
+const ROWS: usize = 6;
+
+/// Routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/visits/new", get(visit_form))
+        .route("/visits", get(my_visits).post(post_visit))
+        .route("/patients", get(patients))
+        .route("/patients/{id}", get(patient))
+}
+
+async fn visit_form(State(state): State<AppState>, user: WebUser) -> WebResult {
+    user.require(Perm::Visits)?;
+    let (patients, providers) = state
+        .db
+        .run(|c| Ok((reads::patients(c)?, reads::providers(c)?)))
+        .await
+        .map_err(|e| user.err(e))?;
+    log(
+        &state,
+        &user.0,
+        Action::Read,
+        "patient_list",
+        None,
+        None,
+        "/visits/new",
+    )
+    .await
+    .map_err(|e| user.err(e))?;
+    let patient_opts: String = patients
+        .iter()
+        .map(|p| {
+            format!(
+                "<option value=\"{}\" data-profile=\"{}\">{}, {} ({})</option>",
+                esc(&p.account),
+                esc(p.primary_profile.as_deref().unwrap_or("commercial")),
+                esc(&p.last_name),
+                esc(&p.first_name),
+                esc(&p.account)
+            )
+        })
+        .collect();
+    let provider_opts: String = providers
+        .iter()
+        .map(|(npi, name)| format!("<option value=\"{}\">{}</option>", esc(npi), esc(name)))
+        .collect();
+    let codes = [
+        "97165", "97166", "97167", "97168", "97110", "97112", "97140", "97530", "97535", "97542",
+        "97150", "97760", "97763",
+    ];
+    let datalist: String = codes
+        .iter()
+        .map(|c| format!("<option value=\"{c}\">"))
+        .collect();
+    let rows: String = (0..ROWS)
+        .map(|i| {
+            format!(
+                "<tr><td><input name=\"code{i}\" list=\"codes\" size=\"7\" class=\"svc-code\" autocomplete=\"off\"></td>\
+                 <td><input name=\"minutes{i}\" type=\"number\" min=\"0\" max=\"480\" class=\"svc-min\"></td>\
+                 <td><input name=\"assistant{i}\" type=\"number\" min=\"0\" max=\"480\" class=\"svc-asst\"></td></tr>"
+            )
+        })
+        .collect();
+    let body = format!(
+        "<form method=\"post\" action=\"/visits\" id=\"visit-form\" class=\"card\">{}\
+         <div class=\"grid\"><label>Patient <select name=\"patient_account\" id=\"patient\" required>{patient_opts}</select></label>\
+         <label>Treating therapist <select name=\"provider_npi\" required>{provider_opts}</select></label>\
+         <label>Date of service <input type=\"date\" name=\"date\" id=\"date\" value=\"{}\" required></label>\
+         <label>Place of service <input name=\"place_of_service\" value=\"11\" size=\"3\"></label>\
+         <label class=\"check\"><input type=\"checkbox\" name=\"progress_report\" value=\"1\"> Progress report written</label></div>\
+         <table class=\"services\"><tr><th>Code</th><th>Minutes</th><th>Assistant minutes</th></tr>{rows}</table>\
+         <datalist id=\"codes\">{datalist}</datalist>\
+         <section id=\"preview\" aria-live=\"polite\"><p class=\"muted\">Enter codes and minutes to see units, modifiers and findings.</p></section>\
+         <button type=\"submit\">Sign note and create claim</button></form>\
+         <script src=\"/static/visit.js\"></script>",
+        csrf_field(&user.0),
+        crate::today()
+    );
+    Ok(page("Enter visit", Some(&user.0), &body).into_response())
+}
+
+fn visit_from_form(f: &HashMap<String, String>) -> Result<Visit, AppError> {
+    let get = |k: &str| f.get(k).map(|s| s.trim()).unwrap_or("");
+    let date: NaiveDate = get("date")
+        .parse()
+        .map_err(|_| AppError::field("date", "a date like 2026-03-02"))?;
+    let mut services = Vec::new();
+    for i in 0..ROWS {
+        let code = get(&format!("code{i}"));
+        if code.is_empty() {
+            continue;
+        }
+        let num = |k: String| -> Result<Option<u32>, AppError> {
+            let v = f.get(&k).map(|s| s.trim()).unwrap_or("");
+            if v.is_empty() {
+                return Ok(None);
+            }
+            v.parse()
+                .map(Some)
+                .map_err(|_| AppError::field(k, "a whole number of minutes"))
+        };
+        services.push(VisitService {
+            code: code.to_owned(),
+            minutes: num(format!("minutes{i}"))?,
+            assistant_minutes: num(format!("assistant{i}"))?,
+        });
+    }
+    if services.is_empty() {
+        return Err(AppError::field("services", "enter at least one code"));
+    }
+    Ok(Visit {
+        patient_account: get("patient_account").to_owned(),
+        provider_npi: get("provider_npi").to_owned(),
+        date,
+        place_of_service: match get("place_of_service") {
+            "" => "11".to_owned(),
+            p => p.to_owned(),
+        },
+        progress_report: get("progress_report") == "1",
+        services,
+    })
+}
+
+async fn post_visit(
+    State(state): State<AppState>,
+    f: WebForm<HashMap<String, String>>,
+) -> WebResult {
+    let user = f.user;
+    user.require(Perm::Visits)?;
+    let visit = visit_from_form(&f.form).map_err(|e| user.err(e))?;
+    let posted = ops::post_visit(&state, &user.0, visit)
+        .await
+        .map_err(|e| user.err(e))?;
+    log(
+        &state,
+        &user.0,
+        Action::Create,
+        "visit",
+        Some(posted.visit_id),
+        posted.patient_id,
+        "/visits",
+    )
+    .await
+    .map_err(|e| user.err(e))?;
+    let c = &posted.claim;
+    let status = if c.blocked {
+        "<p class=\"error\" id=\"claim-status\">Blocked: fix the errors below, then re-enter.</p>"
+            .to_owned()
+    } else {
+        format!(
+            "<p class=\"ok\" id=\"claim-status\">Claim {} created for {}.</p>",
+            esc(c.pcn.as_deref().unwrap_or("")),
+            money(c.charge)
+        )
+    };
+    let findings: String = c
+        .findings
+        .iter()
+        .map(|n| {
+            format!(
+                "<li class=\"finding {}\"><b>{}</b> {}</li>",
+                esc(&n.severity),
+                esc(&n.code),
+                esc(&n.message)
+            )
+        })
+        .collect();
+    let lines: String = posted
+        .coded
+        .iter()
+        .flat_map(|cv| cv.lines.iter())
+        .map(|l| {
+            let why: Vec<String> = l.why.iter().map(|w| esc(&w.to_string())).collect();
+            let mods: Vec<&str> = l.modifiers.iter().map(|m| m.as_str()).collect();
+            format!(
+                "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                l.code,
+                l.units,
+                mods.join(" "),
+                l.minutes,
+                why.join("<br>")
+            )
+        })
+        .collect();
+    let priced: String = posted
+        .priced
+        .iter()
+        .map(|l| {
+            format!(
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                l.price.code,
+                l.price.units,
+                money(l.price.allowed.amount())
+            )
+        })
+        .collect();
+    let body = format!(
+        "{status}<h2>Lines</h2><table><tr><th>Code</th><th>Units</th><th>Modifiers</th><th>Minutes</th><th>Why</th></tr>{lines}</table>\
+         <h2>Expected price</h2><table><tr><th>Code</th><th>Units</th><th>Allowed</th></tr>{priced}</table>\
+         <h2>Findings</h2><ul class=\"findings\">{findings}</ul><p><a href=\"/visits/new\">Enter another visit</a></p>"
+    );
+    Ok(page("Visit saved", Some(&user.0), &body).into_response())
+}
+
+async fn my_visits(State(state): State<AppState>, user: WebUser) -> WebResult {
+    user.require(Perm::Visits)?;
+    let me = user.0.username.clone();
+    let rows = state
+        .db
+        .run(move |c| reads::visits(c, Some(&me)))
+        .await
+        .map_err(|e| user.err(e))?;
+    log(
+        &state,
+        &user.0,
+        Action::Read,
+        "visit_list",
+        None,
+        None,
+        "/visits",
+    )
+    .await
+    .map_err(|e| user.err(e))?;
+    let body: String = rows
+        .iter()
+        .map(|v| {
+            format!(
+                "<tr><td>{}</td><td><a href=\"/patients/{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+                esc(&v.date),
+                v.patient_id,
+                esc(&v.account),
+                esc(&v.status),
+                v.claim_id.map_or(String::new(), |c| c.to_string())
+            )
+        })
+        .collect();
+    let body = format!(
+        "<table><tr><th>Date</th><th>Patient</th><th>Status</th><th>Claim</th></tr>{body}</table>"
+    );
+    Ok(page("My visits", Some(&user.0), &body).into_response())
+}
+
+async fn patients(State(state): State<AppState>, user: WebUser) -> WebResult {
+    user.require(Perm::PatientRead)?;
+    let rows = state
+        .db
+        .run(reads::patients)
+        .await
+        .map_err(|e| user.err(e))?;
+    log(
+        &state,
+        &user.0,
+        Action::Read,
+        "patient_list",
+        None,
+        None,
+        "/patients",
+    )
+    .await
+    .map_err(|e| user.err(e))?;
+    let body: String = rows
+        .iter()
+        .map(|p| {
+            format!(
+                "<tr><td><a href=\"/patients/{}\">{}, {}</a></td><td>{}</td><td>{}</td></tr>",
+                p.id,
+                esc(&p.last_name),
+                esc(&p.first_name),
+                esc(&p.account),
+                esc(p.primary_payer.as_deref().unwrap_or(""))
+            )
+        })
+        .collect();
+    let body = format!(
+        "<table><tr><th>Name</th><th>Account</th><th>Primary payer</th></tr>{body}</table>"
+    );
+    Ok(page("Patients", Some(&user.0), &body).into_response())
+}
+
+async fn patient(State(state): State<AppState>, user: WebUser, Path(id): Path<i64>) -> WebResult {
+    user.require(Perm::PatientRead)?;
+    let v = ops::patient_view(&state, id)
+        .await
+        .map_err(|e| user.err(e))?;
+    log(
+        &state,
+        &user.0,
+        Action::Read,
+        "patient",
+        Some(id),
+        Some(id),
+        "/patients/{id}",
+    )
+    .await
+    .map_err(|e| user.err(e))?;
+    let p = &v.record.patient;
+    let covs: String = v
+        .record
+        .coverages
+        .iter()
+        .map(|c| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td></tr>",
+                c.rank,
+                esc(&c.payer_name),
+                esc(&c.member_id),
+                esc(&c.effective),
+                esc(c.expires.as_deref().unwrap_or("open"))
+            )
+        })
+        .collect();
+    let plans: String = v
+        .record
+        .plans
+        .iter()
+        .map(|pl| {
+            let due_in = pl.progress_every - pl.visits_since_report;
+            let progress = if due_in <= 0 {
+                "<span class=\"error\">progress report due now</span>".to_owned()
+            } else {
+                format!("progress report due in {due_in} visit(s)")
+            };
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{progress}</td></tr>",
+                esc(&pl.start),
+                esc(pl.certified.as_deref().unwrap_or("not signed")),
+                esc(&pl.certified_through),
+                esc(&pl.diagnoses),
+            )
+        })
+        .collect();
+    let due: String = v
+        .due
+        .iter()
+        .map(|d| {
+            format!(
+                "<li>{}: {}{}</li>",
+                esc(&d.what),
+                esc(&d.detail),
+                d.days_left
+                    .map_or(String::new(), |n| format!(" ({n} days left)"))
+            )
+        })
+        .collect();
+    let due = if due.is_empty() {
+        "<li class=\"muted\">Nothing due within 14 days.</li>".to_owned()
+    } else {
+        due
+    };
+    let kx = match v.kx_threshold {
+        Some(t) => charts::kx_bar(v.kx_allowed, t, v.kx_year),
+        None => format!("<p>No KX threshold known for {}.</p>", v.kx_year),
+    };
+    let body = format!(
+        "<p>Account {} · born {} · {}</p><p class=\"muted\">{}</p>\
+         <h2>Insurance</h2><table><tr><th>Rank</th><th>Payer</th><th>Member id</th><th>Covered</th></tr>{covs}</table>\
+         <h2>Plans of care</h2><table><tr><th>Start</th><th>Certified</th><th>Through</th><th>Diagnoses</th><th>Progress</th></tr>{plans}</table>\
+         <h2>Coming due</h2><ul>{due}</ul><h2>KX threshold {}</h2>{kx}",
+        esc(&p.account),
+        esc(&p.birth_date),
+        esc(&v.record.gender),
+        esc(&v.record.address),
+        v.kx_year
+    );
+    Ok(page(
+        &format!("{}, {}", p.last_name, p.first_name),
+        Some(&user.0),
+        &body,
+    )
+    .into_response())
+}

@@ -1,0 +1,10 @@
+//! Integration tests: each starts the real server on a free loopback port with a fresh
+//! database (see `helpers::spawn_app`).
+
+mod basics;
+mod helpers;
+#[cfg(feature = "ledger")]
+mod ledger;
+#[cfg(feature = "ledger")]
+mod postgres;
+mod security;

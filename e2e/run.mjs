@@ -1,0 +1,174 @@
+// Browser tests of `otbill serve` in Debian's headless Chromium (playwright-core drives
+// /usr/bin/chromium; no browser is downloaded). Run by e2e/run.sh, which starts the server
+// (examples/e2e_server.rs) and sets BASE_URL, ERA_FILE, E2E_PASSWORD and SHOTS.
+//
+// Scenarios: a therapist signs in, enters a visit and sees its units and findings live,
+// then signs the note; a biller uploads an 835 and sees the claim paid, then opens the
+// denials worklist and the dashboard; an admin reads the audit log. Each step saves a
+// screenshot under SHOTS. Prints "N passed, N failed" and exits non-zero on a failure.
+import { chromium } from "playwright-core";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const BASE = process.env.BASE_URL;
+const ERA = process.env.ERA_FILE;
+const PASSWORD = process.env.E2E_PASSWORD || "e2e-password-123";
+const SHOTS = process.env.SHOTS || "target/test-output/screenshots";
+if (!BASE || !ERA) {
+  console.error("run.mjs: BASE_URL and ERA_FILE must be set (use e2e/run.sh)");
+  process.exit(2);
+}
+if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$/.test(BASE)) {
+  console.error(`run.mjs: refusing non-loopback BASE_URL ${BASE}`);
+  process.exit(2);
+}
+mkdirSync(SHOTS, { recursive: true });
+
+const profile = mkdtempSync(join(tmpdir(), "otbill-e2e-profile-"));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  viewport: { width: 1280, height: 900 },
+});
+const page = context.pages()[0] || (await context.newPage());
+page.setDefaultTimeout(15000);
+
+let passed = 0;
+let failed = 0;
+async function step(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e.message}`);
+    await page.screenshot({ path: join(SHOTS, `failed-${name.replace(/\W+/g, "-")}.png`), fullPage: true }).catch(() => {});
+  }
+}
+function expect(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+async function shot(name) {
+  await page.screenshot({ path: join(SHOTS, name), fullPage: true });
+}
+async function signIn(user) {
+  await page.goto(`${BASE}/login`);
+  await page.fill('input[name="username"]', user);
+  await page.fill('input[name="password"]', PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+  expect(!page.url().endsWith("/login"), `${user} could not sign in`);
+}
+async function signOut() {
+  await Promise.all([page.waitForNavigation(), page.click("nav .logout button")]);
+}
+
+await step("anonymous visitors are sent to sign in", async () => {
+  await page.goto(`${BASE}/claims`);
+  expect(page.url().endsWith("/login"), `expected /login, got ${page.url()}`);
+  await shot("00-sign-in.png");
+});
+
+await step("therapist enters a visit and sees units and findings live", async () => {
+  await signIn("thera");
+  expect(page.url().endsWith("/visits/new"), `therapist landed on ${page.url()}`);
+  // A Medicare patient: the total-time rule of Pub. 100-04 Ch. 5 §20.2.
+  const acct = await page.$eval('#patient option[data-profile="medicare"]', (o) => o.value);
+  await page.selectOption("#patient", acct);
+  await page.fill('input[name="code0"]', "97112");
+  await page.fill('input[name="minutes0"]', "24");
+  await page.fill('input[name="code1"]', "97110");
+  await page.fill('input[name="minutes1"]', "23");
+  await page.waitForSelector("#preview-units");
+  await page.waitForFunction(() => /3 unit/.test(document.querySelector("#preview-units")?.textContent || ""));
+  const units = await page.$$eval("#preview tr.line .units-cell", (tds) => tds.map((t) => t.textContent));
+  expect(units.join(",") === "1,2", `units per line ${units}`);
+  const findings = await page.$$eval("#preview .findings li", (li) => li.map((l) => l.textContent));
+  expect(findings.length > 0, "no findings list");
+  // 8 minutes of 97530 more: one more minute than a unit needs; the preview updates.
+  await page.fill('input[name="code2"]', "97530");
+  await page.fill('input[name="minutes2"]', "8");
+  await page.waitForFunction(() => /55 min/.test(document.querySelector("#preview-units")?.textContent || ""));
+  await shot("01-visit-preview.png");
+});
+
+await step("therapist signs the note and a claim is made or explained", async () => {
+  await Promise.all([page.waitForNavigation(), page.click('#visit-form button[type="submit"]')]);
+  const status = await page.textContent("#claim-status");
+  expect(/Claim .* created|Blocked/.test(status || ""), `status: ${status}`);
+  const lines = await page.$$("table tr td");
+  expect(lines.length > 0, "no lines shown");
+  await shot("02-visit-saved.png");
+});
+
+await step("therapist may not open the claims list", async () => {
+  const res = await page.goto(`${BASE}/claims`);
+  expect(res.status() === 403, `status ${res.status()}`);
+  await signOut();
+});
+
+await step("biller sees the dashboard charts", async () => {
+  await signIn("bill");
+  expect(page.url().endsWith("/dashboard"), `biller landed on ${page.url()}`);
+  for (const id of ["#ar-by-age", "#denials-by-reason", "#collected"]) {
+    expect(await page.$(id), `missing ${id}`);
+  }
+  await shot("03-dashboard-before.png");
+});
+
+await step("biller uploads an 835 and sees the claim paid", async () => {
+  await page.goto(`${BASE}/era`);
+  await page.setInputFiles("#era-file", ERA);
+  await page.waitForFunction(() => (document.querySelector("#era-content")?.value || "").startsWith("ISA"));
+  await Promise.all([page.waitForNavigation(), page.click('#era-form button[type="submit"]')]);
+  const posting = await page.textContent("#posting");
+  expect(/posted/.test(posting) && /paid/.test(posting), `posting: ${posting}`);
+  await shot("04-era-posted.png");
+  await page.goto(`${BASE}/claims?status=paid`);
+  const first = await page.$("#claims tr td a");
+  expect(first, "no paid claim listed");
+  await shot("05-claims-paid.png");
+  await Promise.all([page.waitForNavigation(), first.click()]);
+  const st = await page.textContent("#claim-status");
+  expect(st === "paid", `claim status ${st}`);
+  await shot("06-claim-paid.png");
+});
+
+await step("biller opens the denials worklist", async () => {
+  await page.goto(`${BASE}/denials`);
+  const rows = await page.$$("#denials tr");
+  expect(rows.length >= 2, "no denial in the worklist");
+  const text = await page.textContent("#denials");
+  expect(/CO-50/.test(text), "the CO-50 denial is not listed");
+  await shot("07-denials.png");
+  await page.goto(`${BASE}/dashboard`);
+  await shot("08-dashboard-after.png");
+});
+
+await step("biller opens a patient page with the KX bar", async () => {
+  await page.goto(`${BASE}/patients`);
+  // A Medicare patient (payer 01112 in the demo practice), whose KX bar has amounts.
+  const link = (await page.$("table tr:has(td:text-is('01112')) td a")) || (await page.$("table tr td a"));
+  await Promise.all([page.waitForNavigation(), link.click()]);
+  expect(await page.$("#kx"), "no KX bar");
+  await shot("09-patient.png");
+  await signOut();
+});
+
+await step("admin reads the audit log", async () => {
+  await signIn("root");
+  await page.goto(`${BASE}/admin/audit`);
+  const text = await page.textContent("#audit");
+  expect(/bill/.test(text) && /thera/.test(text) && /patient/.test(text), "audit log misses the session's reads");
+  await shot("10-audit.png");
+  const res = await page.goto(`${BASE}/patients`);
+  expect(res.status() === 403, `admin reading patients: ${res.status()}`);
+});
+
+await context.close();
+rmSync(profile, { recursive: true, force: true });
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
