@@ -144,6 +144,20 @@ await step("biller opens the denials worklist", async () => {
   const text = await page.textContent("#denials");
   expect(/CO-50/.test(text), "the CO-50 denial is not listed");
   await shot("07-denials.png");
+});
+
+await step("biller records an appeal from the worklist and gets the letter", async () => {
+  await page.goto(`${BASE}/denials`);
+  const button = await page.$("button.act-appeal");
+  expect(button, "no appeal button on the worklist");
+  await Promise.all([page.waitForNavigation(), button.click()]);
+  const flash = await page.textContent("#flash");
+  expect(/Appeal of claim \d+ recorded/.test(flash), `flash: ${flash}`);
+  const href = await page.getAttribute("#letter-link", "href");
+  const res = await page.request.get(`${BASE}${href}`);
+  expect(res.status() === 200, `letter: ${res.status()}`);
+  expect((await res.body()).subarray(0, 4).toString() === "%PDF", "the letter is not a PDF");
+  await shot("07b-denials-appealed.png");
   await page.goto(`${BASE}/dashboard`);
   await shot("08-dashboard-after.png");
 });

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-1000000}
-out=${BENCH_OUT:-bench-out}
+out=$(realpath -m "${BENCH_OUT:-bench-out}")
 mkdir -p "$out"
 cargo build --release --quiet --bin otbill
 cargo bench --quiet -p otbill-core --bench code_batch -- --visits "$n" --write "$out/visits.jsonl" | tee "$out/code_batch.txt"

@@ -40,9 +40,11 @@ NODE_PATH=$PWD/$OUT/node_modules node bench/x12/node_x12.js 2 "$OUT/bench.837" "
 mbs() { grep -P "$1" "$RES" | grep -oP '[0-9.]+(?= MB/s)' | sort -g | tail -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "n/a" }'; }
 tok835=$(mbs 'tokenize-segments/835'); typed=$(mbs 'typed-835-balanced/835'); streamed=$(mbs 'typed-835-stream/835')
+borrowed=$(mbs 'typed-835-borrowed/835')
 edi835=$(mbs 'edi-crate.*bench.835'); ox=$(mbs 'oxedi'); node835=$(mbs 'node-x12.*bench.835')
 echo "ratios (835): tokenize vs edi crate $(ratio "$tok835" "$edi835"), vs node-x12 $(ratio "$tok835" "$node835");" \
-  "typed+balancing vs oxedi $(ratio "$typed" "$ox") (whole input), $(ratio "$streamed" "$ox") (streamed)" | tee -a "$RES"
+  "typed+balancing vs oxedi $(ratio "$typed" "$ox") (whole input), $(ratio "$streamed" "$ox") (streamed)," \
+  "$(ratio "$borrowed" "$ox") (borrowed view)" | tee -a "$RES"
 
 # --- 1 GB streamed: peak RSS ----------------------------------------------------
 if [ -z "${SKIP_1G:-}" ]; then

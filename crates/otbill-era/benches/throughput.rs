@@ -38,16 +38,123 @@ fn report(name: &str, bytes: usize, (secs, count): (f64, usize), unit: &str) {
     );
 }
 
+/// Folds every typed field of the borrowed view into a number that is
+/// printed, so none of the parsing can be optimized away.
+#[derive(Default, Clone, Copy)]
+struct Checksum {
+    claims: usize,
+    lines: usize,
+    adjustments: usize,
+    unbalanced: usize,
+    hash: u64,
+}
+
+impl Checksum {
+    fn mix(&mut self, x: u64) {
+        self.hash = (self.hash ^ x).wrapping_mul(0x100_0000_01b3);
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        let head = b
+            .iter()
+            .take(8)
+            .fold(0u64, |acc, x| acc << 8 | u64::from(*x));
+        self.mix(head ^ b.len() as u64);
+    }
+    fn money(&mut self, d: rust_decimal::Decimal) {
+        self.mix(d.mantissa() as u64 ^ u64::from(d.scale()));
+    }
+    fn adjustment(&mut self, a: otbill_era::AdjustmentRef<'_>) {
+        self.adjustments += 1;
+        self.bytes(a.group);
+        self.bytes(a.reason);
+        self.money(a.amount);
+    }
+}
+
+impl otbill_era::RemitVisitor for Checksum {
+    fn claim(&mut self, c: &otbill_era::ClaimRef<'_>) {
+        self.claims += 1;
+        self.unbalanced += usize::from(!c.balanced());
+        self.bytes(c.patient_control_number());
+        self.bytes(c.status());
+        self.bytes(c.payer_claim_number());
+        self.money(c.charge());
+        self.money(c.paid());
+        self.money(c.patient_responsibility());
+        if let Some([last, first, id]) = c.patient() {
+            self.bytes(last);
+            self.bytes(first);
+            self.bytes(id);
+        }
+        for a in c.adjustments() {
+            self.adjustment(a);
+        }
+        for d in c.dates() {
+            self.bytes(d.qualifier);
+            self.mix(chrono::Datelike::num_days_from_ce(&d.value) as u64);
+        }
+        for l in c.lines() {
+            self.lines += 1;
+            let p = l.procedure_code();
+            self.bytes(p.code());
+            for m in p.modifiers() {
+                self.bytes(m);
+            }
+            self.money(l.charge());
+            self.money(l.paid());
+            self.money(l.units());
+            self.mix(u64::from(l.balanced()));
+            if let Some(n) = l.control_number() {
+                self.bytes(n);
+            }
+            if let Some(a) = l.allowed() {
+                self.money(a);
+            }
+            for a in l.adjustments() {
+                self.adjustment(a);
+            }
+            for d in l.dates() {
+                self.mix(chrono::Datelike::num_days_from_ce(&d.value) as u64);
+            }
+            for r in l.remarks() {
+                self.bytes(r);
+            }
+        }
+    }
+    fn remittance(&mut self, r: otbill_era::Remittance) {
+        self.unbalanced += usize::from(!r.balanced);
+        self.money(r.payment_amount);
+    }
+}
+
+fn best_sum(runs: usize, mut f: impl FnMut() -> Checksum) -> (f64, Checksum) {
+    let mut best = f64::MAX;
+    let mut out = Checksum::default();
+    for _ in 0..runs {
+        let start = Instant::now();
+        out = black_box(f());
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    (best, out)
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; any other argument filters nothing.
     let runs: usize = std::env::var("X12_BENCH_RUNS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
+    // `X12_BENCH_ONLY=typed-835-borrowed` runs just the lines whose names
+    // start so (for callgrind).
+    let only = std::env::var("X12_BENCH_ONLY").ok();
+    let want = |name: &str| only.as_deref().is_none_or(|o| name.starts_with(o));
     let claims = input("X12_BENCH_837", gen::write_837);
     let remits = input("X12_BENCH_835", gen::write_835);
 
     for (label, bytes) in [("837p", &claims), ("835", &remits)] {
+        if !want("tokenize") {
+            continue;
+        }
         report(
             &format!("tokenize-segments/{label}"),
             bytes.len(),
@@ -71,7 +178,39 @@ fn main() {
             "findings",
         );
     }
-    let era = otbill_era::parse_835(&remits);
+    if want("typed-835-balanced") {
+        typed(runs, &remits);
+    }
+    if want("typed-835-stream") {
+        report(
+            "typed-835-stream/835",
+            remits.len(),
+            best(runs, || {
+                otbill_era::Stream835::new(&remits[..])
+                    .filter(|e| matches!(e, Ok(otbill_era::Event::Claim(_))))
+                    .count()
+            }),
+            "claims",
+        );
+    }
+    if want("typed-835-borrowed") {
+        borrowed(runs, &remits);
+    }
+    if want("writer") {
+        report(
+            "writer-835/835",
+            remits.len(),
+            best(runs, || {
+                gen::write_835(Vec::with_capacity(remits.len() + 4096), remits.len())
+                    .map_or(0, |v| v.len())
+            }),
+            "bytes written",
+        );
+    }
+}
+
+fn typed(runs: usize, remits: &[u8]) {
+    let era = otbill_era::parse_835(remits);
     assert!(
         era.balanced() && era.findings.is_empty(),
         "generated 835 must balance"
@@ -80,7 +219,7 @@ fn main() {
         "typed-835-balanced/835",
         remits.len(),
         best(runs, || {
-            let era = otbill_era::parse_835(&remits);
+            let era = otbill_era::parse_835(remits);
             era.remittances.iter().map(|r| r.claims.len()).sum()
         }),
         "claims",
@@ -90,7 +229,7 @@ fn main() {
     let mut best_parse = f64::MAX;
     for _ in 0..runs {
         let start = Instant::now();
-        let era = otbill_era::parse_835(&remits);
+        let era = otbill_era::parse_835(remits);
         best_parse = best_parse.min(start.elapsed().as_secs_f64());
         kept.push(era);
     }
@@ -101,23 +240,22 @@ fn main() {
         "parses",
     );
     drop(kept);
-    report(
-        "typed-835-stream/835",
+}
+
+fn borrowed(runs: usize, remits: &[u8]) {
+    let (secs, sum) = best_sum(runs, || {
+        let mut sum = Checksum::default();
+        otbill_era::visit_835(remits, &mut sum);
+        sum
+    });
+    println!(
+        "typed-835-borrowed/835\t{}\t{secs:.4}\t{:.1} MB/s\t{} claims, {} lines, {} adjustments, {} unbalanced, checksum {:016x}",
         remits.len(),
-        best(runs, || {
-            otbill_era::Stream835::new(&remits[..])
-                .filter(|e| matches!(e, Ok(otbill_era::Event::Claim(_))))
-                .count()
-        }),
-        "claims",
-    );
-    report(
-        "writer-835/835",
-        remits.len(),
-        best(runs, || {
-            gen::write_835(Vec::with_capacity(remits.len() + 4096), remits.len())
-                .map_or(0, |v| v.len())
-        }),
-        "bytes written",
+        remits.len() as f64 / 1e6 / secs,
+        sum.claims,
+        sum.lines,
+        sum.adjustments,
+        sum.unbalanced,
+        sum.hash
     );
 }

@@ -26,52 +26,49 @@
 //! ```
 //!
 //! For inputs too large for memory, [`Stream835`] yields claims one at a
-//! time from any [`std::io::Read`].
+//! time from any [`std::io::Read`]. For the fastest read, [`visit_835`]
+//! hands each claim to a [`RemitVisitor`] as a borrowed [`ClaimRef`]
+//! (nothing allocated per claim); the owned APIs are built on it.
 
 mod ack277;
 mod ack999;
 mod fields;
 mod model;
+mod numbers;
+mod owned;
 mod parse835;
 mod text;
+mod view;
 
 pub use ack277::{parse_277ca, Ack277, ClaimAck, ClaimStatus, Outcome};
 pub use ack999::{parse_999, Ack999, ElementError, SegmentError, TransactionAck};
 pub use model::*;
 pub use otbill_x12::{Finding, Position, Severity};
-pub use parse835::{Event, Parser835};
+pub use owned::{Event, Parser835};
 pub use text::Text;
+pub use view::{AdjustmentRef, ClaimRef, LineRef, ProcedureRef, Qualified, RemitVisitor};
 
 use otbill_x12::{decode, EnvelopeChecker, Reader, StreamReader};
+use owned::Owned;
+use parse835::{Core, Source};
 use std::collections::VecDeque;
 use std::io::{self, Read};
 
 /// Reads a whole 835 input (BOM and UTF-16 handled) into remittances.
 pub fn parse_835(input: &[u8]) -> Era {
-    let input = decode(input);
-    let mut reader = Reader::new(&input);
-    let mut checker = EnvelopeChecker::default();
-    let mut parser = Parser835::new(true);
-    let mut events = Vec::new();
-    let mut remittances = Vec::new();
-    let mut collect = |events: &mut Vec<Event>| {
-        for event in events.drain(..) {
-            if let Event::Remittance(r) = event {
-                remittances.push(*r);
-            }
-        }
+    let mut owned = Owned {
+        keep_claims: true,
+        ..Owned::default()
     };
-    for segment in reader.by_ref() {
-        checker.push(&segment);
-        parser.push(&segment, &mut events);
-        collect(&mut events);
-    }
-    parser.finish(&mut events);
-    collect(&mut events);
-    let mut findings = reader.take_findings();
-    findings.extend(checker.finish());
-    findings.extend(parser.take_findings());
-    findings.sort_by_key(|f| f.position.map_or(0, |p| p.segment));
+    let mut findings = visit_835(input, &mut owned);
+    let remittances: Vec<Remittance> = owned
+        .events
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::Remittance(r) => Some(*r),
+            Event::Claim(_) => None,
+        })
+        .collect();
     if remittances.is_empty() && !findings.iter().any(|f| f.code == "X12-EMPTY") {
         findings.push(Finding::error(
             "ERA-NO-835",
@@ -83,6 +80,44 @@ pub fn parse_835(input: &[u8]) -> Era {
         remittances,
         findings,
     }
+}
+
+/// Reads a whole 835 input without building owned claims: each claim goes
+/// to `visitor` as a [`ClaimRef`] borrowing the input, its lines and
+/// adjustments held in buffers reused from claim to claim, balanced while
+/// read. Returns the reading and envelope findings (what [`Era::findings`]
+/// holds, less `ERA-NO-835`).
+///
+/// ```
+/// struct Paid(rust_decimal::Decimal);
+/// impl otbill_era::RemitVisitor for Paid {
+///     fn claim(&mut self, claim: &otbill_era::ClaimRef<'_>) {
+///         assert_eq!(claim.patient_control_number(), b"A");
+///         self.0 += claim.paid();
+///     }
+///     fn remittance(&mut self, r: otbill_era::Remittance) {
+///         assert!(r.balanced);
+///     }
+/// }
+/// let mut paid = Paid(Default::default());
+/// otbill_era::visit_835(b"ST*835*1~BPR*I*5*C*CHK~CLP*A*1*5*5~SE*4*1~", &mut paid);
+/// assert_eq!(paid.0.to_string(), "5");
+/// ```
+pub fn visit_835<V: RemitVisitor>(input: &[u8], visitor: &mut V) -> Vec<Finding> {
+    let input = decode(input);
+    let mut reader = Reader::new(&input);
+    let mut checker = EnvelopeChecker::default();
+    let mut core = Core::new(Source::Input);
+    for segment in reader.by_ref() {
+        checker.push(&segment);
+        core.push(&segment, &input, visitor);
+    }
+    core.finish(&input, visitor);
+    let mut findings = reader.take_findings();
+    findings.extend(checker.finish());
+    findings.extend(core.take_findings());
+    findings.sort_by_key(|f| f.position.map_or(0, |p| p.segment));
+    findings
 }
 
 /// Streams an 835 from a reader in bounded memory: claims are yielded as
@@ -107,10 +142,10 @@ pub fn parse_835(input: &[u8]) -> Era {
 #[derive(Debug)]
 pub struct Stream835<R> {
     reader: StreamReader<R>,
-    parser: Parser835,
+    core: Core,
     checker: Option<EnvelopeChecker>,
     queue: VecDeque<Event>,
-    events: Vec<Event>,
+    owned: Owned,
     findings: Vec<Finding>,
 }
 
@@ -119,10 +154,10 @@ impl<R: Read> Stream835<R> {
     pub fn new(inner: R) -> Stream835<R> {
         Stream835 {
             reader: StreamReader::new(inner),
-            parser: Parser835::new(false),
+            core: Core::new(Source::Arena),
             checker: Some(EnvelopeChecker::default()),
             queue: VecDeque::new(),
-            events: Vec::new(),
+            owned: Owned::default(),
             findings: Vec::new(),
         }
     }
@@ -139,21 +174,21 @@ impl<R: Read> Stream835<R> {
                 if let Some(checker) = &mut self.checker {
                     checker.push(&segment);
                 }
-                self.parser.push(&segment, &mut self.events);
+                self.core.push(&segment, &[], &mut self.owned);
             }
             None => {
-                self.parser.finish(&mut self.events);
+                self.core.finish(&[], &mut self.owned);
                 self.findings.extend(self.reader.take_findings());
                 if let Some(checker) = self.checker.take() {
                     self.findings.extend(checker.finish());
                 }
-                self.findings.extend(self.parser.take_findings());
-                self.queue.extend(self.events.drain(..));
+                self.findings.extend(self.core.take_findings());
+                self.queue.extend(self.owned.events.drain(..));
                 return Ok(false);
             }
         }
-        if !self.events.is_empty() {
-            self.queue.extend(self.events.drain(..));
+        if !self.owned.events.is_empty() {
+            self.queue.extend(self.owned.events.drain(..));
         }
         Ok(true)
     }

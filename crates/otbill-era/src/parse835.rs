@@ -1,26 +1,21 @@
 //! The 835 parser: a push-based state machine over segments.
 //!
-//! Segments go in one at a time ([`Parser835::push`]); finished claims and
-//! remittances come out as [`Event`]s. Being push-based, the same machine
-//! serves the whole-slice API and the bounded-memory stream. It knows the
-//! 005010X221A1 loop structure only as far as it needs to attach each
-//! segment to the header, payer, payee, claim or service line.
+//! Segments go in one at a time ([`Core::push`]); each finished claim goes
+//! to a [`RemitVisitor`] as a borrowed [`ClaimRef`], each finished
+//! transaction as a [`Remittance`]. Being push-based, the same machine
+//! serves the whole-slice API, the bounded-memory stream and the owned
+//! [`crate::Parser835`]. It knows the 005010X221A1 loop structure only as
+//! far as it needs to attach each segment to the header, payer, payee,
+//! claim or service line.
 
 use crate::fields::Seg;
 use crate::model::*;
+use crate::numbers::{ccyymmdd, is_balance, parse_decimal, total};
 use crate::text::Text;
+use crate::view::*;
 use chrono::NaiveDate;
 use otbill_x12::{Finding, Position, Segment};
 use rust_decimal::Decimal;
-
-/// Output of the parser.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// A finished claim (only when the parser does not keep claims).
-    Claim(Box<Claim>),
-    /// A finished transaction: header, PLB, balance verdict and findings.
-    Remittance(Box<Remittance>),
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ctx {
@@ -32,12 +27,25 @@ enum Ctx {
     Plb,
 }
 
-/// Push-based 835 parser. Feed it every segment of the input in order.
+/// Where claim text lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// In the input slice given to every [`Core::push`]: no copies.
+    Input,
+    /// In a copy of the claim's segments (streaming, where segments do not
+    /// outlive the call).
+    Arena,
+}
+
+/// The 835 state machine.
 #[derive(Debug)]
-pub struct Parser835 {
-    keep_claims: bool,
+pub(crate) struct Core {
+    source: Source,
+    /// The open claim's segments when `source` is [`Source::Arena`].
+    arena: Vec<u8>,
     remittance: Option<Remittance>,
-    claim: Option<Claim>,
+    claim: ClaimBuf,
+    claim_open: bool,
     /// The last line of `claim.lines` is still open (SVC seen).
     line_open: bool,
     ctx: Ctx,
@@ -47,8 +55,6 @@ pub struct Parser835 {
     claim_adjusted: Decimal,
     /// Σ line CAS of the current claim.
     claim_line_adjustments: Decimal,
-    /// Σ CAS of the open line.
-    line_adjusted: Decimal,
     /// False once an amount that balancing needs could not be read.
     amounts_ok: bool,
     /// Inside a transaction that is not an 835: skip it.
@@ -59,20 +65,19 @@ pub struct Parser835 {
     findings: Vec<Finding>,
 }
 
-impl Parser835 {
-    /// A parser; with `keep_claims` claims stay in their remittance,
-    /// otherwise each is emitted as [`Event::Claim`] when complete.
-    pub fn new(keep_claims: bool) -> Parser835 {
-        Parser835 {
-            keep_claims,
+impl Core {
+    pub(crate) fn new(source: Source) -> Core {
+        Core {
+            source,
+            arena: Vec::new(),
             remittance: None,
-            claim: None,
+            claim: ClaimBuf::default(),
+            claim_open: false,
             line_open: false,
             ctx: Ctx::Header,
             sum_paid: Decimal::ZERO,
             claim_adjusted: Decimal::ZERO,
             claim_line_adjustments: Decimal::ZERO,
-            line_adjusted: Decimal::ZERO,
             amounts_ok: true,
             skipping: false,
             claim_pos: None,
@@ -82,16 +87,17 @@ impl Parser835 {
     }
 
     /// Findings outside any transaction (e.g. a transaction that is not an 835).
-    pub fn take_findings(&mut self) -> Vec<Finding> {
+    pub(crate) fn take_findings(&mut self) -> Vec<Finding> {
         std::mem::take(&mut self.findings)
     }
 
-    /// Processes one segment, appending finished claims/remittances to `out`.
-    pub fn push(&mut self, segment: &Segment<'_>, out: &mut Vec<Event>) {
+    /// Processes one segment. With [`Source::Input`], `input` is the whole
+    /// input the segment was read from; otherwise it is ignored.
+    pub(crate) fn push<V: RemitVisitor>(&mut self, segment: &Segment<'_>, input: &[u8], v: &mut V) {
         let seg = &Seg::new(segment);
         let id = seg.id();
         if id == b"ST" {
-            self.start(seg, out);
+            self.start(seg, input, v);
             return;
         }
         if self.skipping {
@@ -102,7 +108,7 @@ impl Parser835 {
         }
         if matches!(id, b"ISA" | b"GS" | b"GE" | b"IEA" | b"TA1") {
             if self.remittance.is_some() {
-                self.end(None, out);
+                self.end(None, input, v);
             }
             return;
         }
@@ -111,27 +117,21 @@ impl Parser835 {
             return;
         }
         match id {
-            b"SVC" => self.svc(seg),
-            b"CAS" => self.cas(seg),
-            b"DTM" => self.dtm(seg),
-            b"REF" => self.reference(seg),
-            b"AMT" => self.amt(seg),
-            b"CLP" => self.clp(seg, out),
-            b"NM1" if self.ctx == Ctx::Claim && seg.bytes(1) == b"QC" => {
-                if let Some(c) = &mut self.claim {
-                    c.patient = Some(Person {
-                        last_name: seg.text(3),
-                        first_name: seg.text(4),
-                        id: seg.text(9),
-                    });
-                }
+            b"SVC" => self.svc(seg, input),
+            b"CAS" => self.cas(seg, input),
+            b"DTM" => self.dtm(seg, input),
+            b"REF" => self.reference(seg, input),
+            b"AMT" => self.amt(seg, input),
+            b"CLP" => self.clp(seg, input, v),
+            b"NM1" if self.ctx == Ctx::Claim && seg.bytes(1) == b"QC" && self.claim_open => {
+                let base = self.base(seg, input);
+                self.claim.patient = Some([3, 4, 9].map(|n| Span::at(base, seg.range(n))));
             }
-            b"LQ" if self.ctx == Ctx::Line => {
-                if let Some(l) = self.open_line() {
-                    l.remarks.push(seg.text(2));
-                }
+            b"LQ" if self.ctx == Ctx::Line && self.line_is_open() => {
+                let base = self.base(seg, input);
+                self.claim.remarks.push(Span::at(base, seg.range(2)));
             }
-            b"SE" => self.end(Some(seg), out),
+            b"SE" => self.end(Some(seg), input, v),
             b"BPR" => self.bpr(seg),
             b"TRN" => {
                 if let Some(r) = &mut self.remittance {
@@ -140,7 +140,7 @@ impl Parser835 {
                 }
             }
             b"N1" => {
-                self.finish_claim(out);
+                self.finish_claim(input, v);
                 let party = Party {
                     name: seg.text(2),
                     id_qualifier: seg.text(3),
@@ -163,33 +163,58 @@ impl Parser835 {
             }
             b"N3" | b"N4" => self.address(seg),
             b"LX" => {
-                self.finish_claim(out);
+                self.finish_claim(input, v);
                 self.ctx = Ctx::Header;
             }
-            b"PLB" => self.plb(seg, out),
+            b"PLB" => self.plb(seg, input, v),
             // CUR, PER, RDM, TS3, TS2, MIA, MOA, QTY...: not modelled.
             _ => {}
         }
     }
 
     /// Ends an unfinished transaction at the end of input.
-    pub fn finish(&mut self, out: &mut Vec<Event>) {
+    pub(crate) fn finish<V: RemitVisitor>(&mut self, input: &[u8], v: &mut V) {
         if self.remittance.is_some() {
-            self.end(None, out);
+            self.end(None, input, v);
         }
     }
 
-    /// The open service line, if any.
-    fn open_line(&mut self) -> Option<&mut ServiceLine> {
-        match (self.line_open, &mut self.claim) {
-            (true, Some(c)) => c.lines.last_mut(),
+    /// Where `seg`'s bytes start in the claim's source; call at most once
+    /// per segment, and only for segments whose text the claim keeps.
+    fn base(&mut self, seg: &Seg<'_>, input: &[u8]) -> usize {
+        let raw = seg.raw();
+        match self.source {
+            Source::Arena => {
+                let base = self.arena.len();
+                self.arena.extend_from_slice(raw);
+                base
+            }
+            Source::Input => {
+                // Segments of a whole-input read are slices of `input`.
+                let offset = (raw.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+                match offset.checked_add(raw.len()) {
+                    Some(end) if end <= input.len() => offset,
+                    // Never happens; past the end, every span reads empty.
+                    _ => input.len().saturating_add(1),
+                }
+            }
+        }
+    }
+
+    fn line_is_open(&self) -> bool {
+        self.line_open && self.claim_open && !self.claim.lines.is_empty()
+    }
+
+    fn open_line(&mut self) -> Option<&mut LineRaw> {
+        match (self.line_open, self.claim_open) {
+            (true, true) => self.claim.lines.last_mut(),
             _ => None,
         }
     }
 
-    fn start(&mut self, seg: &Seg<'_>, out: &mut Vec<Event>) {
+    fn start<V: RemitVisitor>(&mut self, seg: &Seg<'_>, input: &[u8], v: &mut V) {
         if self.remittance.is_some() {
-            self.end(None, out);
+            self.end(None, input, v);
         }
         if seg.bytes(1) != b"835" {
             self.skipping = true;
@@ -210,8 +235,8 @@ impl Parser835 {
         });
     }
 
-    fn end(&mut self, se: Option<&Seg<'_>>, out: &mut Vec<Event>) {
-        self.finish_claim(out);
+    fn end<V: RemitVisitor>(&mut self, se: Option<&Seg<'_>>, input: &[u8], v: &mut V) {
+        self.finish_claim(input, v);
         let Some(mut r) = self.remittance.take() else {
             return;
         };
@@ -238,8 +263,7 @@ impl Parser835 {
             ));
         }
         r.balanced = balanced;
-        r.claims.shrink_to_fit();
-        out.push(Event::Remittance(Box::new(r)));
+        v.remittance(r);
     }
 
     fn bpr(&mut self, seg: &Seg<'_>) {
@@ -277,8 +301,8 @@ impl Parser835 {
         }
     }
 
-    fn clp(&mut self, seg: &Seg<'_>, out: &mut Vec<Event>) {
-        self.finish_claim(out);
+    fn clp<V: RemitVisitor>(&mut self, seg: &Seg<'_>, input: &[u8], v: &mut V) {
+        self.finish_claim(input, v);
         self.ctx = Ctx::Claim;
         self.claim_pos = Some(seg.position());
         self.claim_adjusted = Decimal::ZERO;
@@ -286,86 +310,69 @@ impl Parser835 {
         let charge = self.money(seg, 3, true);
         let paid = self.money(seg, 4, true);
         let patient_responsibility = self.money(seg, 5, false);
-        self.claim = Some(Claim {
-            patient_control_number: seg.text(1),
-            status: seg.text(2),
-            charge,
-            paid,
-            patient_responsibility,
-            filing_indicator: seg.text(6),
-            payer_claim_number: seg.text(7),
-            facility_code: seg.text(8),
-            frequency: seg.text(9),
-            balanced: true,
-            // Most claims have a few lines: one allocation up front.
-            lines: Vec::with_capacity(4),
-            ..Claim::default()
-        });
+        let base = self.base(seg, input);
+        let claim = &mut self.claim;
+        claim.text = [1, 2, 6, 7, 8, 9].map(|n| Span::at(base, seg.range(n)));
+        claim.charge = charge;
+        claim.paid = paid;
+        claim.patient_responsibility = patient_responsibility;
+        claim.balanced = true;
+        self.claim_open = true;
     }
 
-    fn cas(&mut self, seg: &Seg<'_>) {
+    fn cas(&mut self, seg: &Seg<'_>, input: &[u8]) {
         #[derive(PartialEq)]
         enum Dest {
             Line,
             Claim,
             Nowhere,
         }
-        let dest = match (self.ctx, self.line_open, &self.claim) {
-            (Ctx::Line, true, Some(_)) => Dest::Line,
-            (Ctx::Claim, _, Some(_)) => Dest::Claim,
+        let dest = match (self.ctx, self.line_is_open(), self.claim_open) {
+            (Ctx::Line, true, true) => Dest::Line,
+            (Ctx::Claim, _, true) => Dest::Claim,
             _ => Dest::Nowhere,
         };
-        // Taken out so that amount findings can be recorded while filling it.
-        let mut adjustments = match (&dest, &mut self.claim) {
-            (Dest::Line, Some(c)) => c
-                .lines
-                .last_mut()
-                .map(|l| std::mem::take(&mut l.adjustments))
-                .unwrap_or_default(),
-            (Dest::Claim, Some(c)) => std::mem::take(&mut c.adjustments),
-            _ => Vec::new(),
+        let base = match dest {
+            Dest::Nowhere => 0,
+            _ => self.base(seg, input),
         };
-        // Exact capacity: a whole-input parse keeps every vector.
-        let present = (0..6)
-            .map(|k| 2 + 3 * k)
-            .take_while(|base| *base < seg.len())
-            .filter(|base| !seg.is_empty(*base) || !seg.is_empty(base + 1))
-            .count();
-        adjustments.reserve_exact(present);
-        let group = seg.text(1);
+        let group = Span::at(base, seg.range(1));
         let mut sum = Decimal::ZERO;
         // Up to six (reason, amount, quantity) triples: CAS02-04 ... CAS17-19.
         for k in 0..6 {
-            let base = 2 + 3 * k;
-            if base >= seg.len() {
+            let at = 2 + 3 * k;
+            if at >= seg.len() {
                 break;
             }
-            if seg.is_empty(base) && seg.is_empty(base + 1) {
+            if seg.is_empty(at) && seg.is_empty(at + 1) {
                 continue;
             }
-            let amount = self.money(seg, base + 1, true);
-            let quantity = self.opt_money(seg, base + 2);
+            let amount = self.money(seg, at + 1, true);
+            let quantity = self.opt_money(seg, at + 2);
             sum = sum.saturating_add(amount);
-            adjustments.push(Adjustment {
-                group: group.clone(),
-                reason: seg.text(base),
+            let adjustment = AdjRaw {
+                group,
+                reason: Span::at(base, seg.range(at)),
                 amount,
                 quantity,
-            });
+            };
+            match dest {
+                Dest::Line => self.claim.line_adjustments.push(adjustment),
+                Dest::Claim => self.claim.adjustments.push(adjustment),
+                Dest::Nowhere => {}
+            }
         }
-        match (dest, &mut self.claim) {
-            (Dest::Line, Some(c)) => {
-                if let Some(l) = c.lines.last_mut() {
-                    l.adjustments = adjustments;
+        match dest {
+            Dest::Line => {
+                if let Some(line) = self.claim.lines.last_mut() {
+                    line.adjusted = line.adjusted.saturating_add(sum);
                 }
-                self.line_adjusted = self.line_adjusted.saturating_add(sum);
                 self.claim_line_adjustments = self.claim_line_adjustments.saturating_add(sum);
             }
-            (Dest::Claim, Some(c)) => {
-                c.adjustments = adjustments;
+            Dest::Claim => {
                 self.claim_adjusted = self.claim_adjusted.saturating_add(sum);
             }
-            _ => self.finding(Finding::warning(
+            Dest::Nowhere => self.finding(Finding::warning(
                 "ERA-CAS-PLACEMENT",
                 "CAS outside a claim or service line; ignored",
                 Some(seg.position()),
@@ -373,8 +380,8 @@ impl Parser835 {
         }
     }
 
-    fn svc(&mut self, seg: &Seg<'_>) {
-        if self.claim.is_none() {
+    fn svc(&mut self, seg: &Seg<'_>, input: &[u8]) {
+        if !self.claim_open {
             self.finding(Finding::warning(
                 "ERA-SVC-PLACEMENT",
                 "SVC outside a claim; ignored",
@@ -382,107 +389,137 @@ impl Parser835 {
             ));
             return;
         }
-        self.finish_line();
+        self.finish_line(input);
         self.ctx = Ctx::Line;
         self.line_pos = Some(seg.position());
-        self.line_adjusted = Decimal::ZERO;
-        let submitted = procedure(seg, 1);
+        let base = self.base(seg, input);
+        let submitted = self.procedure(seg, base, 1);
         let original = if seg.is_empty(6) {
             None
         } else {
-            Some(procedure(seg, 6)).filter(|p| !p.code.is_empty() || !p.qualifier.is_empty())
+            let mark = self.claim.modifiers.len();
+            let p = self.procedure(seg, base, 6);
+            if p.code.start == p.code.end && p.qualifier.start == p.qualifier.end {
+                self.claim.modifiers.truncate(mark);
+                None
+            } else {
+                Some(p)
+            }
         };
         let units = self.opt_money(seg, 5).unwrap_or(Decimal::ONE);
         let charge = self.money(seg, 2, true);
         let paid = self.money(seg, 3, true);
         let original_units = self.opt_money(seg, 7);
-        let line = ServiceLine {
-            qualifier: submitted.qualifier,
-            code: submitted.code,
-            modifiers: submitted.modifiers,
-            charge,
-            paid,
-            revenue_code: seg.text(4),
-            units,
-            original,
-            original_units,
-            ..ServiceLine::default()
-        };
-        if line.code.is_empty() {
+        if submitted.code.start == submitted.code.end {
             self.finding(Finding::warning(
                 "ERA-SVC-CODE",
                 "SVC01 has no procedure code (SVC01-2)",
                 Some(seg.position()),
             ));
         }
-        if let Some(c) = &mut self.claim {
-            c.lines.push(line);
-            self.line_open = true;
+        let starts = self.claim.line_starts();
+        self.claim.lines.push(LineRaw {
+            submitted,
+            charge,
+            paid,
+            revenue_code: Span::at(base, seg.range(4)),
+            units,
+            original,
+            original_units,
+            control_number: None,
+            allowed: None,
+            adjusted: Decimal::ZERO,
+            balanced: true,
+            starts,
+        });
+        self.line_open = true;
+    }
+
+    /// SVC01 or SVC06: qualifier, code and non-empty modifiers 3-6.
+    fn procedure(&mut self, seg: &Seg<'_>, base: usize, n: usize) -> ProcRaw {
+        let (parts, count) = seg.component_ranges::<6>(n);
+        let part = |i: usize| match parts.get(i) {
+            Some(range) if i < count => Span::at(base, *range),
+            _ => Span::default(),
+        };
+        let start = self.claim.modifiers.len();
+        for i in 2..count {
+            let m = part(i);
+            if m.start != m.end {
+                self.claim.modifiers.push(m);
+            }
+        }
+        ProcRaw {
+            qualifier: part(0),
+            code: part(1),
+            modifiers: (start, self.claim.modifiers.len()),
         }
     }
 
-    fn reference(&mut self, seg: &Seg<'_>) {
+    fn reference(&mut self, seg: &Seg<'_>, input: &[u8]) {
         let qualifier = seg.bytes(1);
-        if self.ctx == Ctx::Line && qualifier == b"6R" {
+        if self.ctx == Ctx::Line && qualifier == b"6R" && self.line_is_open() {
+            let span = Span::at(self.base(seg, input), seg.range(2));
             if let Some(line) = self.open_line() {
-                line.control_number = Some(seg.text(2));
-                return;
+                line.control_number = Some(span);
             }
+            return;
         }
-        let reference = Reference {
-            qualifier: Text::from_bytes(qualifier),
-            value: seg.text(2),
-        };
         match self.ctx {
-            Ctx::Line => {
-                if let Some(line) = self.open_line() {
-                    line.references.push(reference);
+            Ctx::Line | Ctx::Claim => {
+                let open = match self.ctx {
+                    Ctx::Line => self.line_is_open(),
+                    _ => self.claim_open,
+                };
+                if !open {
+                    return;
+                }
+                let base = self.base(seg, input);
+                let reference = PairRaw {
+                    qualifier: Span::at(base, seg.range(1)),
+                    value: Span::at(base, seg.range(2)),
+                };
+                match self.ctx {
+                    Ctx::Line => self.claim.line_references.push(reference),
+                    _ => self.claim.references.push(reference),
                 }
             }
-            Ctx::Claim => {
-                if let Some(claim) = &mut self.claim {
-                    claim.references.push(reference);
-                }
-            }
-            Ctx::Payer => {
+            Ctx::Payer | Ctx::Payee => {
+                let reference = Reference {
+                    qualifier: Text::from_bytes(qualifier),
+                    value: seg.text(2),
+                };
                 if let Some(r) = &mut self.remittance {
-                    r.payer.references.push(reference);
-                }
-            }
-            Ctx::Payee => {
-                if let Some(r) = &mut self.remittance {
-                    r.payee.references.push(reference);
+                    match self.ctx {
+                        Ctx::Payer => r.payer.references.push(reference),
+                        _ => r.payee.references.push(reference),
+                    }
                 }
             }
             _ => {}
         }
     }
 
-    fn dtm(&mut self, seg: &Seg<'_>) {
+    fn dtm(&mut self, seg: &Seg<'_>, input: &[u8]) {
         let Some(date) = self.date(seg, 2) else {
             return;
         };
-        let qualifier = seg.bytes(1);
         match self.ctx {
-            Ctx::Line => {
-                if let Some(line) = self.open_line() {
-                    line.dates.reserve_exact(1);
-                    line.dates.push(DateRef {
-                        qualifier: Text::from_bytes(qualifier),
-                        date,
-                    });
-                }
+            Ctx::Line if self.line_is_open() => {
+                let qualifier = Span::at(self.base(seg, input), seg.range(1));
+                self.claim.line_dates.push(PairRaw {
+                    qualifier,
+                    value: date,
+                });
             }
-            Ctx::Claim => {
-                if let Some(claim) = &mut self.claim {
-                    claim.dates.reserve_exact(1);
-                    claim.dates.push(DateRef {
-                        qualifier: Text::from_bytes(qualifier),
-                        date,
-                    });
-                }
+            Ctx::Claim if self.claim_open => {
+                let qualifier = Span::at(self.base(seg, input), seg.range(1));
+                self.claim.dates.push(PairRaw {
+                    qualifier,
+                    value: date,
+                });
             }
-            Ctx::Header if qualifier == b"405" => {
+            Ctx::Header if seg.bytes(1) == b"405" => {
                 if let Some(r) = &mut self.remittance {
                     r.production_date = Some(date);
                 }
@@ -491,50 +528,49 @@ impl Parser835 {
         }
     }
 
-    fn amt(&mut self, seg: &Seg<'_>) {
+    fn amt(&mut self, seg: &Seg<'_>, input: &[u8]) {
         // AMT is information only: a bad amount does not block balancing.
         let Some(amount) = self.opt_money(seg, 2) else {
             return;
         };
-        let qualifier = seg.bytes(1);
         match self.ctx {
-            Ctx::Line => {
-                if let Some(line) = self.open_line() {
-                    if qualifier == b"B6" {
+            Ctx::Line if self.line_is_open() => {
+                if seg.bytes(1) == b"B6" {
+                    if let Some(line) = self.open_line() {
                         line.allowed = Some(amount);
-                    } else {
-                        line.amounts.push(Amount {
-                            qualifier: Text::from_bytes(qualifier),
-                            amount,
-                        });
                     }
-                }
-            }
-            Ctx::Claim => {
-                if let Some(claim) = &mut self.claim {
-                    claim.amounts.push(Amount {
-                        qualifier: Text::from_bytes(qualifier),
-                        amount,
+                } else {
+                    let qualifier = Span::at(self.base(seg, input), seg.range(1));
+                    self.claim.line_amounts.push(PairRaw {
+                        qualifier,
+                        value: amount,
                     });
                 }
+            }
+            Ctx::Claim if self.claim_open => {
+                let qualifier = Span::at(self.base(seg, input), seg.range(1));
+                self.claim.amounts.push(PairRaw {
+                    qualifier,
+                    value: amount,
+                });
             }
             _ => {}
         }
     }
 
-    fn plb(&mut self, seg: &Seg<'_>, out: &mut Vec<Event>) {
-        self.finish_claim(out);
+    fn plb<V: RemitVisitor>(&mut self, seg: &Seg<'_>, input: &[u8], v: &mut V) {
+        self.finish_claim(input, v);
         self.ctx = Ctx::Plb;
         let provider_id = seg.text(1);
         let fiscal_period_end = self.date(seg, 2);
         let mut adjustments = Vec::new();
         // Up to six (reason:reference, amount) pairs: PLB03/04 ... PLB13/14.
         for k in 0..6 {
-            let base = 3 + 2 * k;
-            if seg.is_empty(base) && seg.is_empty(base + 1) {
+            let at = 3 + 2 * k;
+            if seg.is_empty(at) && seg.is_empty(at + 1) {
                 continue;
             }
-            let mut parts = seg.components(base);
+            let mut parts = seg.components(at);
             let reason = parts.next().map(Text::from_bytes).unwrap_or_default();
             let reference = parts.next().map(Text::from_bytes).unwrap_or_default();
             adjustments.push(ProviderAdjustment {
@@ -542,7 +578,7 @@ impl Parser835 {
                 fiscal_period_end,
                 reason,
                 reference,
-                amount: self.money(seg, base + 1, true),
+                amount: self.money(seg, at + 1, true),
             });
         }
         if let Some(r) = &mut self.remittance {
@@ -551,69 +587,78 @@ impl Parser835 {
     }
 
     /// Checks the open line's balance (its CAS were summed while reading).
-    fn finish_line(&mut self) {
-        if !std::mem::take(&mut self.line_open) {
+    fn finish_line(&mut self, input: &[u8]) {
+        if !std::mem::take(&mut self.line_open) || !self.claim_open {
             return;
         }
-        let Some(c) = &mut self.claim else {
+        let Some(line) = self.claim.lines.last() else {
             return;
         };
-        let Some(line) = c.lines.last() else {
-            return;
-        };
-        let adjusted = self.line_adjusted;
+        let adjusted = line.adjusted;
         let net = line.charge.saturating_sub(adjusted);
         if net != line.paid {
+            if let Some(line) = self.claim.lines.last_mut() {
+                line.balanced = false;
+            }
+            let Some(line) = self.claim.lines.last() else {
+                return;
+            };
+            let view = self.view(input);
+            let code = Text::from_bytes(get_span(view.src, line.submitted.code));
             let message = format!(
                 "claim {:?} line {} {}: charge {} minus adjustments {adjusted} is {}, but paid is {}",
-                c.patient_control_number.as_str(),
-                c.lines.len(),
-                line.code,
+                Text::from_bytes(view.patient_control_number()).as_str(),
+                self.claim.lines.len(),
+                code,
                 line.charge,
                 net,
                 line.paid
             );
-            c.balanced = false;
+            self.claim.balanced = false;
             self.finding(Finding::error("ERA-LINE-BALANCE", message, self.line_pos));
         }
     }
 
-    /// Checks claim balance, counts its payment and emits or keeps it.
-    fn finish_claim(&mut self, out: &mut Vec<Event>) {
-        self.finish_line();
+    fn view<'s>(&'s self, input: &'s [u8]) -> ClaimRef<'s> {
+        ClaimRef {
+            src: match self.source {
+                Source::Input => input,
+                Source::Arena => &self.arena,
+            },
+            buf: &self.claim,
+        }
+    }
+
+    /// Checks claim balance, counts its payment and hands it to `v`.
+    fn finish_claim<V: RemitVisitor>(&mut self, input: &[u8], v: &mut V) {
+        self.finish_line(input);
         if self.ctx == Ctx::Claim || self.ctx == Ctx::Line {
             self.ctx = Ctx::Header;
         }
-        let Some(mut claim) = self.claim.take() else {
+        if !std::mem::take(&mut self.claim_open) {
             return;
-        };
+        }
         let adjusted = self
             .claim_adjusted
             .saturating_add(self.claim_line_adjustments);
-        let net = claim.charge.saturating_sub(adjusted);
-        if net != claim.paid {
-            claim.balanced = false;
+        let (charge, paid) = (self.claim.charge, self.claim.paid);
+        let net = charge.saturating_sub(adjusted);
+        if net != paid {
+            self.claim.balanced = false;
+            let pcn = Text::from_bytes(self.view(input).patient_control_number());
             self.finding(Finding::error(
                 "ERA-CLAIM-BALANCE",
                 format!(
-                    "claim {:?}: charge {} minus adjustments {adjusted} is {}, but paid is {}",
-                    claim.patient_control_number.as_str(),
-                    claim.charge,
-                    net,
-                    claim.paid
+                    "claim {:?}: charge {charge} minus adjustments {adjusted} is {net}, but paid is {paid}",
+                    pcn.as_str(),
                 ),
                 self.claim_pos,
             ));
         }
-        self.sum_paid = self.sum_paid.saturating_add(claim.paid);
-        match &mut self.remittance {
-            Some(r) if self.keep_claims => {
-                // Kept claims hold no spare line slots (memory, not speed).
-                claim.lines.shrink_to_fit();
-                r.claims.push(claim);
-            }
-            _ => out.push(Event::Claim(Box::new(claim))),
-        }
+        self.sum_paid = self.sum_paid.saturating_add(paid);
+        v.claim(&self.view(input));
+        self.claim.clear();
+        self.arena.clear();
     }
 
     fn finding(&mut self, finding: Finding) {
@@ -685,119 +730,6 @@ impl Parser835 {
     }
 }
 
-/// `CCYYMMDD` without chrono's format parser (which is slow per call).
-fn ccyymmdd(b: &[u8]) -> Option<NaiveDate> {
-    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| {
-        b.get(r).map_or(0, |d| {
-            d.iter().fold(0u32, |acc, x| acc * 10 + u32::from(x - b'0'))
-        })
-    };
-    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)).ok()?, num(4..6), num(6..8))
-}
-
-fn is_balance(f: &Finding) -> bool {
-    matches!(f.code, "ERA-LINE-BALANCE" | "ERA-CLAIM-BALANCE")
-}
-
-/// Sums without overflow panics (amounts are capped, but inputs are not).
-fn total(amounts: impl Iterator<Item = Decimal>) -> Decimal {
-    amounts.fold(Decimal::ZERO, Decimal::saturating_add)
-}
-
-/// An X12 `R` value: optional minus, at most 18 characters of digits and one
-/// point, no exponent. The cap also keeps every sum far from `Decimal`'s
-/// range, so balancing arithmetic cannot overflow.
-fn parse_decimal(bytes: &[u8]) -> Option<Decimal> {
-    let (negative, digits) = match bytes.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, bytes),
-    };
-    if digits.is_empty() || digits.len() > 18 {
-        return None;
-    }
-    let mut mantissa: i64 = 0;
-    let mut scale: Option<u32> = None;
-    let mut seen_digit = false;
-    for (i, b) in digits.iter().enumerate() {
-        match b {
-            b'0'..=b'9' => {
-                mantissa = mantissa * 10 + i64::from(b - b'0');
-                seen_digit = true;
-            }
-            b'.' if scale.is_none() => {
-                scale = Some(u32::try_from(digits.len() - i - 1).unwrap_or(0));
-            }
-            _ => return None,
-        }
-    }
-    let mantissa = if negative { -mantissa } else { mantissa };
-    seen_digit.then(|| Decimal::new(mantissa, scale.unwrap_or(0)))
-}
-
-fn procedure(seg: &Seg<'_>, n: usize) -> Procedure {
-    let mut parts = seg.components(n);
-    let qualifier = parts.next().map(Text::from_bytes).unwrap_or_default();
-    let code = parts.next().map(Text::from_bytes).unwrap_or_default();
-    let modifiers = parts.take(4).filter(|m| !m.is_empty());
-    // Counted first for an exact allocation (usually one modifier).
-    let mut out = Vec::with_capacity(modifiers.clone().count());
-    out.extend(modifiers.map(Text::from_bytes));
-    Procedure {
-        qualifier,
-        code,
-        modifiers: out,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_decimal;
-
-    #[test]
-    fn x12_decimals() {
-        let got: Vec<Option<String>> = [
-            "135",
-            "92.25",
-            "-5",
-            ".5",
-            "5.",
-            "0",
-            "123456789012345678",
-            "1234567890123456789",
-            "1e5",
-            "",
-            "-",
-            ".",
-            "1.2.3",
-            "+1",
-            "9x",
-        ]
-        .iter()
-        .map(|raw| parse_decimal(raw.as_bytes()).map(|d| d.to_string()))
-        .collect();
-        let expected: Vec<Option<String>> = [
-            Some("135"),
-            Some("92.25"),
-            Some("-5"),
-            Some("0.5"),
-            Some("5"),
-            Some("0"),
-            Some("123456789012345678"),
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        ]
-        .iter()
-        .map(|s| s.map(String::from))
-        .collect();
-        assert_eq!(got, expected);
-    }
+fn get_span(src: &[u8], span: Span) -> &[u8] {
+    src.get(span.start..span.end).unwrap_or_default()
 }

@@ -19,6 +19,8 @@ pub enum Action {
     Create,
     /// Changed (including posting a payment or a status change).
     Update,
+    /// Asked for and refused (a therapist asking for another therapist's patient).
+    Refused,
 }
 
 impl Action {
@@ -27,6 +29,7 @@ impl Action {
             Action::Read => "read",
             Action::Create => "create",
             Action::Update => "update",
+            Action::Refused => "refused",
         }
     }
 }

@@ -12,6 +12,7 @@
 //! - [`db`]: the server's own tables and migrations on the ledger's database.
 //! - [`auth`]: users, sessions, API tokens, roles, throttling. [`audit`]: the audit log.
 //! - [`api`]: the JSON API under `/api/v1/`. [`web`]: the HTML pages.
+//! - [`ops`]: the use cases both fronts share; [`followup`]: the denial worklist's actions.
 //!
 //! **Architecture Invariant:** no handler logs a request body, a query string or a
 //! patient field; the only request log is [`telemetry::log_requests`], which logs the
@@ -43,6 +44,8 @@ pub mod audit;
 pub mod auth;
 pub mod db;
 pub mod error;
+#[cfg(feature = "ledger")]
+pub mod followup;
 #[cfg(feature = "ledger")]
 pub mod ledger;
 #[cfg(feature = "ledger")]

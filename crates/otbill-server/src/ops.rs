@@ -13,7 +13,7 @@ use otbill_store::post::PostOutcome;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::error::{AppError, AppResult};
 use crate::{reads, AppState};
 
@@ -31,6 +31,49 @@ pub struct PatientView {
     pub kx_threshold: Option<Decimal>,
     /// Recertifications and progress reports coming due within 14 days.
     pub due: Vec<otbill_store::reports::DueRow>,
+}
+
+/// The patients `who` may see: every patient for a biller, a therapist's own (those they
+/// entered a visit for or registered) for a therapist.
+pub async fn patients_for(state: &AppState, who: &Principal) -> AppResult<Vec<reads::PatientRow>> {
+    let rows = state.db.run(reads::patients).await?;
+    if who.role != Role::Therapist {
+        return Ok(rows);
+    }
+    let me = who.username.clone();
+    let mine = state.db.run(move |c| reads::patient_ids_of(c, &me)).await?;
+    Ok(rows.into_iter().filter(|p| mine.contains(&p.id)).collect())
+}
+
+/// Refuses (404, as if there were no such patient, and audited as refused) a therapist's
+/// request for a patient who is not theirs; anyone else passes.
+pub async fn check_patient_scope(
+    state: &AppState,
+    who: &Principal,
+    patient_id: i64,
+    route: &str,
+) -> AppResult<()> {
+    if who.role != Role::Therapist {
+        return Ok(());
+    }
+    let me = who.username.clone();
+    let mine = state.db.run(move |c| reads::patient_ids_of(c, &me)).await?;
+    if mine.contains(&patient_id) {
+        return Ok(());
+    }
+    crate::audit::record(
+        &state.db,
+        who,
+        crate::audit::Entry {
+            action: crate::audit::Action::Refused,
+            resource: "patient",
+            resource_id: Some(patient_id.to_string()),
+            patient_id: Some(patient_id),
+            route,
+        },
+    )
+    .await?;
+    Err(AppError::NotFound)
 }
 
 /// Loads a patient's page.

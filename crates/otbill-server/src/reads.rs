@@ -59,6 +59,19 @@ pub fn patients(c: &mut Conn) -> anyhow::Result<Vec<PatientRow>> {
     Ok(c.query(&sql, &[])?.iter().map(patient_row).collect())
 }
 
+/// The ids of a therapist's patients: those they entered a visit for or registered (wants
+/// `Store::patients_of`).
+pub fn patient_ids_of(c: &mut Conn, username: &str) -> anyhow::Result<Vec<i64>> {
+    Ok(c.query(
+        "SELECT DISTINCT patient_id FROM visits WHERE created_by = $1 \
+         UNION SELECT id FROM patients WHERE created_by = $1",
+        &[username.into()],
+    )?
+    .iter()
+    .map(|r| r.int(0))
+    .collect())
+}
+
 /// One patient's full record (wants `Store::patient`).
 #[derive(Clone, Debug, Serialize)]
 pub struct PatientRecord {
@@ -518,4 +531,147 @@ pub fn providers(c: &mut Conn) -> anyhow::Result<Vec<(String, String)>> {
         .iter()
         .map(|r| (r.text(0), format!("{}, {} {}", r.text(1), r.text(2), r.text(3))))
         .collect())
+}
+
+/// One adjustment of one claim, with what the denial actions need (wants
+/// `Store::claim_adjustments`).
+#[derive(Clone, Debug)]
+pub struct ClaimAdjustment {
+    /// Line control number (REF*6R), when line level.
+    pub lcn: Option<String>,
+    /// Procedure code of the line.
+    pub code: Option<String>,
+    /// Modifiers of the line, as stored (`GO,KX`).
+    pub modifiers: String,
+    /// Date of service of the line, else of the claim.
+    pub service_date: String,
+    /// CAS group.
+    pub group: String,
+    /// CARC.
+    pub reason: String,
+    /// Remark codes (as stored).
+    pub remarks: String,
+    /// Amount.
+    pub amount: Decimal,
+    /// When posted.
+    pub at: String,
+}
+
+/// The facts of a claim the denial actions need (wants `Store::claim_facts`).
+#[derive(Clone, Debug)]
+pub struct ClaimFacts {
+    /// Patient control number.
+    pub pcn: String,
+    /// Patient id.
+    pub patient_id: i64,
+    /// Status.
+    pub status: String,
+    /// The payer's claim number, once a remittance gave one.
+    pub payer_claim_number: Option<String>,
+    /// The payer's filing indicator.
+    pub filing_indicator: String,
+    /// The batch it was sent in.
+    pub batch_id: Option<i64>,
+    /// Its visit.
+    pub visit_id: Option<i64>,
+    /// Its adjustments, oldest first.
+    pub adjustments: Vec<ClaimAdjustment>,
+}
+
+/// A claim's facts and adjustments; `None` when there is no such claim.
+pub fn claim_facts(c: &mut Conn, claim_id: i64) -> anyhow::Result<Option<ClaimFacts>> {
+    let Some(r) = c.one(
+        "SELECT c.pcn, c.patient_id, c.status, c.payer_claim_number, py.filing_indicator, \
+         c.batch_id, c.visit_id, c.service_date \
+         FROM claims c JOIN payers py ON py.id = c.payer_id WHERE c.id = $1",
+        &[claim_id.into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let claim_date = r.text(7);
+    let adjustments = c
+        .query(
+            "SELECT l.lcn, l.code, l.modifiers, l.service_date, a.group_code, a.reason, a.remarks, \
+             a.amount_cents, a.at FROM adjustments a LEFT JOIN claim_lines l ON l.id = a.claim_line_id \
+             WHERE a.claim_id = $1 ORDER BY a.id",
+            &[claim_id.into()],
+        )?
+        .iter()
+        .map(|a| ClaimAdjustment {
+            lcn: a.opt_text(0),
+            code: a.opt_text(1),
+            modifiers: a.opt_text(2).unwrap_or_default(),
+            service_date: a.opt_text(3).unwrap_or_else(|| claim_date.clone()),
+            group: a.text(4),
+            reason: a.text(5),
+            remarks: a.text(6),
+            amount: dollars(a.int(7)),
+            at: a.text(8),
+        })
+        .collect();
+    Ok(Some(ClaimFacts {
+        pcn: r.text(0),
+        patient_id: r.int(1),
+        status: r.text(2),
+        payer_claim_number: r.opt_text(3),
+        filing_indicator: r.text(4),
+        batch_id: r.opt_int(5),
+        visit_id: r.opt_int(6),
+        adjustments,
+    }))
+}
+
+/// What the record holds behind a visit's claim, for an appeal letter (wants
+/// `Store::appeal_evidence`): the plan of care `(certified on, by, from, through)`, the
+/// dates of the patient's progress reports under that plan up to the visit, and the
+/// visit's minutes `(date, code, minutes)`.
+#[allow(clippy::type_complexity)]
+pub fn appeal_evidence(
+    c: &mut Conn,
+    visit_id: i64,
+) -> anyhow::Result<(
+    Option<(Option<String>, String, String, String)>,
+    Vec<String>,
+    Vec<(String, String, Option<i64>)>,
+)> {
+    let Some(v) = c.one(
+        "SELECT plan_id, patient_id, service_date FROM visits WHERE id = $1",
+        &[visit_id.into()],
+    )?
+    else {
+        return Ok((None, Vec::new(), Vec::new()));
+    };
+    let (plan_id, patient_id, date) = (v.opt_int(0), v.int(1), v.text(2));
+    let plan = match plan_id {
+        Some(p) => c
+            .one(
+                "SELECT certified_date, referring_first, referring_last, start_date, certified_through \
+                 FROM plans_of_care WHERE id = $1",
+                &[p.into()],
+            )?
+            .map(|r| (r.opt_text(0), format!("{} {}", r.text(1), r.text(2)), r.text(3), r.text(4))),
+        None => None,
+    };
+    let progress = match plan_id {
+        Some(p) => c
+            .query(
+                "SELECT service_date FROM visits WHERE patient_id = $1 AND plan_id = $2 \
+                 AND progress_report <> 0 AND service_date <= $3 ORDER BY service_date",
+                &[patient_id.into(), p.into(), date.as_str().into()],
+            )?
+            .iter()
+            .map(|r| r.text(0))
+            .collect(),
+        None => Vec::new(),
+    };
+    let minutes = c
+        .query(
+            "SELECT code, minutes FROM visit_services WHERE visit_id = $1 ORDER BY seq",
+            &[visit_id.into()],
+        )?
+        .iter()
+        .map(|r| (date.clone(), r.text(0), r.opt_int(1)))
+        .collect();
+    Ok((plan, progress, minutes))
 }

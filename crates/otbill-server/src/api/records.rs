@@ -73,7 +73,7 @@ async fn list_patients(
     ApiUser(user): ApiUser,
 ) -> AppResult<Response> {
     user.require(Perm::PatientRead)?;
-    let rows = state.db.run(reads::patients).await?;
+    let rows = ops::patients_for(&state, &user).await?;
     log(
         &state,
         &user,
@@ -93,6 +93,7 @@ async fn get_patient(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     user.require(Perm::PatientRead)?;
+    ops::check_patient_scope(&state, &user, id, "/api/v1/patients/{id}").await?;
     let view = ops::patient_view(&state, id).await?;
     log(
         &state,

@@ -1,4 +1,5 @@
-//! The biller's pages: dashboard, claims with filters, a claim, ERA upload, denials.
+//! The biller's pages: dashboard, claims with filters, a claim, ERA upload (the denials
+//! worklist and its actions are in `denials`).
 
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
@@ -19,7 +20,6 @@ pub fn routes() -> Router<AppState> {
         .route("/claims", get(claims))
         .route("/claims/{id}", get(claim))
         .route("/era", get(era_form).post(era_post))
-        .route("/denials", get(denials))
 }
 
 async fn dashboard(State(state): State<AppState>, user: WebUser) -> WebResult {
@@ -313,46 +313,4 @@ async fn era_post(State(state): State<AppState>, f: WebForm<EraForm>) -> WebResu
          <ul>{findings}</ul><p><a href=\"/claims\">Claims</a> · <a href=\"/denials\">Denials worklist</a></p>"
     );
     Ok(page("Remittance posted", Some(&user.0), &body).into_response())
-}
-
-async fn denials(State(state): State<AppState>, user: WebUser) -> WebResult {
-    user.require(Perm::Billing)?;
-    let items = ops::denials(&state).await.map_err(|e| user.err(e))?;
-    log(
-        &state,
-        &user.0,
-        Action::Read,
-        "denials",
-        None,
-        None,
-        "/denials",
-    )
-    .await
-    .map_err(|e| user.err(e))?;
-    let rows: String = items
-        .iter()
-        .map(|d| {
-            let deadline = d.deadline.as_ref().map_or(String::new(), |x| {
-                format!("{} by {} ({} days)", esc(&x.what), x.due, x.days_left)
-            });
-            format!(
-                "<tr><td><a href=\"/claims/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                d.claim_id,
-                esc(&d.pcn),
-                esc(&d.service_date),
-                esc(d.code.as_deref().unwrap_or("")),
-                esc(&d.adjustment),
-                esc(&format!("{:?}", d.category)),
-                money(d.amount),
-                esc(&d.reason),
-                esc(&d.fix),
-                deadline
-            )
-        })
-        .collect();
-    let body = format!(
-        "<p>{} item(s), most urgent first.</p><table id=\"denials\"><tr><th>Claim</th><th>Date</th><th>Code</th><th>Adjustment</th><th>Category</th><th>Amount</th><th>Why</th><th>Fix</th><th>Deadline</th></tr>{rows}</table>",
-        items.len()
-    );
-    Ok(page("Denials worklist", Some(&user.0), &body).into_response())
 }

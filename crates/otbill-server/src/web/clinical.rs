@@ -262,9 +262,7 @@ async fn my_visits(State(state): State<AppState>, user: WebUser) -> WebResult {
 
 async fn patients(State(state): State<AppState>, user: WebUser) -> WebResult {
     user.require(Perm::PatientRead)?;
-    let rows = state
-        .db
-        .run(reads::patients)
+    let rows = ops::patients_for(&state, &user.0)
         .await
         .map_err(|e| user.err(e))?;
     log(
@@ -299,6 +297,9 @@ async fn patients(State(state): State<AppState>, user: WebUser) -> WebResult {
 
 async fn patient(State(state): State<AppState>, user: WebUser, Path(id): Path<i64>) -> WebResult {
     user.require(Perm::PatientRead)?;
+    ops::check_patient_scope(&state, &user.0, id, "/patients/{id}")
+        .await
+        .map_err(|e| user.err(e))?;
     let v = ops::patient_view(&state, id)
         .await
         .map_err(|e| user.err(e))?;

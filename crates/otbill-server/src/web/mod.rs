@@ -30,6 +30,8 @@ mod billing;
 mod charts;
 #[cfg(feature = "ledger")]
 mod clinical;
+#[cfg(feature = "ledger")]
+mod denials;
 
 /// Routes of the web app.
 pub fn routes() -> Router<AppState> {
@@ -40,7 +42,10 @@ pub fn routes() -> Router<AppState> {
         .route("/static/era.js", get(era_js))
         .merge(admin::routes());
     #[cfg(feature = "ledger")]
-    let r = r.merge(clinical::routes()).merge(billing::routes());
+    let r = r
+        .merge(clinical::routes())
+        .merge(billing::routes())
+        .merge(denials::routes());
     r.layer(axum::middleware::from_fn(security_headers))
 }
 

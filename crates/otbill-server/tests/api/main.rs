@@ -2,6 +2,8 @@
 //! database (see `helpers::spawn_app`).
 
 mod basics;
+#[cfg(feature = "ledger")]
+mod denials;
 mod helpers;
 #[cfg(feature = "ledger")]
 mod ledger;

@@ -62,6 +62,7 @@ async fn two_instances_share_one_postgres_database() {
                 Role::Therapist,
                 crate::helpers::PASSWORD,
             )?;
+            otbill_server::auth::create_user(c, "bill", Role::Biller, crate::helpers::PASSWORD)?;
             otbill_server::auth::create_user(c, "root", Role::Admin, crate::helpers::PASSWORD)
         })
         .unwrap_or_else(|e| panic!("{e:#}"));
@@ -74,8 +75,11 @@ async fn two_instances_share_one_postgres_database() {
     let thera = one.sign_in("thera").await;
     let res = two.get("/api/v1/me", &thera).await;
     assert_eq!(res.status, 200, "{}", res.body);
-    // Post a visit on the second instance; it is coded, priced and audited.
-    let patients = two.get("/api/v1/patients", &thera).await.json();
+    // Post a visit on the second instance; it is coded, priced and audited. The therapist
+    // sees only their own patients, so a biller looks the patient up (the therapist's first
+    // visit with a patient needs no prior access).
+    let biller = two.sign_in("bill").await;
+    let patients = two.get("/api/v1/patients", &biller).await.json();
     let account = patients[0]["account"]
         .as_str()
         .unwrap_or_default()
