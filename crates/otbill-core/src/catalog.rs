@@ -141,7 +141,9 @@ pub enum LookupError {
 pub struct Catalog {
     // Sorted by code packed into an integer: a binary search over a few dozen integer keys
     // beats hashing on the coding hot path.
-    by_code: Vec<(u64, Vec<CodeDef>)>,
+    // Keys apart from the entries so the search touches a few cache lines.
+    keys: Vec<u64>,
+    by_code: Vec<Vec<CodeDef>>,
 }
 
 /// A code's bytes as one integer with the same order as the code.
@@ -177,14 +179,15 @@ impl Catalog {
         }
         for def in defs {
             let k = key(def.code);
-            let at = match self.by_code.binary_search_by_key(&k, |(c, _)| *c) {
+            let at = match self.keys.binary_search(&k) {
                 Ok(at) => at,
                 Err(at) => {
-                    self.by_code.insert(at, (k, Vec::new()));
+                    self.keys.insert(at, k);
+                    self.by_code.insert(at, Vec::new());
                     at
                 }
             };
-            let slot = &mut self.by_code[at].1;
+            let slot = &mut self.by_code[at];
             // A later file for the same dates replaces the earlier entry (a user override).
             slot.retain(|d| d.effective != def.effective || d.end != def.end);
             slot.push(def);
@@ -196,10 +199,11 @@ impl Catalog {
     /// The entry for `code` on `date`.
     pub fn lookup(&self, code: CptCode, date: NaiveDate) -> Result<&CodeDef, LookupError> {
         let defs = self
-            .by_code
-            .binary_search_by_key(&key(code), |(c, _)| *c)
-            .map(|at| &self.by_code[at].1)
-            .map_err(|_| LookupError::Unknown(code))?;
+            .keys
+            .binary_search(&key(code))
+            .ok()
+            .and_then(|at| self.by_code.get(at))
+            .ok_or(LookupError::Unknown(code))?;
         if let Some(def) = defs.iter().find(|d| d.effective <= date && date <= d.end) {
             if def.medicare_status == MedicareStatus::D {
                 return Err(deleted(def));
@@ -221,7 +225,7 @@ impl Catalog {
 
     /// Every entry, for listing.
     pub fn entries(&self) -> impl Iterator<Item = &CodeDef> {
-        self.by_code.iter().flat_map(|(_, defs)| defs)
+        self.by_code.iter().flatten()
     }
 
     /// The first and last dates any entry covers, if any.

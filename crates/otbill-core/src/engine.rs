@@ -99,7 +99,7 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
     let mut out = CodedVisit {
         id: visit.id.clone(),
         date: visit.date,
-        payer: Arc::clone(&visit.payer_id),
+        payer: Arc::clone(visit.payer_id),
         discipline: visit.discipline,
         unit_method: profile.unit_method,
         lines: Vec::with_capacity(visit.services.len() + 1),
@@ -112,6 +112,7 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
     let ctx = Ctx {
         profile,
         discipline: visit.discipline,
+        unused_assistant: Default::default(),
     };
     let medicare = profile.unit_method == UnitMethod::MedicareTotalTime;
 
@@ -119,9 +120,11 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
     let pooled: SmallVec<[usize; 8]> = (0..groups.len())
         .filter(|&i| medicare && groups[i].def.timing.is_pooled_15())
         .collect();
+    let ranks = tie_ranks(&groups, &pooled);
     let mut pool: SmallVec<[PoolEntry; 8]> = pooled
         .iter()
-        .map(|&i| PoolEntry::new(groups[i].minutes, tie_rank(&groups, &pooled, i)))
+        .zip(&ranks)
+        .map(|(&i, &rank)| PoolEntry::new(groups[i].minutes, rank))
         .collect();
     let alloc = allocate_total_time(&mut pool);
     if let Some(tie) = &alloc.tie {
@@ -241,6 +244,7 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
         })
         .map(|l| l.units)
         .sum();
+    out.findings.extend(ctx.unused_assistant_finding());
     check_codes(&ctx, &groups, &mut out.findings);
     out
 }
@@ -280,43 +284,57 @@ fn group_services<'c>(visit: &Visit<'c>, findings: &mut Vec<Finding>) -> Groups<
 
 /// Order among codes tied for a leftover unit: the therapist's code first (it is paid in
 /// full and CMS expressly permits it, 86 FR 65173 Example #E), then more minutes, then
-/// code order. Derived from the codes only, so input order never matters.
-fn tie_rank(groups: &[Group<'_>], pooled: &[usize], i: usize) -> u32 {
-    let key = |g: &Group<'_>| {
-        (
+/// code order. Derived from the codes only, so input order never matters. Returns each
+/// pooled code's rank, in `pooled` order.
+fn tie_ranks(groups: &[Group<'_>], pooled: &[usize]) -> SmallVec<[u32; 8]> {
+    let keys: SmallVec<[(u32, std::cmp::Reverse<u32>, CptCode); 8]> = pooled
+        .iter()
+        .map(|&i| {
+            let g = &groups[i];
             // Assistant share of the code's minutes, in thousandths.
-            g.assistant * 1000 / g.minutes.max(1),
-            std::cmp::Reverse(g.minutes),
-            g.def.code,
-        )
-    };
-    let mine = key(&groups[i]);
-    pooled.iter().filter(|&&j| key(&groups[j]) < mine).count() as u32
+            (
+                g.assistant * 1000 / g.minutes.max(1),
+                std::cmp::Reverse(g.minutes),
+                g.def.code,
+            )
+        })
+        .collect();
+    keys.iter()
+        .map(|k| keys.iter().filter(|other| *other < k).count() as u32)
+        .collect()
 }
 
 fn tie_finding(groups: &[Group<'_>], pooled: &[usize], tie: &crate::units::Tie) -> Finding {
-    let names = |ix: &[usize]| {
-        join_codes(
-            &ix.iter()
-                .filter_map(|&k| pooled.get(k).map(|&i| groups[i].def.code))
-                .collect::<Vec<_>>(),
-        )
+    let names = |ix: &[usize], msg: &mut String| {
+        for (n, &k) in ix.iter().enumerate() {
+            if let Some(&i) = pooled.get(k) {
+                if n > 0 {
+                    msg.push_str(", ");
+                }
+                msg.push_str(groups[i].def.code.as_str());
+            }
+        }
     };
     let assistant_involved = tie
         .tied
         .iter()
         .filter_map(|&k| pooled.get(k))
         .any(|&i| groups[i].assistant > 0);
+    let mut msg = String::with_capacity(260);
+    names(&tie.tied, &mut msg);
+    msg.push_str(" each had ");
+    msg.push_str(itoa::Buffer::new().format(tie.remainder));
+    msg.push_str(" minutes left for the last unit");
+    if tie.chosen.len() > 1 {
+        msg.push('s');
+    }
+    msg.push_str("; the manual leaves the choice to the clinician. otbill billed ");
+    names(&tie.chosen, &mut msg);
+    msg.push_str(" (therapist's code first, then more minutes, then code order); change it only if the documentation supports another");
     Finding::new(
         "UNITS_TIE_BROKEN",
         Severity::Info,
-        format!(
-            "{} each had {} minutes left for the last unit{}; the manual leaves the choice to the clinician. otbill billed {} (therapist's code first, then more minutes, then code order); change it only if the documentation supports another",
-            names(&tie.tied),
-            tie.remainder,
-            if tie.chosen.len() > 1 { "s" } else { "" },
-            names(&tie.chosen),
-        ),
+        msg,
         if assistant_involved {
             "Pub. 100-04 Ch. 5 §20.2; 86 FR 65171 Step 4 and Example #E"
         } else {
@@ -329,6 +347,8 @@ fn tie_finding(groups: &[Group<'_>], pooled: &[usize], tie: &crate::units::Tie) 
 struct Ctx<'c> {
     profile: &'c PayerProfile,
     discipline: Discipline,
+    /// Codes with assistant minutes but no assistant modifier to give them.
+    unused_assistant: std::cell::RefCell<SmallVec<[(CptCode, u32); 4]>>,
 }
 
 impl Ctx<'_> {
@@ -377,7 +397,7 @@ impl Ctx<'_> {
     ) {
         let (code, therapy) = (def.code, def.therapy);
         let Some(modifier) = self.assistant_modifier().filter(|_| assistant > 0) else {
-            self.note_unused_assistant(out, code, assistant);
+            self.note_unused_assistant(code, assistant);
             self.push_line(
                 out,
                 (code, therapy),
@@ -471,7 +491,7 @@ impl Ctx<'_> {
             });
             assisted = exceeded.then_some(modifier);
         } else {
-            self.note_unused_assistant(out, code, g.assistant);
+            self.note_unused_assistant(code, g.assistant);
         }
         self.push_line(out, (code, therapy), units, g.minutes, assisted, why);
     }
@@ -533,25 +553,51 @@ impl Ctx<'_> {
         }
     }
 
-    fn note_unused_assistant(&self, out: &mut CodedVisit, code: CptCode, assistant: u32) {
-        if assistant == 0 {
-            return;
+    /// Remembers assistant minutes the payer or discipline has no modifier for; one
+    /// finding per visit names them all (see `unused_assistant_finding`).
+    fn note_unused_assistant(&self, code: CptCode, assistant: u32) {
+        if assistant > 0 {
+            self.unused_assistant.borrow_mut().push((code, assistant));
         }
-        let (code_id, sev, msg, src) = match self.discipline.assistant_modifier() {
-            None => (
-                "ASSISTANT_NOT_RECOGNIZED",
-                Severity::Warning,
-                format!("{code}: {assistant} assistant minutes on a speech-language pathology visit; Medicare does not recognize SLP assistants, so these minutes may not be billable"),
-                "42 CFR 410.59-410.62",
-            ),
-            Some(_) => (
-                "ASSISTANT_MODIFIERS_NOT_USED",
-                Severity::Info,
-                format!("{code}: {assistant} assistant minutes; payer profile {:?} does not use assistant modifiers", self.profile.id),
-                "payer profile: assistant_modifiers = false",
-            ),
-        };
-        out.findings.push(Finding::new(code_id, sev, msg, src));
+    }
+
+    fn unused_assistant_finding(&self) -> Option<Finding> {
+        let unused = self.unused_assistant.borrow();
+        if unused.is_empty() {
+            return None;
+        }
+        let mut msg = String::with_capacity(160);
+        for (i, (code, minutes)) in unused.iter().enumerate() {
+            if i > 0 {
+                msg.push_str(", ");
+            }
+            msg.push_str(code.as_str());
+            msg.push_str(" (");
+            msg.push_str(itoa::Buffer::new().format(*minutes));
+            msg.push_str(" min)");
+        }
+        Some(match self.discipline.assistant_modifier() {
+            None => {
+                msg.push_str(": assistant minutes on a speech-language pathology visit; Medicare does not recognize SLP assistants, so these minutes may not be billable");
+                Finding::new(
+                    "ASSISTANT_NOT_RECOGNIZED",
+                    Severity::Warning,
+                    msg,
+                    "42 CFR 410.59-410.62",
+                )
+            }
+            Some(_) => {
+                msg.push_str(": assistant minutes; payer profile \"");
+                msg.push_str(&self.profile.id);
+                msg.push_str("\" does not use assistant modifiers");
+                Finding::new(
+                    "ASSISTANT_MODIFIERS_NOT_USED",
+                    Severity::Info,
+                    msg,
+                    "payer profile: assistant_modifiers = false",
+                )
+            }
+        })
     }
 }
 

@@ -107,8 +107,8 @@ pub struct Visit<'c> {
     pub date: NaiveDate,
     /// The payer's rules.
     pub payer: &'c PayerProfile,
-    /// The payer profile's id, shared.
-    pub payer_id: Arc<str>,
+    /// The payer profile's id, shared with the coded visit.
+    pub payer_id: &'c Arc<str>,
     /// Discipline.
     pub discipline: Discipline,
     /// Services, in input order.
@@ -243,7 +243,7 @@ impl<'c> Visit<'c> {
             id: input.id.as_deref().map(Arc::from),
             date: input.date,
             payer,
-            payer_id: Arc::clone(payer_id),
+            payer_id,
             discipline: input.discipline.unwrap_or(Discipline::Ot),
             services,
         })
