@@ -146,19 +146,15 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
                 let entry = pool.get(k).copied().unwrap_or_default();
                 let units = entry.units;
                 if units == 0 {
-                    why.push(if alloc.total_units == 0 {
+                    let reason = if alloc.total_units == 0 {
                         Why::UnderEight { minutes: g.minutes }
                     } else {
                         Why::LostLeftover {
                             remainder: g.minutes % 15,
                             total: alloc.total_minutes,
                         }
-                    });
-                    out.dropped.push(Dropped {
-                        code: g.def.code,
-                        minutes: g.minutes,
-                        why,
-                    });
+                    };
+                    drop_service(&mut out, g, why, reason);
                     continue;
                 }
                 why.push(Why::Pooled {
@@ -180,15 +176,11 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
                     why.push(Why::NotPooled);
                 }
                 if units == 0 {
-                    why.push(Why::UnderMidpoint {
+                    let reason = Why::UnderMidpoint {
                         minutes: g.minutes,
                         threshold,
-                    });
-                    out.dropped.push(Dropped {
-                        code: g.def.code,
-                        minutes: g.minutes,
-                        why,
-                    });
+                    };
+                    drop_service(&mut out, g, why, reason);
                     continue;
                 }
                 why.push(Why::CptMidpoint {
@@ -247,6 +239,16 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
     out.findings.extend(ctx.unused_assistant_finding());
     check_codes(&ctx, &groups, &mut out.findings);
     out
+}
+
+/// Records a service that earned no unit, with the reason why.
+fn drop_service(out: &mut CodedVisit, g: &Group<'_>, mut why: Reasons, reason: Why) {
+    why.push(reason);
+    out.dropped.push(Dropped {
+        code: g.def.code,
+        minutes: g.minutes,
+        why,
+    });
 }
 
 /// Merges entries of one code (add-on minutes are already under their base code).
@@ -510,15 +512,11 @@ impl Ctx<'_> {
             why.push(Why::NotPooled);
         }
         if g.minutes < threshold {
-            why.push(Why::UnderMidpoint {
+            let reason = Why::UnderMidpoint {
                 minutes: g.minutes,
                 threshold,
-            });
-            out.dropped.push(Dropped {
-                code: g.def.code,
-                minutes: g.minutes,
-                why,
-            });
+            };
+            drop_service(out, g, why, reason);
             return;
         }
         let rest = g.minutes.saturating_sub(interval);
