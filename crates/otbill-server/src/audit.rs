@@ -49,6 +49,31 @@ pub struct Entry<'a> {
     pub route: &'a str,
 }
 
+impl<'a> Entry<'a> {
+    /// An entry about a kind of record, reached through `route` (a route template).
+    pub fn new(action: Action, resource: &'a str, route: &'a str) -> Self {
+        Entry {
+            action,
+            resource,
+            resource_id: None,
+            patient_id: None,
+            route,
+        }
+    }
+
+    /// The one record concerned, when there is one.
+    pub fn on(mut self, id: impl Into<Option<i64>>) -> Self {
+        self.resource_id = id.into().map(|i| i.to_string());
+        self
+    }
+
+    /// The patient whose data it is, when one patient.
+    pub fn patient(mut self, id: impl Into<Option<i64>>) -> Self {
+        self.patient_id = id.into();
+        self
+    }
+}
+
 /// Appends one entry.
 pub async fn record(db: &Db, who: &Principal, entry: Entry<'_>) -> anyhow::Result<()> {
     let params: Vec<Value> = vec![

@@ -38,27 +38,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Appends an audit entry for `who`.
-pub async fn log(
-    state: &AppState,
-    who: &Principal,
-    action: Action,
-    resource: &str,
-    resource_id: Option<i64>,
-    patient_id: Option<i64>,
-    route: &str,
-) -> AppResult<()> {
-    audit::record(
-        &state.db,
-        who,
-        Entry {
-            action,
-            resource,
-            resource_id: resource_id.map(|i| i.to_string()),
-            patient_id,
-            route,
-        },
-    )
-    .await?;
+pub async fn log(state: &AppState, who: &Principal, entry: Entry<'_>) -> AppResult<()> {
+    audit::record(&state.db, who, entry).await?;
     Ok(())
 }
 
@@ -77,11 +58,7 @@ async fn list_patients(
     log(
         &state,
         &user,
-        Action::Read,
-        "patient_list",
-        None,
-        None,
-        "/api/v1/patients",
+        Entry::new(Action::Read, "patient_list", "/api/v1/patients"),
     )
     .await?;
     json(&rows)
@@ -98,11 +75,9 @@ async fn get_patient(
     log(
         &state,
         &user,
-        Action::Read,
-        "patient",
-        Some(id),
-        Some(id),
-        "/api/v1/patients/{id}",
+        Entry::new(Action::Read, "patient", "/api/v1/patients/{id}")
+            .on(id)
+            .patient(id),
     )
     .await?;
     json(&view)
@@ -122,11 +97,9 @@ async fn add_patient(
     log(
         &state,
         &user,
-        Action::Create,
-        "patient",
-        Some(id),
-        Some(id),
-        "/api/v1/patients",
+        Entry::new(Action::Create, "patient", "/api/v1/patients")
+            .on(id)
+            .patient(id),
     )
     .await?;
     created(&serde_json::json!({ "id": id }))
@@ -151,11 +124,9 @@ async fn add_plan(
     log(
         &state,
         &user,
-        Action::Create,
-        "plan_of_care",
-        Some(id),
-        patient,
-        "/api/v1/plans",
+        Entry::new(Action::Create, "plan_of_care", "/api/v1/plans")
+            .on(id)
+            .patient(patient),
     )
     .await?;
     created(&serde_json::json!({ "id": id }))
@@ -168,11 +139,7 @@ async fn list_visits(State(state): State<AppState>, ApiUser(user): ApiUser) -> A
     log(
         &state,
         &user,
-        Action::Read,
-        "visit_list",
-        None,
-        None,
-        "/api/v1/visits",
+        Entry::new(Action::Read, "visit_list", "/api/v1/visits"),
     )
     .await?;
     json(&rows)
@@ -194,11 +161,9 @@ async fn get_visit(
     log(
         &state,
         &user,
-        Action::Read,
-        "visit",
-        Some(id),
-        Some(visit.patient_id),
-        "/api/v1/visits/{id}",
+        Entry::new(Action::Read, "visit", "/api/v1/visits/{id}")
+            .on(id)
+            .patient(visit.patient_id),
     )
     .await?;
     json(&visit)
@@ -217,11 +182,9 @@ async fn add_visit(
     log(
         &state,
         &user,
-        Action::Create,
-        "visit",
-        Some(posted.visit_id),
-        posted.patient_id,
-        "/api/v1/visits",
+        Entry::new(Action::Create, "visit", "/api/v1/visits")
+            .on(posted.visit_id)
+            .patient(posted.patient_id),
     )
     .await?;
     created(&posted)
@@ -246,11 +209,7 @@ async fn list_claims(
     log(
         &state,
         &user,
-        Action::Read,
-        "claim_list",
-        None,
-        None,
-        "/api/v1/claims",
+        Entry::new(Action::Read, "claim_list", "/api/v1/claims"),
     )
     .await?;
     json(&rows)
@@ -266,11 +225,9 @@ async fn get_claim(
     log(
         &state,
         &user,
-        Action::Read,
-        "claim",
-        Some(id),
-        Some(view.patient_id),
-        "/api/v1/claims/{id}",
+        Entry::new(Action::Read, "claim", "/api/v1/claims/{id}")
+            .on(id)
+            .patient(view.patient_id),
     )
     .await?;
     json(&view)
@@ -302,11 +259,7 @@ async fn build_batches(
     log(
         &state,
         &user,
-        Action::Update,
-        "batch",
-        None,
-        None,
-        "/api/v1/batches",
+        Entry::new(Action::Update, "batch", "/api/v1/batches"),
     )
     .await?;
     created(&res)
@@ -323,11 +276,7 @@ async fn download_batch(
     log(
         &state,
         &user,
-        Action::Read,
-        "batch",
-        Some(id),
-        None,
-        "/api/v1/batches/{id}/837",
+        Entry::new(Action::Read, "batch", "/api/v1/batches/{id}/837").on(id),
     )
     .await?;
     let disposition = format!(
@@ -363,11 +312,7 @@ async fn post_remittance(
     log(
         &state,
         &user,
-        Action::Update,
-        "remittance",
-        None,
-        None,
-        "/api/v1/remittances",
+        Entry::new(Action::Update, "remittance", "/api/v1/remittances"),
     )
     .await?;
     json(&out)
@@ -390,11 +335,7 @@ async fn post_ack(
     log(
         &state,
         &user,
-        Action::Update,
-        "acknowledgment",
-        None,
-        None,
-        "/api/v1/acks",
+        Entry::new(Action::Update, "acknowledgment", "/api/v1/acks"),
     )
     .await?;
     json(&out)
@@ -406,11 +347,7 @@ async fn denials(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppRe
     log(
         &state,
         &user,
-        Action::Read,
-        "denials",
-        None,
-        None,
-        "/api/v1/denials",
+        Entry::new(Action::Read, "denials", "/api/v1/denials"),
     )
     .await?;
     json(&items)
@@ -426,11 +363,7 @@ async fn report(
     log(
         &state,
         &user,
-        Action::Read,
-        "report",
-        None,
-        None,
-        "/api/v1/reports/{name}",
+        Entry::new(Action::Read, "report", "/api/v1/reports/{name}"),
     )
     .await?;
     json(&value)

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{charts, csrf_field, esc, money, page, WebForm, WebResult, WebUser};
 use crate::api::records::log;
-use crate::audit::Action;
+use crate::audit::{Action, Entry};
 use crate::auth::Perm;
 use crate::{ops, reads, AppState};
 
@@ -30,11 +30,7 @@ async fn dashboard(State(state): State<AppState>, user: WebUser) -> WebResult {
     log(
         &state,
         &user.0,
-        Action::Read,
-        "report",
-        None,
-        None,
-        "/dashboard",
+        Entry::new(Action::Read, "report", "/dashboard"),
     )
     .await
     .map_err(|e| user.err(e))?;
@@ -93,11 +89,7 @@ async fn claims(
     log(
         &state,
         &user.0,
-        Action::Read,
-        "claim_list",
-        None,
-        None,
-        "/claims",
+        Entry::new(Action::Read, "claim_list", "/claims"),
     )
     .await
     .map_err(|e| user.err(e))?;
@@ -150,11 +142,9 @@ async fn claim(State(state): State<AppState>, user: WebUser, Path(id): Path<i64>
     log(
         &state,
         &user.0,
-        Action::Read,
-        "claim",
-        Some(id),
-        Some(c.patient_id),
-        "/claims/{id}",
+        Entry::new(Action::Read, "claim", "/claims/{id}")
+            .on(id)
+            .patient(c.patient_id),
     )
     .await
     .map_err(|e| user.err(e))?;
@@ -261,11 +251,7 @@ async fn era_post(State(state): State<AppState>, f: WebForm<EraForm>) -> WebResu
     log(
         &state,
         &user.0,
-        Action::Update,
-        "remittance",
-        None,
-        None,
-        "/era",
+        Entry::new(Action::Update, "remittance", "/era"),
     )
     .await
     .map_err(|e| user.err(e))?;

@@ -12,7 +12,7 @@ use otbill_store::records::{Visit, VisitService};
 
 use super::{charts, csrf_field, esc, money, page, WebForm, WebResult, WebUser};
 use crate::api::records::log;
-use crate::audit::Action;
+use crate::audit::{Action, Entry};
 use crate::auth::Perm;
 use crate::error::AppError;
 use crate::{ops, reads, AppState};
@@ -39,11 +39,7 @@ async fn visit_form(State(state): State<AppState>, user: WebUser) -> WebResult {
     log(
         &state,
         &user.0,
-        Action::Read,
-        "patient_list",
-        None,
-        None,
-        "/visits/new",
+        Entry::new(Action::Read, "patient_list", "/visits/new"),
     )
     .await
     .map_err(|e| user.err(e))?;
@@ -154,11 +150,9 @@ async fn post_visit(
     log(
         &state,
         &user.0,
-        Action::Create,
-        "visit",
-        Some(posted.visit_id),
-        posted.patient_id,
-        "/visits",
+        Entry::new(Action::Create, "visit", "/visits")
+            .on(posted.visit_id)
+            .patient(posted.patient_id),
     )
     .await
     .map_err(|e| user.err(e))?;
@@ -233,11 +227,7 @@ async fn my_visits(State(state): State<AppState>, user: WebUser) -> WebResult {
     log(
         &state,
         &user.0,
-        Action::Read,
-        "visit_list",
-        None,
-        None,
-        "/visits",
+        Entry::new(Action::Read, "visit_list", "/visits"),
     )
     .await
     .map_err(|e| user.err(e))?;
@@ -268,11 +258,7 @@ async fn patients(State(state): State<AppState>, user: WebUser) -> WebResult {
     log(
         &state,
         &user.0,
-        Action::Read,
-        "patient_list",
-        None,
-        None,
-        "/patients",
+        Entry::new(Action::Read, "patient_list", "/patients"),
     )
     .await
     .map_err(|e| user.err(e))?;
@@ -306,11 +292,9 @@ async fn patient(State(state): State<AppState>, user: WebUser, Path(id): Path<i6
     log(
         &state,
         &user.0,
-        Action::Read,
-        "patient",
-        Some(id),
-        Some(id),
-        "/patients/{id}",
+        Entry::new(Action::Read, "patient", "/patients/{id}")
+            .on(id)
+            .patient(id),
     )
     .await
     .map_err(|e| user.err(e))?;

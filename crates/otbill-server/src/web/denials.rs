@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::{csrf_field, esc, money, page, WebForm, WebResult, WebUser};
 use crate::api::records::log;
-use crate::audit::Action;
+use crate::audit::{Action, Entry};
 use crate::auth::{Perm, Principal};
 use crate::followup::{self, writes_off};
 use crate::{ops, AppState};
@@ -106,11 +106,7 @@ async fn denials(
     log(
         &state,
         &user.0,
-        Action::Read,
-        "denials",
-        None,
-        None,
-        "/denials",
+        Entry::new(Action::Read, "denials", "/denials"),
     )
     .await
     .map_err(|e| user.err(e))?;
@@ -164,22 +160,18 @@ async fn correct(
     log(
         &state,
         &user.0,
-        Action::Update,
-        "claim",
-        Some(id),
-        Some(done.patient_id),
-        "/denials/{id}/correct",
+        Entry::new(Action::Update, "claim", "/denials/{id}/correct")
+            .on(id)
+            .patient(done.patient_id),
     )
     .await
     .map_err(|e| user.err(e))?;
     log(
         &state,
         &user.0,
-        Action::Create,
-        "claim",
-        done.new_claim_id,
-        Some(done.patient_id),
-        "/denials/{id}/correct",
+        Entry::new(Action::Create, "claim", "/denials/{id}/correct")
+            .on(done.new_claim_id)
+            .patient(done.patient_id),
     )
     .await
     .map_err(|e| user.err(e))?;
@@ -204,11 +196,9 @@ async fn appeal(
     log(
         &state,
         &user.0,
-        Action::Update,
-        "claim",
-        Some(id),
-        Some(done.patient_id),
-        "/denials/{id}/appeal",
+        Entry::new(Action::Update, "claim", "/denials/{id}/appeal")
+            .on(id)
+            .patient(done.patient_id),
     )
     .await
     .map_err(|e| user.err(e))?;
@@ -228,11 +218,9 @@ async fn write_off(
     log(
         &state,
         &user.0,
-        Action::Update,
-        "claim",
-        Some(id),
-        Some(done.patient_id),
-        "/denials/{id}/write-off",
+        Entry::new(Action::Update, "claim", "/denials/{id}/write-off")
+            .on(id)
+            .patient(done.patient_id),
     )
     .await
     .map_err(|e| user.err(e))?;
@@ -247,11 +235,13 @@ async fn letter(State(state): State<AppState>, user: WebUser, Path(id): Path<i64
     log(
         &state,
         &user.0,
-        Action::Read,
-        "appeal_letter",
-        Some(id),
-        Some(patient_id),
-        "/claims/{id}/appeal-letter.pdf",
+        Entry::new(
+            Action::Read,
+            "appeal_letter",
+            "/claims/{id}/appeal-letter.pdf",
+        )
+        .on(id)
+        .patient(patient_id),
     )
     .await
     .map_err(|e| user.err(e))?;
