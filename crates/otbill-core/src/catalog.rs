@@ -3,6 +3,9 @@
 //! The catalog is data (`data/codes/YEAR.toml`), one file per code-set year, each entry
 //! effective-dated. Parsing takes strings so this crate does no IO; the CLI reads files.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use chrono::NaiveDate;
 use otbill_types::CptCode;
 use serde::Deserialize;
@@ -139,18 +142,40 @@ pub enum LookupError {
 /// All loaded code entries, looked up by code and date of service.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
-    // Sorted by code packed into an integer: a binary search over a few dozen integer keys
-    // beats hashing on the coding hot path.
-    // Keys apart from the entries so the search touches a few cache lines.
+    // Sorted by code packed into an integer (listing order).
     keys: Vec<u64>,
     by_code: Vec<Vec<CodeDef>>,
+    // Packed code -> position in `keys`: the coding hot path looks up every service, and a
+    // binary search is a chain of dependent loads.
+    index: HashMap<u64, usize, BuildHasherDefault<PackedCodeHasher>>,
 }
 
 /// A code's bytes as one integer with the same order as the code.
 fn key(code: CptCode) -> u64 {
     let mut b = [0u8; 8];
-    b[..5].copy_from_slice(code.as_str().as_bytes());
+    b[..5].copy_from_slice(code.as_bytes());
     u64::from_be_bytes(b)
+}
+
+/// Hashes a packed code (see [`key`]) with one multiply: the keys are trusted catalog
+/// codes, so flooding resistance buys nothing here.
+#[derive(Default)]
+struct PackedCodeHasher(u64);
+
+impl Hasher for PackedCodeHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(self.0 << 8 | u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        let h = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // The code sits in the high bytes: fold them into the low bits the table indexes by.
+        self.0 = h ^ (h >> 32);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Why a catalog file could not be read. Names the file and the entry.
@@ -184,6 +209,7 @@ impl Catalog {
                 Err(at) => {
                     self.keys.insert(at, k);
                     self.by_code.insert(at, Vec::new());
+                    self.index = self.keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
                     at
                 }
             };
@@ -197,22 +223,35 @@ impl Catalog {
     }
 
     /// The entry for `code` on `date`.
+    #[inline]
     pub fn lookup(&self, code: CptCode, date: NaiveDate) -> Result<&CodeDef, LookupError> {
         let defs = self
-            .keys
-            .binary_search(&key(code))
-            .ok()
-            .and_then(|at| self.by_code.get(at))
-            .ok_or(LookupError::Unknown(code))?;
+            .index
+            .get(&key(code))
+            .and_then(|&at| self.by_code.get(at));
+        match defs.and_then(|defs| defs.iter().find(|d| d.effective <= date && date <= d.end)) {
+            Some(def) if def.medicare_status != MedicareStatus::D => Ok(def),
+            _ => Err(self.lookup_error(code, date)),
+        }
+    }
+
+    /// Why `code` has no entry on `date` (kept out of line: the hot path never gets here).
+    #[cold]
+    fn lookup_error(&self, code: CptCode, date: NaiveDate) -> LookupError {
+        let Some(defs) = self
+            .index
+            .get(&key(code))
+            .and_then(|&at| self.by_code.get(at))
+        else {
+            return LookupError::Unknown(code);
+        };
         if let Some(def) = defs.iter().find(|d| d.effective <= date && date <= d.end) {
-            if def.medicare_status == MedicareStatus::D {
-                return Err(deleted(def));
-            }
-            return Ok(def);
+            // Found on the date, so it is a deleted code.
+            return deleted(def);
         }
         if let Some(def) = defs.iter().find(|d| d.medicare_status == MedicareStatus::D) {
             if date > def.end {
-                return Err(deleted(def));
+                return deleted(def);
             }
         }
         let ranges = defs
@@ -220,7 +259,7 @@ impl Catalog {
             .map(|d| format!("{} to {}", d.effective, d.end))
             .collect::<Vec<_>>()
             .join(", ");
-        Err(LookupError::NotOnDate { code, date, ranges })
+        LookupError::NotOnDate { code, date, ranges }
     }
 
     /// Every entry, for listing.

@@ -15,7 +15,7 @@ use crate::assistant::{exceeds_de_minimis, split_timed, Rest};
 use crate::catalog::{join_codes, CodeDef, MedicareStatus, TherapyDesignation, Timing};
 use crate::finding::{Finding, Severity};
 use crate::payer::{PayerProfile, UnitMethod};
-use crate::units::{allocate_total_time, midpoint_units, PoolEntry};
+use crate::units::{allocate_total_time, midpoint_units, Allocation, PoolEntry};
 use crate::visit::{Discipline, Visit};
 use crate::why::Why;
 
@@ -97,7 +97,7 @@ impl Group<'_> {
 pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
     let profile = visit.payer;
     let mut out = CodedVisit {
-        id: visit.id.clone(),
+        id: visit.id.map(Arc::from),
         date: visit.date,
         payer: Arc::clone(visit.payer_id),
         discipline: visit.discipline,
@@ -117,128 +117,149 @@ pub fn code_visit(visit: &Visit<'_>) -> CodedVisit {
     let medicare = profile.unit_method == UnitMethod::MedicareTotalTime;
 
     // Medicare pools the 15-minute codes: allocate their units first.
-    let pooled: SmallVec<[usize; 8]> = (0..groups.len())
-        .filter(|&i| medicare && groups[i].def.timing.is_pooled_15())
-        .collect();
-    let ranks = tie_ranks(&groups, &pooled);
-    let mut pool: SmallVec<[PoolEntry; 8]> = pooled
-        .iter()
-        .zip(&ranks)
-        .map(|(&i, &rank)| PoolEntry::new(groups[i].minutes, rank))
-        .collect();
+    let mut pooled: SmallVec<[usize; 8]> = SmallVec::new();
+    let mut pool: SmallVec<[PoolEntry; 8]> = SmallVec::new();
+    if medicare {
+        for (i, g) in groups.iter().enumerate() {
+            if g.def.timing.is_pooled_15() {
+                pooled.push(i);
+                pool.push(PoolEntry::new(g.minutes, 0));
+            }
+        }
+    }
+    // Ranks only break ties between equal remainders; most days have none to break.
+    if remainders_collide(&pool) {
+        for (entry, rank) in pool.iter_mut().zip(tie_ranks(&groups, &pooled)) {
+            entry.rank = rank;
+        }
+    }
     let alloc = allocate_total_time(&mut pool);
     if let Some(tie) = &alloc.tie {
         out.findings.push(tie_finding(&groups, &pooled, tie));
     }
 
-    for (i, g) in groups.iter().enumerate() {
-        let mut why = Reasons::new();
-        if g.entries > 1 {
-            why.push(Why::Merged { entries: g.entries });
+    // One pass over the groups (pooled entries taken in order, totals summed on the way):
+    // loops with data-dependent trip counts mispredict on exit, and in cachegrind's branch
+    // simulation those mispredictions were a large share of the engine's time.
+    let mut pool_entries = pool.iter();
+    let mut to_check = false;
+    for g in &groups {
+        to_check |= needs_check(&ctx, g);
+        let first_line = out.lines.len();
+        let pooled_15 = g.def.timing.is_pooled_15();
+        if pooled_15 {
+            out.total_timed_minutes += g.minutes;
         }
-        match g.def.timing {
-            Timing::Untimed => {
-                why.push(Why::Untimed { minutes: g.minutes });
-                ctx.emit_whole(&mut out, g.def.code, 1, g, why);
-            }
-            Timing::Timed { .. } if medicare && g.def.timing.is_pooled_15() => {
-                let k = pooled.iter().position(|&p| p == i).unwrap_or(0);
-                let entry = pool.get(k).copied().unwrap_or_default();
-                let units = entry.units;
-                if units == 0 {
-                    let reason = if alloc.total_units == 0 {
-                        Why::UnderEight { minutes: g.minutes }
-                    } else {
-                        Why::LostLeftover {
-                            remainder: g.minutes % 15,
-                            total: alloc.total_minutes,
-                        }
-                    };
-                    drop_service(&mut out, g, why, reason);
-                    continue;
-                }
-                why.push(Why::Pooled {
-                    minutes: g.minutes,
-                    leftover: entry.leftover,
-                    tie: entry.tie_chosen,
-                    total: alloc.total_minutes,
-                    total_units: alloc.total_units,
-                });
-                ctx.emit_timed(&mut out, g.def, units, g.therapist(), g.assistant, why);
-            }
-            Timing::Timed {
-                interval,
-                threshold,
-            } => {
-                let (interval, threshold) = (u32::from(interval), u32::from(threshold));
-                let units = midpoint_units(g.minutes, interval, threshold);
-                if medicare {
-                    why.push(Why::NotPooled);
-                }
-                if units == 0 {
-                    let reason = Why::UnderMidpoint {
-                        minutes: g.minutes,
-                        threshold,
-                    };
-                    drop_service(&mut out, g, why, reason);
-                    continue;
-                }
-                why.push(Why::CptMidpoint {
-                    minutes: g.minutes,
-                    units,
-                    interval,
-                    threshold,
-                });
-                if interval == 15 {
-                    ctx.emit_timed(&mut out, g.def, units, g.therapist(), g.assistant, why);
-                } else {
-                    ctx.emit_whole(&mut out, g.def.code, units, g, why);
-                }
-            }
-            Timing::Initial {
-                interval,
-                threshold,
-                addon,
-                addon_interval,
-                addon_threshold,
-            } => ctx.emit_family(
-                &mut out,
-                g,
-                why,
-                [interval, threshold, addon_interval, addon_threshold].map(u32::from),
-                addon,
-            ),
-            // Resolution folds add-on codes into their base; an add-on reaching here is
-            // billed on its own minutes by the CPT rule rather than lost.
-            Timing::Addon { .. } => {
-                let units = midpoint_units(g.minutes, 15, 8);
-                why.push(Why::CptMidpoint {
-                    minutes: g.minutes,
-                    units,
-                    interval: 15,
-                    threshold: 8,
-                });
-                ctx.emit_whole(&mut out, g.def.code, units, g, why);
-            }
+        code_group(&ctx, &mut out, g, medicare, &alloc, &mut pool_entries);
+        if pooled_15 {
+            let lines = out.lines.get(first_line..).unwrap_or_default();
+            out.total_timed_units += lines.iter().map(|l| l.units).sum::<u32>();
         }
     }
-
-    for g in groups.iter().filter(|g| g.def.timing.is_pooled_15()) {
-        out.total_timed_minutes += g.minutes;
-    }
-    out.total_timed_units = out
-        .lines
-        .iter()
-        .filter(|l| {
-            groups
-                .iter()
-                .any(|g| g.def.code == l.code && g.def.timing.is_pooled_15())
-        })
-        .map(|l| l.units)
-        .sum();
     out.findings.extend(ctx.unused_assistant_finding());
-    check_codes(&ctx, &groups, &mut out.findings);
+    if to_check {
+        check_codes(&ctx, &groups, &mut out.findings);
+    }
     out
+}
+
+/// Codes one group: its lines (or its dropped service) with their reasons.
+fn code_group(
+    ctx: &Ctx<'_>,
+    out: &mut CodedVisit,
+    g: &Group<'_>,
+    medicare: bool,
+    alloc: &Allocation,
+    pool_entries: &mut std::slice::Iter<'_, PoolEntry>,
+) {
+    let mut why = Reasons::new();
+    if g.entries > 1 {
+        why.push(Why::Merged { entries: g.entries });
+    }
+    match g.def.timing {
+        Timing::Untimed => {
+            why.push(Why::Untimed { minutes: g.minutes });
+            ctx.emit_whole(out, g.def.code, 1, g, why);
+        }
+        Timing::Timed { .. } if medicare && g.def.timing.is_pooled_15() => {
+            let entry = pool_entries.next().copied().unwrap_or_default();
+            let units = entry.units;
+            if units == 0 {
+                let reason = if alloc.total_units == 0 {
+                    Why::UnderEight { minutes: g.minutes }
+                } else {
+                    Why::LostLeftover {
+                        remainder: g.minutes % 15,
+                        total: alloc.total_minutes,
+                    }
+                };
+                drop_service(out, g, why, reason);
+                return;
+            }
+            why.push(Why::Pooled {
+                minutes: g.minutes,
+                leftover: entry.leftover,
+                tie: entry.tie_chosen,
+                total: alloc.total_minutes,
+                total_units: alloc.total_units,
+            });
+            ctx.emit_timed(out, g.def, units, g.therapist(), g.assistant, why);
+        }
+        Timing::Timed {
+            interval,
+            threshold,
+        } => {
+            let (interval, threshold) = (u32::from(interval), u32::from(threshold));
+            let units = midpoint_units(g.minutes, interval, threshold);
+            if medicare {
+                why.push(Why::NotPooled);
+            }
+            if units == 0 {
+                let reason = Why::UnderMidpoint {
+                    minutes: g.minutes,
+                    threshold,
+                };
+                drop_service(out, g, why, reason);
+                return;
+            }
+            why.push(Why::CptMidpoint {
+                minutes: g.minutes,
+                units,
+                interval,
+                threshold,
+            });
+            if interval == 15 {
+                ctx.emit_timed(out, g.def, units, g.therapist(), g.assistant, why);
+            } else {
+                ctx.emit_whole(out, g.def.code, units, g, why);
+            }
+        }
+        Timing::Initial {
+            interval,
+            threshold,
+            addon,
+            addon_interval,
+            addon_threshold,
+        } => ctx.emit_family(
+            out,
+            g,
+            why,
+            [interval, threshold, addon_interval, addon_threshold].map(u32::from),
+            addon,
+        ),
+        // Resolution folds add-on codes into their base; an add-on reaching here is
+        // billed on its own minutes by the CPT rule rather than lost.
+        Timing::Addon { .. } => {
+            let units = midpoint_units(g.minutes, 15, 8);
+            why.push(Why::CptMidpoint {
+                minutes: g.minutes,
+                units,
+                interval: 15,
+                threshold: 8,
+            });
+            ctx.emit_whole(out, g.def.code, units, g, why);
+        }
+    }
 }
 
 /// Records a service that earned no unit, with the reason why.
@@ -266,21 +287,25 @@ fn group_services<'c>(visit: &Visit<'c>, findings: &mut Vec<Finding>) -> Groups<
                 "code catalog time structure (rules.md §1)",
             ));
         }
-        match groups.iter_mut().find(|g| g.def.code == s.def.code) {
-            Some(g) => {
+        // Kept sorted by code as built: one search finds the code's group or its place.
+        let at = groups.partition_point(|g| g.def.code < s.def.code);
+        match groups.get_mut(at) {
+            Some(g) if g.def.code == s.def.code => {
                 g.minutes += s.minutes;
                 g.assistant += s.assistant_minutes;
                 g.entries += 1;
             }
-            None => groups.push(Group {
-                def: s.def,
-                minutes: s.minutes,
-                assistant: s.assistant_minutes,
-                entries: 1,
-            }),
+            _ => groups.insert(
+                at,
+                Group {
+                    def: s.def,
+                    minutes: s.minutes,
+                    assistant: s.assistant_minutes,
+                    entries: 1,
+                },
+            ),
         }
     }
-    groups.sort_by_key(|g| g.def.code);
     groups
 }
 
@@ -304,6 +329,19 @@ fn tie_ranks(groups: &[Group<'_>], pooled: &[usize]) -> SmallVec<[u32; 8]> {
     keys.iter()
         .map(|k| keys.iter().filter(|other| *other < k).count() as u32)
         .collect()
+}
+
+/// Whether two pooled codes have the same minutes past their whole units (one pass
+/// over a bit set of remainders 1-14, with no inner loop to mispredict).
+fn remainders_collide(pool: &[PoolEntry]) -> bool {
+    let mut seen = 0u16;
+    let mut collide = false;
+    for e in pool {
+        let bit = (1u16 << (e.minutes % 15)) & !1;
+        collide |= seen & bit != 0;
+        seen |= bit;
+    }
+    collide
 }
 
 fn tie_finding(groups: &[Group<'_>], pooled: &[usize], tie: &crate::units::Tie) -> Finding {
@@ -611,6 +649,12 @@ fn method_disagree(code: CptCode, profile: &PayerProfile) -> Finding {
     )
 }
 
+/// Whether [`check_codes`] has anything to say about `g` (most codes pass silently).
+fn needs_check(ctx: &Ctx<'_>, g: &Group<'_>) -> bool {
+    let status = !matches!(g.def.medicare_status, MedicareStatus::A | MedicareStatus::D);
+    (g.def.evaluation & (g.assistant > 0)) | (ctx.profile.medicare_status & status)
+}
+
 /// Code-level checks that do not change units: payer status and assistant evaluations.
 fn check_codes(ctx: &Ctx<'_>, groups: &[Group<'_>], findings: &mut Vec<Finding>) {
     for g in groups {
@@ -668,5 +712,28 @@ fn check_codes(ctx: &Ctx<'_>, groups: &[Group<'_>], findings: &mut Vec<Finding>)
             )),
             MedicareStatus::A | MedicareStatus::D => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(minutes: &[u32]) -> Vec<PoolEntry> {
+        minutes.iter().map(|&m| PoolEntry::new(m, 0)).collect()
+    }
+
+    /// Ranks are skipped when no two remainders match; a whole number of units
+    /// (remainder 0) never ties.
+    #[test]
+    fn remainder_collisions() {
+        assert!(!remainders_collide(&pool(&[])));
+        assert!(!remainders_collide(&pool(&[23, 24, 10])));
+        assert!(!remainders_collide(&pool(&[15, 30, 45])));
+        assert!(remainders_collide(&pool(&[23, 8])));
+        assert!(remainders_collide(&pool(&[5, 12, 44, 29])));
+        assert!(remainders_collide(&pool(&[
+            14, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 29
+        ])));
     }
 }

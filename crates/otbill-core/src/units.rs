@@ -82,15 +82,16 @@ pub struct Tie {
 /// the codes with the most remaining minutes. Under-8-minute services can earn a unit
 /// this way when together they reach 8. Fills each entry's `units` and `leftover`.
 pub fn allocate_total_time(entries: &mut [PoolEntry]) -> Allocation {
-    let total_minutes: u32 = entries.iter().map(|e| e.minutes).sum();
-    let total_units = total_time_units(total_minutes);
+    let mut total_minutes = 0;
     let mut full = 0;
     for e in entries.iter_mut() {
         e.units = e.minutes / 15;
         e.leftover = false;
         e.tie_chosen = false;
         full += e.units;
+        total_minutes += e.minutes;
     }
+    let total_units = total_time_units(total_minutes);
     // floor(Σm/15) ≥ Σ floor(m/15), so full never exceeds total_units.
     let mut leftover = total_units.saturating_sub(full);
     let mut tie = None;
@@ -108,26 +109,23 @@ pub fn allocate_total_time(entries: &mut [PoolEntry]) -> Allocation {
         entries[best].leftover = true;
         leftover -= 1;
         // The last leftover unit is contested when another entry has the same remainder
-        // and goes without.
-        if leftover == 0 {
-            let tied: Vec<usize> = (0..entries.len())
-                .filter(|&i| entries[i].minutes % 15 == remainder && remainder > 0)
+        // and goes without. Checked before collecting anything: most days have no tie.
+        let same = |e: &PoolEntry| e.minutes % 15 == remainder && remainder > 0;
+        if leftover == 0 && entries.iter().any(|e| same(e) && !e.leftover) {
+            let tied: Vec<usize> = (0..entries.len()).filter(|&i| same(&entries[i])).collect();
+            let chosen: Vec<usize> = tied
+                .iter()
+                .copied()
+                .filter(|&i| entries[i].leftover)
                 .collect();
-            if tied.iter().any(|&i| !entries[i].leftover) {
-                let chosen: Vec<usize> = tied
-                    .iter()
-                    .copied()
-                    .filter(|&i| entries[i].leftover)
-                    .collect();
-                for &i in &chosen {
-                    entries[i].tie_chosen = true;
-                }
-                tie = Some(Tie {
-                    remainder,
-                    tied,
-                    chosen,
-                });
+            for &i in &chosen {
+                entries[i].tie_chosen = true;
             }
+            tie = Some(Tie {
+                remainder,
+                tied,
+                chosen,
+            });
         }
     }
     Allocation {

@@ -101,8 +101,8 @@ pub struct ServiceInput<'a> {
 /// A visit whose every code and minute has been checked.
 #[derive(Debug)]
 pub struct Visit<'c> {
-    /// Caller's id.
-    pub id: Option<Arc<str>>,
+    /// Caller's id, borrowed from the input (copied once, into the coded visit).
+    pub id: Option<&'c str>,
     /// Date of service.
     pub date: NaiveDate,
     /// The payer's rules.
@@ -159,7 +159,7 @@ impl InputError {
 impl<'c> Visit<'c> {
     /// Checks a visit against the catalog and payer profiles.
     pub fn resolve(
-        input: &VisitInput<'_>,
+        input: &'c VisitInput<'_>,
         catalog: &'c Catalog,
         payers: &'c Payers,
     ) -> Result<Visit<'c>, InputError> {
@@ -240,7 +240,7 @@ impl<'c> Visit<'c> {
             ));
         }
         Ok(Visit {
-            id: input.id.as_deref().map(Arc::from),
+            id: input.id.as_deref(),
             date: input.date,
             payer,
             payer_id,

@@ -30,7 +30,8 @@ fn coded(payer: &str, services: &[(usize, u32, u32)]) -> CodedVisit {
         s.join(",")
     );
     let input: VisitInput = serde_json::from_str(&json).unwrap();
-    code_visit(&Visit::resolve(&input, catalog, payers).unwrap())
+    let visit = Visit::resolve(&input, catalog, payers).unwrap();
+    code_visit(&visit)
 }
 
 /// Distinct codes with 1..=90 minutes and an assistant share.

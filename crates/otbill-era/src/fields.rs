@@ -2,50 +2,54 @@
 //!
 //! `Segment::element(n)` rescans the segment on every call and validates
 //! UTF-8 per element; the parser reads most elements of most segments, so
-//! one pass is much cheaper. Elements stay bytes: ids and qualifiers are
-//! compared as bytes, amounts parsed from bytes, and only the text that is
-//! kept is checked (ASCII fast path in [`Text::from_bytes`]).
+//! one pass is much cheaper (for a whole input, the reader's own pass:
+//! `Reader::next_with_separators`). Elements stay bytes: ids and qualifiers
+//! are compared as bytes, amounts parsed from bytes, and only the text that
+//! is kept is checked (ASCII fast path in [`Text::from_bytes`]).
 
 use crate::text::Text;
-use otbill_x12::{Delimiters, Position, Segment};
+use otbill_x12::{Position, Segment};
 
 /// Elements kept per segment (835 segments have at most 24 in use).
-const MAX: usize = 32;
+pub(crate) const MAX: usize = 32;
+
+/// Separator offsets buffer for [`Seg`]: one per element kept.
+pub(crate) type Ends = [u32; MAX];
 
 /// A segment with its elements located.
 pub(crate) struct Seg<'a> {
     raw: &'a [u8],
     /// End offset of each element; element `n` starts after `ends[n - 1]`.
-    ends: [u32; MAX],
-    count: usize,
-    delimiters: Delimiters,
+    ends: &'a [u32],
+    component: u8,
+    repetition: Option<u8>,
     position: Position,
 }
 
 impl<'a> Seg<'a> {
-    pub(crate) fn new(segment: &Segment<'a>) -> Seg<'a> {
+    /// Splits `segment`, with `buf` to hold the element ends.
+    pub(crate) fn new(segment: &Segment<'a>, buf: &'a mut Ends) -> Seg<'a> {
+        let found = segment.separator_offsets(buf);
+        Seg::located(segment, buf, found)
+    }
+
+    /// A segment whose first separators' offsets are already in `ends`
+    /// (`found` of them in all, as from `Reader::next_with_separators`).
+    #[inline]
+    pub(crate) fn located(segment: &Segment<'a>, ends: &'a mut Ends, found: usize) -> Seg<'a> {
         let raw = segment.as_bytes();
-        let delimiters = segment.delimiters();
-        let sep = delimiters.element;
-        let mut ends = [0u32; MAX];
-        let mut count = 0;
-        // A plain loop beats memchr (setup), SWAR (callgrind: no gain) and a
-        // branch-free loop (wall time: slower) on segments this short.
-        for (i, b) in raw.iter().enumerate() {
-            if *b == sep && count < MAX {
-                ends[count] = i as u32;
-                count += 1;
-            }
-        }
-        if count < MAX {
-            ends[count] = raw.len() as u32;
+        let mut count = found.min(MAX);
+        // The last element ends with the segment (unless it is past `MAX`).
+        if let Some(end) = ends.get_mut(count) {
+            *end = raw.len() as u32;
             count += 1;
         }
+        let delimiters = segment.delimiters();
         Seg {
             raw,
-            ends,
-            count,
-            delimiters,
+            ends: ends.get(..count).unwrap_or_default(),
+            component: delimiters.component,
+            repetition: delimiters.repetition,
             position: segment.position(),
         }
     }
@@ -60,14 +64,14 @@ impl<'a> Seg<'a> {
     /// Where element `n` lies in [`Seg::raw`]; `(0, 0)` when missing.
     #[inline]
     pub(crate) fn range(&self, n: usize) -> (usize, usize) {
-        if n >= self.count {
+        let Some(&end) = self.ends.get(n) else {
             return (0, 0);
-        }
-        let start = match n {
-            0 => 0,
-            _ => self.ends[n - 1] as usize + 1,
         };
-        (start, self.ends[n] as usize)
+        let start = match n.checked_sub(1).and_then(|p| self.ends.get(p)) {
+            Some(&prev) => prev as usize + 1,
+            None => 0,
+        };
+        (start, end as usize)
     }
 
     /// The whole segment, without its terminator.
@@ -87,10 +91,10 @@ impl<'a> Seg<'a> {
         let mut count = 0;
         let mut from = start;
         for (i, b) in element.iter().enumerate() {
-            if Some(*b) == self.delimiters.repetition {
+            if Some(*b) == self.repetition {
                 break;
             }
-            if *b == self.delimiters.component {
+            if *b == self.component {
                 if let Some(slot) = out.get_mut(count) {
                     *slot = (from, start + i);
                 }
@@ -100,7 +104,7 @@ impl<'a> Seg<'a> {
         }
         let stop = element
             .iter()
-            .position(|b| Some(*b) == self.delimiters.repetition)
+            .position(|b| Some(*b) == self.repetition)
             .map_or(end, |p| start + p);
         if let Some(slot) = out.get_mut(count) {
             *slot = (from, stop);
@@ -124,7 +128,7 @@ impl<'a> Seg<'a> {
 
     /// Number of elements, the id included.
     pub(crate) fn len(&self) -> usize {
-        self.count
+        self.ends.len()
     }
 
     pub(crate) fn is_empty(&self, n: usize) -> bool {
@@ -139,12 +143,12 @@ impl<'a> Seg<'a> {
     /// The components of element `n` (first repetition).
     pub(crate) fn components(&self, n: usize) -> impl Iterator<Item = &'a [u8]> + Clone + 'a {
         let mut raw = self.bytes(n);
-        if let Some(rep) = self.delimiters.repetition {
+        if let Some(rep) = self.repetition {
             if let Some(end) = raw.iter().position(|b| *b == rep) {
                 raw = raw.get(..end).unwrap_or_default();
             }
         }
-        let component = self.delimiters.component;
+        let component = self.component;
         raw.split(move |b| *b == component)
     }
 }
@@ -152,11 +156,13 @@ impl<'a> Seg<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use otbill_x12::Delimiters;
 
-    fn ends(raw: &[u8]) -> Vec<&[u8]> {
+    fn ends(raw: &[u8]) -> Vec<Vec<u8>> {
         let segment = Segment::new(raw, Delimiters::default(), Position::default());
-        let seg = Seg::new(&segment);
-        (0..seg.len()).map(|n| seg.bytes(n)).collect()
+        let mut buf = [0; MAX];
+        let seg = Seg::new(&segment, &mut buf);
+        (0..seg.len()).map(|n| seg.bytes(n).to_vec()).collect()
     }
 
     #[test]
@@ -172,7 +178,7 @@ mod tests {
             b"0123456*",
             b"01234567*89",
         ] {
-            let want: Vec<&[u8]> = raw.split(|b| *b == b'*').collect();
+            let want: Vec<Vec<u8>> = raw.split(|b| *b == b'*').map(<[u8]>::to_vec).collect();
             assert_eq!(ends(raw), want, "{raw:?}");
         }
         let long = [b'*'; 40];
@@ -182,7 +188,8 @@ mod tests {
             Delimiters::default(),
             Position::default(),
         );
-        let seg = Seg::new(&segment);
+        let mut buf = [0; MAX];
+        let seg = Seg::new(&segment, &mut buf);
         let (ranges, n) = seg.component_ranges::<6>(1);
         let parts: Vec<&[u8]> = ranges[..n]
             .iter()

@@ -48,6 +48,7 @@ pub use owned::{Event, Parser835};
 pub use text::Text;
 pub use view::{AdjustmentRef, ClaimRef, LineRef, ProcedureRef, Qualified, RemitVisitor};
 
+use fields::{Ends, Seg, MAX};
 use otbill_x12::{decode, EnvelopeChecker, Reader, StreamReader};
 use owned::Owned;
 use parse835::{Core, Source};
@@ -108,9 +109,10 @@ pub fn visit_835<V: RemitVisitor>(input: &[u8], visitor: &mut V) -> Vec<Finding>
     let mut reader = Reader::new(&input);
     let mut checker = EnvelopeChecker::default();
     let mut core = Core::new(Source::Input);
-    for segment in reader.by_ref() {
+    let mut ends: Ends = [0; MAX];
+    while let Some((segment, found)) = reader.next_with_separators(&mut ends) {
         checker.push(&segment);
-        core.push(&segment, &input, visitor);
+        core.push_seg(&Seg::located(&segment, &mut ends, found), &input, visitor);
     }
     core.finish(&input, visitor);
     let mut findings = reader.take_findings();

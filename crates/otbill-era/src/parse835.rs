@@ -8,7 +8,7 @@
 //! far as it needs to attach each segment to the header, payer, payee,
 //! claim or service line.
 
-use crate::fields::Seg;
+use crate::fields::{Ends, Seg, MAX};
 use crate::model::*;
 use crate::numbers::{ccyymmdd, is_balance, parse_decimal, total};
 use crate::text::Text;
@@ -94,7 +94,13 @@ impl Core {
     /// Processes one segment. With [`Source::Input`], `input` is the whole
     /// input the segment was read from; otherwise it is ignored.
     pub(crate) fn push<V: RemitVisitor>(&mut self, segment: &Segment<'_>, input: &[u8], v: &mut V) {
-        let seg = &Seg::new(segment);
+        let mut ends: Ends = [0; MAX];
+        self.push_seg(&Seg::new(segment, &mut ends), input, v);
+    }
+
+    /// [`Core::push`] for a segment already split.
+    #[inline]
+    pub(crate) fn push_seg<V: RemitVisitor>(&mut self, seg: &Seg<'_>, input: &[u8], v: &mut V) {
         let id = seg.id();
         if id == b"ST" {
             self.start(seg, input, v);

@@ -15,32 +15,51 @@ pub struct CptCode([u8; 5]);
 
 impl CptCode {
     /// Parses a code, accepting surrounding whitespace and lower-case letters.
+    #[inline]
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        let t = s.trim();
-        let b = t.as_bytes();
-        if b.len() != 5 {
+        // Inlined fast path for the usual unpadded five characters; anything else, or
+        // any error, takes the out-of-line path.
+        if let [a, b, c, d, e] = *s.as_bytes() {
+            if let Some(code) = Self::from_upper([a, b, c, d, e].map(|x| x.to_ascii_uppercase())) {
+                return Ok(code);
+            }
+        }
+        Self::parse_slow(s)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn parse_slow(s: &str) -> Result<Self, ParseError> {
+        let b = s.trim().as_bytes();
+        let Ok(out) = <[u8; 5]>::try_from(b) else {
             return Err(ParseError::new(
                 "procedure code",
                 s,
                 "expected 5 characters",
             ));
-        }
-        let mut out = [0u8; 5];
-        for (o, c) in out.iter_mut().zip(b) {
-            *o = c.to_ascii_uppercase();
-        }
+        };
+        Self::from_upper(out.map(|x| x.to_ascii_uppercase())).ok_or_else(|| {
+            ParseError::new(
+                "procedure code",
+                s,
+                "expected 5 digits, a letter and 4 digits, or 4 digits and a letter",
+            )
+        })
+    }
+
+    /// The code, when upper-cased `out` has one of the three shapes.
+    #[inline]
+    fn from_upper(out: [u8; 5]) -> Option<Self> {
         let digits = |r: std::ops::Range<usize>| out[r].iter().all(u8::is_ascii_digit);
         let ok = digits(0..5)
             || (out[0].is_ascii_uppercase() && digits(1..5))
             || (digits(0..4) && out[4].is_ascii_uppercase());
-        if !ok {
-            return Err(ParseError::new(
-                "procedure code",
-                s,
-                "expected 5 digits, a letter and 4 digits, or 4 digits and a letter",
-            ));
-        }
-        Ok(CptCode(out))
+        ok.then_some(CptCode(out))
+    }
+
+    /// The code's five ASCII bytes.
+    pub fn as_bytes(&self) -> &[u8; 5] {
+        &self.0
     }
 
     /// The code as text.
@@ -127,6 +146,27 @@ mod tests {
             "９７５３０",
         ] {
             assert!(CptCode::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// The inlined fast path and the out-of-line path must say the same thing.
+    #[test]
+    fn fast_and_slow_parse_paths_agree() {
+        for (input, want) in [
+            ("97110", Ok("97110")),
+            ("\t97110\n", Ok("97110")),
+            ("0001t", Ok("0001T")),
+            (" 9711", Err("expected 5 characters")),
+            ("9711 ", Err("expected 5 characters")),
+            ("AB123", Err("expected 5 digits")),
+            (" AB123 ", Err("expected 5 digits")),
+            ("é971", Err("expected 5 digits")),
+        ] {
+            match (CptCode::parse(input), want) {
+                (Ok(code), Ok(want)) => assert_eq!(code.as_str(), want),
+                (Err(e), Err(want)) => assert!(e.to_string().contains(want), "{input:?}: {e}"),
+                (got, want) => panic!("{input:?}: got {got:?}, want {want:?}"),
+            }
         }
     }
 

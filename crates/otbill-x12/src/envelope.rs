@@ -55,16 +55,26 @@ pub struct EnvelopeChecker {
 
 impl EnvelopeChecker {
     /// Checks one segment, in input order.
+    #[inline]
     pub fn push(&mut self, segment: &Segment<'_>) {
-        let pos = Some(segment.position());
         if let Some(st) = &mut self.transaction {
             st.count += 1;
-            // Hot path: inside a transaction only ST/SE and the envelope
-            // segments (all starting with I, G or S) matter.
-            if !matches!(segment.as_bytes().first(), Some(b'I' | b'G' | b'S')) {
+            // Hot path, inlined: inside a transaction only the envelope
+            // segments matter (ISA IEA GS GE ST SE: I, G or S, then S, E or T).
+            if !matches!(
+                segment.as_bytes(),
+                [b'I' | b'G' | b'S', b'S' | b'E' | b'T', ..]
+            ) {
                 return;
             }
         }
+        self.envelope(segment);
+    }
+
+    /// Everything but the hot path of [`EnvelopeChecker::push`].
+    #[inline(never)]
+    fn envelope(&mut self, segment: &Segment<'_>) {
+        let pos = Some(segment.position());
         match id_bytes(segment) {
             b"ISA" => self.isa(segment),
             b"IEA" => self.iea(segment),

@@ -62,6 +62,7 @@ mod delim;
 mod envelope;
 mod finding;
 mod reader;
+mod scan;
 mod segment;
 mod stream;
 mod writer;

@@ -1,11 +1,13 @@
 //! The segment tokenizer, and [`Reader`]: segments out of a byte slice.
 //!
-//! One `memchr` for the terminator per segment, then a whitespace skip (for
-//! pretty-printed files and CR/LF after terminators). Both [`Reader`] and
-//! [`crate::StreamReader`] drive the same [`Tokenizer`].
+//! One `memchr` for the terminator per segment (or one pass that also
+//! locates the element separators, [`Reader::next_with_separators`]), then a
+//! whitespace skip (for pretty-printed files and CR/LF after terminators).
+//! Both [`Reader`] and [`crate::StreamReader`] drive the same [`Tokenizer`].
 
 use crate::delim::{detect, is_space, Delimiters};
 use crate::finding::{Finding, Position};
+use crate::scan::scan;
 use crate::segment::Segment;
 
 /// What the tokenizer found in the buffered bytes.
@@ -60,6 +62,20 @@ impl Tokenizer {
     /// Finds the next segment in `buf[*pos..]` and advances `*pos` past it.
     /// With `eof`, a final segment without a terminator is returned too.
     pub(crate) fn step(&mut self, buf: &[u8], pos: &mut usize, eof: bool) -> Step {
+        self.step_with(buf, pos, eof, |rest, d| memchr::memchr(d.segment, rest))
+    }
+
+    /// [`Tokenizer::step`] with the terminator search given as `find`
+    /// (offset of the terminator in `rest`), so a caller can split the
+    /// elements in the same pass.
+    #[inline]
+    pub(crate) fn step_with(
+        &mut self,
+        buf: &[u8],
+        pos: &mut usize,
+        eof: bool,
+        mut find: impl FnMut(&[u8], Delimiters) -> Option<usize>,
+    ) -> Step {
         loop {
             let mut start = *pos;
             while buf.get(start).is_some_and(|b| is_space(*b)) {
@@ -85,7 +101,7 @@ impl Tokenizer {
                     self.delimiters = found.delimiters;
                 }
             }
-            let (end, next) = match memchr::memchr(self.delimiters.segment, rest) {
+            let (end, next) = match find(rest, self.delimiters) {
                 Some(len) => (start + len, start + len + 1),
                 None if eof => (buf.len(), buf.len()),
                 None => return Step::NeedMore,
@@ -186,6 +202,44 @@ impl<'a> Reader<'a> {
     pub fn take_findings(&mut self) -> Vec<Finding> {
         std::mem::take(&mut self.tokenizer.findings)
     }
+
+    /// The next segment, like [`Iterator::next`], with its element
+    /// separators located in the same pass: the offsets (in
+    /// [`Segment::as_bytes`]) of the first `separators.len()` go into
+    /// `separators`, and the count of all of them comes back with the segment
+    /// (what [`Segment::separator_offsets`] gives, without a second scan).
+    ///
+    /// ```
+    /// let mut reader = otbill_x12::Reader::new(b"ST*835*1~SE*2*1~");
+    /// let mut offsets = [0; 4];
+    /// let (st, n) = reader.next_with_separators(&mut offsets).unwrap();
+    /// assert_eq!((st.as_bytes(), n, &offsets[..n]), (&b"ST*835*1"[..], 2, &[2, 6][..]));
+    /// ```
+    #[inline]
+    pub fn next_with_separators(&mut self, separators: &mut [u32]) -> Option<(Segment<'a>, usize)> {
+        let mut count = 0;
+        let step = self
+            .tokenizer
+            .step_with(self.input, &mut self.pos, true, |rest, d| {
+                count = 0;
+                scan::<true>(rest, d.element, d.segment, separators, &mut count)
+            });
+        match step {
+            Step::Segment {
+                start,
+                end,
+                position,
+            } => Some((
+                Segment::new(
+                    self.input.get(start..end).unwrap_or_default(),
+                    self.tokenizer.delimiters,
+                    position,
+                ),
+                count,
+            )),
+            Step::NeedMore | Step::Done => None,
+        }
+    }
 }
 
 impl<'a> Iterator for Reader<'a> {
@@ -264,6 +318,43 @@ mod tests {
         let got = ids(input.as_bytes());
         let names: Vec<&str> = got.iter().map(|g| g.0.as_str()).collect();
         assert_eq!(names, ["ISA", "IEA", "ISA", "GS", "IEA"]);
+    }
+
+    #[test]
+    fn next_with_separators_matches_next() {
+        let lf = ISA.replace('~', "\n") + "GS*HC\nST*837*1\n\nSE*2*1";
+        let pipes = ISA.replace('*', "|").replace('~', "\r\n");
+        let long = format!("{ISA}NM1{}~REF*1~~", "*x".repeat(40));
+        let inputs = [
+            format!("\u{feff}{ISA}\r\n  GS*HC~\r\n    ST*837*1~\r\n\r\n\tSE*2*1~\r\n"),
+            lf,
+            format!("{ISA}IEA*0*000000001~{pipes}GS|HC|x*y\r\nIEA|1\r\n"),
+            long,
+            "SE*1*1~GE~~IEA*0".to_string(),
+        ];
+        for input in inputs {
+            let mut plain = Reader::new(input.as_bytes());
+            let mut split = Reader::new(input.as_bytes());
+            let mut offsets = [0; 32];
+            loop {
+                let (a, b) = (plain.next(), split.next_with_separators(&mut offsets));
+                let Some((b, n)) = b else {
+                    assert_eq!(a, None);
+                    break;
+                };
+                assert_eq!(a, Some(b));
+                let want: Vec<u32> = b
+                    .as_bytes()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c == b.delimiters().element)
+                    .map(|(i, _)| i as u32)
+                    .collect();
+                assert_eq!(n, want.len());
+                assert_eq!(offsets[..n.min(32)], want[..n.min(32)]);
+            }
+            assert_eq!(plain.findings(), split.findings());
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use crate::delim::Delimiters;
 use crate::finding::Position;
+use crate::scan::scan;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -59,6 +60,23 @@ impl<'a> Segment<'a> {
     /// Number of elements after the id (trailing empty ones included).
     pub fn element_count(&self) -> usize {
         memchr::memchr_iter(self.delimiters.element, self.raw).count()
+    }
+
+    /// Where the element separators are: the offsets in [`Segment::as_bytes`]
+    /// of the first `out.len()` go into `out`; returns how many there are
+    /// in all (the [`Segment::element_count`]).
+    ///
+    /// ```
+    /// # use otbill_x12::{Delimiters, Position, Segment};
+    /// let s = Segment::new(b"CAS*CO*45*10", Delimiters::default(), Position::default());
+    /// let mut offsets = [0; 2];
+    /// assert_eq!(s.separator_offsets(&mut offsets), 3);
+    /// assert_eq!(offsets, [3, 6]);
+    /// ```
+    pub fn separator_offsets(&self, out: &mut [u32]) -> usize {
+        let mut count = 0;
+        scan::<false>(self.raw, self.delimiters.element, 0, out, &mut count);
+        count
     }
 
     /// Where the segment is in the input.
