@@ -4,8 +4,9 @@
 //
 // Scenarios: a therapist signs in, enters a visit and sees its units and findings live,
 // then signs the note; a biller uploads an 835 and sees the claim paid, then opens the
-// denials worklist and the dashboard; an admin reads the audit log. Each step saves a
-// screenshot under SHOTS. Prints "N passed, N failed" and exits non-zero on a failure.
+// denials worklist and the dashboard; an admin reads the audit log, then adds a payer on the
+// practice settings page. Each step saves a screenshot under SHOTS. Prints "N passed,
+// N failed" and exits non-zero on a failure.
 import { chromium } from "playwright-core";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -180,6 +181,35 @@ await step("admin reads the audit log", async () => {
   await shot("10-audit.png");
   const res = await page.goto(`${BASE}/patients`);
   expect(res.status() === 403, `admin reading patients: ${res.status()}`);
+});
+
+await step("admin adds a payer on the practice settings page and sees it listed", async () => {
+  // Still signed in as root from the audit step.
+  await page.goto(`${BASE}/admin`);
+  await Promise.all([page.waitForNavigation(), page.click('nav a[href="/admin/practice"]')]);
+  expect(await page.$("#practice-table"), "the demo practice is not shown");
+  expect(/01112/.test(await page.textContent("#payer-list")), "the demo payers are not listed");
+  await page.fill('#payer-form input[name="payer_id"]', "87726");
+  await page.fill('#payer-form input[name="name"]', "UNITEDHEALTHCARE");
+  await page.selectOption('#payer-form select[name="profile"]', "commercial");
+  await page.fill('#payer-form input[name="filing_indicator"]', "CI");
+  await Promise.all([page.waitForNavigation(), page.click('#payer-form button[type="submit"]')]);
+  const flash = await page.textContent("#flash");
+  expect(/Payer added/.test(flash), `flash: ${flash}`);
+  const row = await page.$("#payer-list tr:has(td:text-is('87726'))");
+  expect(row, "the new payer is not listed");
+  expect(/UNITEDHEALTHCARE/.test(await row.textContent()), "the new payer's name is not shown");
+  await shot("11-practice-settings.png");
+  // A second time is refused next to the form, and nothing is added.
+  await page.fill('#payer-form input[name="payer_id"]', "87726");
+  await page.fill('#payer-form input[name="name"]', "UNITEDHEALTHCARE");
+  await page.fill('#payer-form input[name="filing_indicator"]', "CI");
+  await Promise.all([page.waitForNavigation(), page.click('#payer-form button[type="submit"]')]);
+  const error = await page.textContent("#payer-form #payer-error");
+  expect(/payer id is on file/.test(error), `error: ${error}`);
+  const rows = await page.$$("#payer-list tr:has(td:text-is('87726'))");
+  expect(rows.length === 1, `the payer is listed ${rows.length} times`);
+  await shot("12-practice-settings-refused.png");
 });
 
 await context.close();

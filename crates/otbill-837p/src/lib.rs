@@ -5,10 +5,14 @@
 //! claim lines come in already coded. X12 syntax (delimiters, envelopes, counts) is
 //! `otbill-x12`'s job.
 //!
-//! - [`model`]: the claim model (also the JSON format, see `docs/claims-json.md`).
+//! - [`model`]: the claim model (also the JSON format, see `docs/claims-json.md`),
+//!   including the other payers' adjudication on secondary claims (loops 2320, 2330A/B
+//!   and 2430).
 //! - [`check`]: the rules pyx12 does not enforce (NPI check digit, ICD-10-CM shape,
-//!   CLM02 = ΣSV102, pointers, REF*F8 on frequency 7/8, 9-digit billing ZIP, no PO box),
-//!   returned as [`Finding`]s. **A claim with an error finding is never written.**
+//!   CLM02 = ΣSV102, pointers, REF*F8 on frequency 7/8, 9-digit billing ZIP, no PO box;
+//!   for coordination of benefits: other payers on a secondary claim, 2430 line balancing,
+//!   AMT*D = ΣSVD02 less claim-level CAS, SVD01 naming a 2330B payer), returned as
+//!   [`Finding`]s. **A claim with an error finding is never written.**
 //! - [`write_837p`]: one interchange with many claims, split into ST/SE transactions.
 //! - [`read_837p`]: the inverse, for round trips and for reading what we sent.
 //! - [`load_json`]: the claims JSON, claim by claim, so one bad claim does not stop a batch.

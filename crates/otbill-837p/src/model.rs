@@ -10,6 +10,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use otbill_types::{CptCode, Icd10, Modifier, Money, Npi};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// One interchange: the envelope, who sends it to whom, one billing provider and its claims.
@@ -263,6 +264,10 @@ pub struct Claim {
     /// Loop 2310B: the rendering provider (NM1*82), when not the billing provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rendering_provider: Option<RenderingProvider>,
+    /// Loop 2320 (with 2330A/2330B): up to 10 other payers and what they did with the
+    /// claim (coordination of benefits). Required on a secondary or tertiary claim.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_payers: Vec<OtherPayer>,
     /// Loop 2400: 1 to 50 service lines.
     pub lines: Vec<ServiceLine>,
 }
@@ -527,4 +532,139 @@ pub struct ServiceLine {
     pub place_of_service: Option<String>,
     /// REF*6R: our line id, echoed in the 835 (2110 REF*6R) for line-level posting.
     pub line_control_number: String,
+    /// Loop 2430: up to 15 other payers' adjudications of this line (coordination of
+    /// benefits), each naming its payer by the 2330B payer id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adjudications: Vec<LineAdjudication>,
+}
+
+/// Loop 2320 (other subscriber information) with its 2330A other subscriber and 2330B other
+/// payer: a payer other than the one billed, typically the primary on a secondary claim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherPayer {
+    /// SBR01: this payer's responsibility (`P` primary, `S`, `T`, `A`-`H`, `U`); it must
+    /// differ from the claim's own and from every other payer's.
+    pub payer_responsibility: String,
+    /// SBR02: the patient's relationship to the other subscriber; absent means the patient
+    /// is the other subscriber (`18`, self).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient_relationship: Option<Relationship>,
+    /// SBR03: group or policy number with this payer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_number: Option<String>,
+    /// SBR09: claim filing indicator with this payer (`MB`, `CI`, `MC`...).
+    pub claim_filing_indicator: String,
+    /// CAS: claim-level adjustments by this payer (the line-level ones are in 2430). One CAS
+    /// segment is written per group code, in the order the groups first appear.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adjustments: Vec<Adjustment>,
+    /// AMT*D: what this payer paid on the claim; required once the payer has adjudicated it.
+    /// Equals the sum of the 2430 line paid amounts less the claim-level adjustments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_amount: Option<Money>,
+    /// AMT*EAF: what the patient still owes after this payer's adjudication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_patient_liability: Option<Money>,
+    /// OI03: benefits assigned to the provider by this payer's insured.
+    #[serde(default = "yes")]
+    pub benefits_assigned: bool,
+    /// OI06: `true` = release of information on file (`Y`), `false` = informed consent only
+    /// (`I`).
+    #[serde(default = "yes")]
+    pub release_of_information: bool,
+    /// MOA: Medicare outpatient adjudication information, when this payer sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outpatient_adjudication: Option<OutpatientAdjudication>,
+    /// Loop 2330A: the insured with this payer.
+    pub subscriber: OtherSubscriber,
+    /// Loop 2330B: the payer.
+    pub payer: OtherPayerName,
+}
+
+/// Loop 2330A (NM1*IL): the other payer's insured person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherSubscriber {
+    /// NM103-NM105.
+    pub name: PersonName,
+    /// NM109 (qualifier MI): member id with the other payer.
+    pub member_id: String,
+    /// N3/N4, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+}
+
+/// Loop 2330B (NM1*PR): the other payer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherPayerName {
+    /// NM103: payer name.
+    pub name: String,
+    /// NM109 (qualifier PI): payer id; the 2430 SVD01 of this payer's lines repeats it.
+    pub payer_id: String,
+    /// DTP*573: when the payer adjudicated or paid the claim. The TR3 wants it here only
+    /// when no 2430 line adjudication is sent for this payer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjudication_date: Option<NaiveDate>,
+    /// REF*F8: this payer's claim control number (its 835 CLP07).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_number: Option<String>,
+}
+
+/// MOA outpatient adjudication information (claim level, from a Medicare 835's MOA).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutpatientAdjudication {
+    /// MOA01: reimbursement rate, a decimal fraction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reimbursement_rate: Option<Decimal>,
+    /// MOA02: HCPCS payable amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hcpcs_payable_amount: Option<Money>,
+    /// MOA03-MOA07: up to 5 claim payment remark codes (RARCs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remarks: Vec<String>,
+}
+
+/// One CAS adjustment triple: why a payer's payment differs from the charge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Adjustment {
+    /// CAS01: group code, `CO` contractual, `PR` patient responsibility, `OA` other, `PI`
+    /// payer initiated (the map also allows the 4010 `CR`).
+    pub group: String,
+    /// CAS02/05/...: claim adjustment reason code (CARC), 1 to 5 characters.
+    pub reason: String,
+    /// CAS03/06/...: the amount; positive reduces the payment, negative increases it.
+    pub amount: Money,
+    /// CAS04/07/...: units adjusted, when the payer gave them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<u32>,
+}
+
+/// Loop 2430: how one other payer adjudicated one service line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineAdjudication {
+    /// SVD01: the other payer's id, equal to a 2330B `payer.payer_id` of the claim.
+    pub payer_id: String,
+    /// SVD02: what that payer paid on the line; with the line's adjustments it adds up to
+    /// the line charge.
+    pub paid_amount: Money,
+    /// SVD03-2: the procedure the payer adjudicated (qualifier HC).
+    pub procedure: CptCode,
+    /// SVD03-3..6: its modifiers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<Modifier>,
+    /// SVD05: units paid.
+    pub paid_units: u32,
+    /// CAS: the line adjustments, one CAS per group code as in 2320.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adjustments: Vec<Adjustment>,
+    /// DTP*573: when the payer adjudicated or paid the line.
+    pub adjudication_date: NaiveDate,
+    /// AMT*EAF: what the patient still owes on this line after that payer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_patient_liability: Option<Money>,
 }

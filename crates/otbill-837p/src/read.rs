@@ -6,15 +6,21 @@
 //! warning (the claim would not round-trip), a value that does not parse (bad NPI, date,
 //! amount) is an error and its claim is left out. Envelope findings come from
 //! `otbill_x12::check`. Reading never fails and never panics.
+//!
+//! Inside a claim an SBR opens a 2320 other-payer loop (its NM1*IL and NM1*PR are 2330A
+//! and 2330B), and an SVD after a line's REF*6R opens a 2430 line adjudication; CAS, AMT
+//! and DTP*573 belong to whichever of them is open.
 
 use crate::model::{
-    Address, Assignment, BillingProvider, Claim, ClaimFile, Contact, Envelope, Frequency, Gender,
-    Patient, Payer, PersonName, ProviderName, Receiver, ReferringProvider, Relationship,
-    RenderingProvider, ServiceLine, Submitter, Subscriber, Usage,
+    Address, Adjustment, Assignment, BillingProvider, Claim, ClaimFile, Contact, Envelope,
+    Frequency, Gender, LineAdjudication, OtherPayer, OtherPayerName, OtherSubscriber,
+    OutpatientAdjudication, Patient, Payer, PersonName, ProviderName, Receiver, ReferringProvider,
+    Relationship, RenderingProvider, ServiceLine, Submitter, Subscriber, Usage,
 };
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use otbill_types::{CptCode, Icd10, Modifier, Money, Npi};
 use otbill_x12::{Finding, Position, Reader, Segment};
+use rust_decimal::Decimal;
 
 /// What reading an 837P produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,7 +82,19 @@ enum Ctx {
     Payer,
     Patient,
     Rendering,
+    /// 2330A, the other payer's subscriber.
+    OtherSubscriber,
+    /// 2330B, the other payer.
+    OtherPayer,
     Other,
+}
+
+/// A 2320 loop being read; 2330A and 2330B must both appear before it ends.
+struct OtherDraft {
+    other: OtherPayer,
+    subscriber_seen: bool,
+    payer_seen: bool,
+    position: Position,
 }
 
 /// Submitter, receiver and billing provider of one transaction.
@@ -117,6 +135,10 @@ struct State {
     claim_bad: bool,
     line: Option<ServiceLine>,
     line_has_date: bool,
+    /// The 2320 loop being read.
+    other: Option<OtherDraft>,
+    /// The 2430 loop being read, and whether it had its DTP*573.
+    adjudication: Option<(LineAdjudication, bool)>,
     claims: Vec<Claim>,
 }
 
@@ -224,6 +246,12 @@ impl State {
             "N3" => self.n3 = Some((seg.str(1).to_owned(), opt(seg.str(2)))),
             "N4" => self.n4(seg),
             "REF" => self.reference(seg),
+            "SBR" if self.claim.is_some() => self.other_sbr(seg),
+            "CAS" => self.cas(seg),
+            "AMT" => self.amt(seg),
+            "OI" => self.oi(seg),
+            "MOA" => self.moa(seg),
+            "SVD" => self.svd(seg),
             "SBR" => {
                 self.subscriber = Some(Subscriber {
                     payer_responsibility: seg.str(1).to_owned(),
@@ -254,7 +282,9 @@ impl State {
             "CLM" => self.clm(seg),
             "HI" => self.hi(seg),
             "LX" => {
+                self.end_other();
                 self.end_line();
+                self.ctx = Ctx::None;
                 if self.claim.is_none() {
                     self.error(codes::STRUCTURE, "LX outside a claim", pos);
                 }
@@ -371,6 +401,18 @@ impl State {
             }
         };
         self.ctx = Ctx::Other;
+        if self.other.is_some() && !matches!(seg.str(1), "IL" | "PR") {
+            // 2330C-2330G: the other payer's providers, not the claim's; not modelled.
+            let id = seg.str(1).to_owned();
+            self.warn(
+                codes::IGNORED,
+                format!(
+                    "NM1*{id} in a 2320 loop (2330C-G) is not part of the claim model; ignored"
+                ),
+                pos,
+            );
+            return;
+        }
         match seg.str(1) {
             "41" => {
                 self.ctx = Ctx::Submitter;
@@ -397,6 +439,28 @@ impl State {
                 }
             }
             "87" => self.ctx = Ctx::PayTo,
+            "IL" if self.claim.is_some() => {
+                self.ctx = Ctx::OtherSubscriber;
+                match &mut self.other {
+                    Some(d) => {
+                        d.other.subscriber.name = person(seg);
+                        d.other.subscriber.member_id = seg.str(9).to_owned();
+                        d.subscriber_seen = true;
+                    }
+                    None => self.error(codes::STRUCTURE, "NM1*IL in a claim without SBR", pos),
+                }
+            }
+            "PR" if self.claim.is_some() => {
+                self.ctx = Ctx::OtherPayer;
+                match &mut self.other {
+                    Some(d) => {
+                        d.other.payer.name = seg.str(3).to_owned();
+                        d.other.payer.payer_id = seg.str(9).to_owned();
+                        d.payer_seen = true;
+                    }
+                    None => self.error(codes::STRUCTURE, "NM1*PR in a claim without SBR", pos),
+                }
+            }
             "IL" => {
                 self.ctx = Ctx::Subscriber;
                 match &mut self.subscriber {
@@ -531,6 +595,11 @@ impl State {
                 }
             }
             Ctx::Patient => self.patient_draft.address = Some(a),
+            Ctx::OtherSubscriber => {
+                if let Some(d) = &mut self.other {
+                    d.other.subscriber.address = Some(a);
+                }
+            }
             _ => self.warn(
                 codes::IGNORED,
                 "address not read (the model has none here)",
@@ -568,6 +637,19 @@ impl State {
     fn reference(&mut self, seg: &Segment<'_>) {
         let value = seg.str(2).to_owned();
         match seg.str(1) {
+            "F8" if self.ctx == Ctx::OtherPayer => {
+                if let Some(d) = &mut self.other {
+                    d.other.payer.claim_number = Some(value);
+                }
+            }
+            q if self.ctx == Ctx::OtherPayer => {
+                let q = q.to_owned();
+                self.warn(
+                    codes::IGNORED,
+                    format!("2330B REF*{q} is not part of the claim model; ignored"),
+                    seg.position(),
+                );
+            }
             "EI" => {
                 if let Some(h) = &mut self.cur {
                     h.billing.ein = value;
@@ -656,6 +738,7 @@ impl State {
             },
             referring_provider: None,
             rendering_provider: None,
+            other_payers: Vec::new(),
             lines: Vec::new(),
         });
         if let Err(e) = total {
@@ -698,21 +781,8 @@ impl State {
 
     fn sv1(&mut self, seg: &Segment<'_>) {
         let pos = seg.position();
-        let proc = seg.element(1);
         let mut problems = Vec::new();
-        if proc.component(1).as_str() != "HC" {
-            problems.push("SV101-1 is not HC".to_owned());
-        }
-        let code = CptCode::parse(proc.component(2).as_str())
-            .map_err(|e| problems.push(e.to_string()))
-            .ok();
-        let mut modifiers = Vec::new();
-        for m in proc.components().skip(2).take(4) {
-            match Modifier::parse(m.as_str()) {
-                Ok(m) => modifiers.push(m),
-                Err(e) => problems.push(e.to_string()),
-            }
-        }
+        let (code, modifiers) = procedure(seg, 1, "SV101", &mut problems);
         let charge = Money::parse(seg.str(2))
             .map_err(|e| problems.push(e.to_string()))
             .ok();
@@ -751,12 +821,17 @@ impl State {
             service_date_end: None,
             place_of_service: opt(seg.str(5)),
             line_control_number: String::new(),
+            adjudications: Vec::new(),
         });
         self.line_has_date = false;
     }
 
     fn dtp(&mut self, seg: &Segment<'_>) {
         let pos = seg.position();
+        if seg.str(1) == "573" {
+            self.dtp573(seg);
+            return;
+        }
         if seg.str(1) != "472" {
             self.warn(
                 codes::IGNORED,
@@ -784,7 +859,284 @@ impl State {
         }
     }
 
+    /// SBR inside a claim: a 2320 other-subscriber loop begins.
+    fn other_sbr(&mut self, seg: &Segment<'_>) {
+        let pos = seg.position();
+        self.end_other();
+        if self.line.is_some() {
+            self.error(codes::STRUCTURE, "SBR (2320) after the service lines", pos);
+            return;
+        }
+        self.ctx = Ctx::Other;
+        let rel = seg.str(2);
+        let patient_relationship = if rel == "18" {
+            None
+        } else {
+            let r = Relationship::from_code(rel);
+            if r.is_none() {
+                self.bad_value(
+                    format!("2320 SBR02 {rel:?} is not a relationship code"),
+                    pos,
+                );
+            }
+            r
+        };
+        let empty = PersonName {
+            last: String::new(),
+            first: String::new(),
+            middle: None,
+        };
+        self.other = Some(OtherDraft {
+            other: OtherPayer {
+                payer_responsibility: seg.str(1).to_owned(),
+                patient_relationship,
+                group_number: opt(seg.str(3)),
+                claim_filing_indicator: seg.str(9).to_owned(),
+                adjustments: Vec::new(),
+                paid_amount: None,
+                remaining_patient_liability: None,
+                benefits_assigned: true,
+                release_of_information: true,
+                outpatient_adjudication: None,
+                subscriber: OtherSubscriber {
+                    name: empty,
+                    member_id: String::new(),
+                    address: None,
+                },
+                payer: OtherPayerName {
+                    name: String::new(),
+                    payer_id: String::new(),
+                    adjudication_date: None,
+                    claim_number: None,
+                },
+            },
+            subscriber_seen: false,
+            payer_seen: false,
+            position: pos,
+        });
+    }
+
+    /// Ends the 2320 loop being read: it joins the claim when 2330A and 2330B were there.
+    fn end_other(&mut self) {
+        let Some(d) = self.other.take() else { return };
+        if !(d.subscriber_seen && d.payer_seen) {
+            if self.claim.is_some() {
+                self.claim_bad = true;
+            }
+            self.error(
+                codes::MISSING,
+                "2320 loop without its 2330A (NM1*IL) and 2330B (NM1*PR)",
+                d.position,
+            );
+            return;
+        }
+        if let Some(c) = &mut self.claim {
+            c.other_payers.push(d.other);
+        }
+    }
+
+    /// Ends the 2430 loop being read: it joins the line when it had its DTP*573.
+    fn end_adjudication(&mut self) {
+        let Some((adj, dated)) = self.adjudication.take() else {
+            return;
+        };
+        if !dated {
+            self.claim_bad = true;
+            self.findings.push(Finding::error(
+                codes::MISSING,
+                "2430 line adjudication without DTP*573",
+                None,
+            ));
+        }
+        if let Some(l) = &mut self.line {
+            l.adjudications.push(adj);
+        }
+    }
+
+    fn cas(&mut self, seg: &Segment<'_>) {
+        let pos = seg.position();
+        let group = seg.str(1).to_owned();
+        let mut adjustments = Vec::new();
+        let mut problem = None;
+        // Up to 6 reason/amount/quantity triples after the group code.
+        for k in 0..6 {
+            let at = 2 + 3 * k;
+            let reason = seg.str(at);
+            if reason.is_empty() {
+                break;
+            }
+            let amount = Money::parse(seg.str(at + 1));
+            let quantity = match seg.str(at + 2) {
+                "" => Ok(None),
+                q => q.parse::<u32>().map(Some),
+            };
+            match (amount, quantity) {
+                (Ok(amount), Ok(quantity)) => adjustments.push(Adjustment {
+                    group: group.clone(),
+                    reason: reason.to_owned(),
+                    amount,
+                    quantity,
+                }),
+                _ => {
+                    problem = Some(format!(
+                        "CAS{:02}/CAS{:02} is not an amount and whole quantity",
+                        at + 1,
+                        at + 2
+                    ))
+                }
+            }
+        }
+        if let Some(msg) = problem {
+            self.bad_value(msg, pos);
+        }
+        if let Some((adj, _)) = &mut self.adjudication {
+            adj.adjustments.extend(adjustments);
+        } else if let Some(d) = &mut self.other {
+            d.other.adjustments.extend(adjustments);
+        } else {
+            self.warn(
+                codes::IGNORED,
+                "CAS outside a 2320 or 2430 loop; ignored",
+                pos,
+            );
+        }
+    }
+
+    fn amt(&mut self, seg: &Segment<'_>) {
+        let pos = seg.position();
+        let qualifier = seg.str(1).to_owned();
+        let amount = match Money::parse(seg.str(2)) {
+            Ok(a) => a,
+            Err(e) => {
+                self.bad_value(format!("AMT02: {e}"), pos);
+                return;
+            }
+        };
+        match (qualifier.as_str(), &mut self.adjudication, &mut self.other) {
+            ("EAF", Some((adj, _)), _) => adj.remaining_patient_liability = Some(amount),
+            ("D", None, Some(d)) => d.other.paid_amount = Some(amount),
+            ("EAF", None, Some(d)) => d.other.remaining_patient_liability = Some(amount),
+            _ => self.warn(
+                codes::IGNORED,
+                format!("AMT*{qualifier} is not part of the claim model; ignored"),
+                pos,
+            ),
+        }
+    }
+
+    fn oi(&mut self, seg: &Segment<'_>) {
+        let pos = seg.position();
+        let (oi03, oi06) = (seg.str(3), seg.str(6));
+        if !matches!(oi03, "Y" | "N" | "W") || !matches!(oi06, "Y" | "I") {
+            self.bad_value("OI03 is not Y, N or W, or OI06 not Y or I".into(), pos);
+        }
+        match &mut self.other {
+            Some(d) => {
+                d.other.benefits_assigned = oi03 == "Y";
+                d.other.release_of_information = oi06 == "Y";
+            }
+            None => self.error(codes::STRUCTURE, "OI outside a 2320 loop", pos),
+        }
+    }
+
+    fn moa(&mut self, seg: &Segment<'_>) {
+        let pos = seg.position();
+        let rate = match seg.str(1) {
+            "" => Ok(None),
+            r => r.parse::<Decimal>().map(Some).map_err(|_| ()),
+        };
+        let payable = match seg.str(2) {
+            "" => Ok(None),
+            a => Money::parse(a).map(Some).map_err(|_| ()),
+        };
+        let (Ok(reimbursement_rate), Ok(hcpcs_payable_amount)) = (rate, payable) else {
+            self.bad_value("MOA01 or MOA02 is not a number".into(), pos);
+            return;
+        };
+        if !seg.str(8).is_empty() || !seg.str(9).is_empty() {
+            self.warn(
+                codes::IGNORED,
+                "MOA08/MOA09 are not part of the claim model; ignored",
+                pos,
+            );
+        }
+        let moa = OutpatientAdjudication {
+            reimbursement_rate,
+            hcpcs_payable_amount,
+            remarks: (3..=7)
+                .map(|i| seg.str(i))
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        };
+        match &mut self.other {
+            Some(d) => d.other.outpatient_adjudication = Some(moa),
+            None => self.error(codes::STRUCTURE, "MOA outside a 2320 loop", pos),
+        }
+    }
+
+    fn svd(&mut self, seg: &Segment<'_>) {
+        let pos = seg.position();
+        self.end_adjudication();
+        if self.line.is_none() {
+            self.error(codes::STRUCTURE, "SVD outside a service line", pos);
+            return;
+        }
+        let mut problems = Vec::new();
+        let (code, modifiers) = procedure(seg, 3, "SVD03", &mut problems);
+        let paid = Money::parse(seg.str(2))
+            .map_err(|e| problems.push(e.to_string()))
+            .ok();
+        let units = seg
+            .str(5)
+            .parse::<u32>()
+            .map_err(|_| problems.push("SVD05 is not a whole number of units".to_owned()))
+            .ok();
+        if !problems.is_empty() {
+            self.bad_value(format!("SVD: {}", problems.join("; ")), pos);
+        }
+        let (Some(procedure), Some(paid_amount), Some(paid_units)) = (code, paid, units) else {
+            return;
+        };
+        self.adjudication = Some((
+            LineAdjudication {
+                payer_id: seg.str(1).to_owned(),
+                paid_amount,
+                procedure,
+                modifiers,
+                paid_units,
+                adjustments: Vec::new(),
+                adjudication_date: NaiveDate::default(),
+                remaining_patient_liability: None,
+            },
+            false,
+        ));
+    }
+
+    /// DTP*573: the 2430 line's adjudication date, or the 2330B claim's.
+    fn dtp573(&mut self, seg: &Segment<'_>) {
+        let pos = seg.position();
+        let date = (seg.str(2) == "D8").then(|| d8(seg.str(3))).flatten();
+        let Some(date) = date else {
+            self.bad_value("DTP*573 is not a D8 date".into(), pos);
+            return;
+        };
+        if let Some((adj, dated)) = &mut self.adjudication {
+            adj.adjudication_date = date;
+            *dated = true;
+        } else if let (Some(d), Ctx::OtherPayer) = (&mut self.other, self.ctx) {
+            d.other.payer.adjudication_date = Some(date);
+        } else {
+            self.error(
+                codes::STRUCTURE,
+                "DTP*573 outside a 2330B or 2430 loop",
+                pos,
+            );
+        }
+    }
+
     fn end_line(&mut self) {
+        self.end_adjudication();
         if let Some(line) = self.line.take() {
             if !self.line_has_date {
                 self.claim_bad = true;
@@ -801,6 +1153,7 @@ impl State {
     }
 
     fn end_claim(&mut self) {
+        self.end_other();
         self.end_line();
         if let Some(c) = self.claim.take() {
             if !self.claim_bad {
@@ -817,4 +1170,29 @@ fn person(seg: &Segment<'_>) -> PersonName {
         first: seg.str(4).to_owned(),
         middle: opt(seg.str(5)),
     }
+}
+
+/// A composite procedure (SV101 or SVD03): `HC`, the code and up to four modifiers; what
+/// is wrong with it goes into `problems`, named by `label`.
+fn procedure(
+    seg: &Segment<'_>,
+    n: usize,
+    label: &str,
+    problems: &mut Vec<String>,
+) -> (Option<CptCode>, Vec<Modifier>) {
+    let proc = seg.element(n);
+    if proc.component(1).as_str() != "HC" {
+        problems.push(format!("{label}-1 is not HC"));
+    }
+    let code = CptCode::parse(proc.component(2).as_str())
+        .map_err(|e| problems.push(e.to_string()))
+        .ok();
+    let mut modifiers = Vec::new();
+    for m in proc.components().skip(2).take(4) {
+        match Modifier::parse(m.as_str()) {
+            Ok(m) => modifiers.push(m),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    (code, modifiers)
 }

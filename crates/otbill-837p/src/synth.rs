@@ -2,12 +2,14 @@
 //! benchmarks and peer comparisons. No PHI: names, ids and addresses are made up, NPIs are
 //! valid by check digit only.
 //!
-//! The same seed always gives the same file, on any machine.
+//! The same seed always gives the same file, on any machine. Some claims are secondary
+//! claims carrying the primary's adjudication ([`to_secondary`]).
 
 use crate::model::{
-    Address, Assignment, BillingProvider, Claim, ClaimFile, Contact, Envelope, Frequency, Gender,
-    Patient, Payer, PersonName, ProviderName, Receiver, ReferringProvider, Relationship,
-    RenderingProvider, ServiceLine, Submitter, Subscriber, Usage,
+    Address, Adjustment, Assignment, BillingProvider, Claim, ClaimFile, Contact, Envelope,
+    Frequency, Gender, LineAdjudication, OtherPayer, OtherPayerName, OtherSubscriber,
+    OutpatientAdjudication, Patient, Payer, PersonName, ProviderName, Receiver, ReferringProvider,
+    Relationship, RenderingProvider, ServiceLine, Submitter, Subscriber, Usage,
 };
 use chrono::NaiveDate;
 use otbill_types::{CptCode, Icd10, Modifier, Money, Npi};
@@ -266,6 +268,7 @@ pub fn claim(rng: &mut Rng, n: usize) -> Claim {
             service_date_end: None,
             place_of_service: None,
             line_control_number: format!("L{n}-{}", i + 1),
+            adjudications: Vec::new(),
         });
     }
     let total_charge = lines.iter().map(|l| l.charge).sum();
@@ -305,19 +308,151 @@ pub fn claim(rng: &mut Rng, n: usize) -> Claim {
             npi: npi(100_000_000 + rng.below(4) as u32 * 7_919),
             taxonomy: Some("225X00000X".into()),
         }),
+        other_payers: Vec::new(),
         lines,
     }
 }
 
+fn adjustment(group: &str, reason: &str, cents: i64) -> Adjustment {
+    Adjustment {
+        group: group.into(),
+        reason: reason.into(),
+        amount: money_cents(cents),
+        quantity: None,
+    }
+}
+
+fn cents_of(m: Money) -> i64 {
+    i64::try_from((m.amount() * Decimal::ONE_HUNDRED).round()).unwrap_or(0)
+}
+
+/// Turns a claim billed to its primary payer into the claim for the secondary payer, with
+/// the primary's adjudication in loops 2320/2330 and, unless `claim_level_only`, 2430 on
+/// every line: the primary allowed 80% of each charge (CO-45 for the rest) and left 20% of
+/// that to the patient (PR-2, or PR-1 deductible on the first line at times); some claims
+/// also carry a claim-level CO-253. Everything balances the way the TR3 asks.
+pub fn to_secondary(rng: &mut Rng, mut c: Claim, claim_level_only: bool) -> Claim {
+    let primary = c.payer.clone();
+    let (sec_name, sec_id, sec_cfi) = if c.subscriber.claim_filing_indicator == "MB" {
+        PAYERS[3]
+    } else {
+        PAYERS[2]
+    };
+    let adjudicated = c
+        .lines
+        .first()
+        .map_or(date(2026, 11, 1), |l| l.service_date)
+        + chrono::Days::new(14 + rng.below(20) as u64);
+    let deductible = rng.chance(30);
+    let sequestration = !claim_level_only && rng.chance(30);
+    let mut line_paid_total = 0;
+    let mut patient_total = 0;
+    let mut claim_adjustments: Vec<Adjustment> = Vec::new();
+    for (i, line) in c.lines.iter_mut().enumerate() {
+        let charge = cents_of(line.charge);
+        let allowed = charge * 8 / 10;
+        let patient = if deductible && i == 0 {
+            allowed
+        } else {
+            allowed / 5
+        };
+        let paid = allowed - patient;
+        let pr_reason = if deductible && i == 0 { "1" } else { "2" };
+        let mut adjustments = vec![adjustment("CO", "45", charge - allowed)];
+        if patient != 0 {
+            adjustments.push(adjustment("PR", pr_reason, patient));
+        }
+        line_paid_total += paid;
+        patient_total += patient;
+        if claim_level_only {
+            for a in adjustments {
+                match claim_adjustments
+                    .iter_mut()
+                    .find(|x| x.group == a.group && x.reason == a.reason)
+                {
+                    Some(x) => x.amount = x.amount + a.amount,
+                    None => claim_adjustments.push(a),
+                }
+            }
+            continue;
+        }
+        line.adjudications.push(LineAdjudication {
+            payer_id: primary.payer_id.clone(),
+            paid_amount: money_cents(paid),
+            procedure: line.procedure,
+            modifiers: line.modifiers.clone(),
+            paid_units: line.units,
+            adjustments,
+            adjudication_date: adjudicated,
+            remaining_patient_liability: Some(money_cents(patient)),
+        });
+    }
+    // Sequestration (2%) taken from the claim's payment, reported at claim level.
+    let mut paid_total = line_paid_total;
+    if sequestration && line_paid_total > 0 {
+        let cut = line_paid_total / 50;
+        claim_adjustments.push(adjustment("CO", "253", cut));
+        paid_total -= cut;
+    }
+    // The model keeps the CAS groups together (CO before PR), as they are written.
+    claim_adjustments.sort_by(|a, b| a.group.cmp(&b.group));
+    let sub = &c.subscriber;
+    let medicare = sub.claim_filing_indicator == "MB";
+    let other = OtherPayer {
+        payer_responsibility: "P".into(),
+        patient_relationship: c.patient.as_ref().map(|p| p.relationship),
+        group_number: sub.group_number.clone(),
+        claim_filing_indicator: sub.claim_filing_indicator.clone(),
+        adjustments: claim_adjustments,
+        paid_amount: Some(money_cents(paid_total)),
+        remaining_patient_liability: Some(money_cents(patient_total)),
+        benefits_assigned: true,
+        release_of_information: true,
+        outpatient_adjudication: (medicare && rng.chance(50)).then(|| OutpatientAdjudication {
+            reimbursement_rate: None,
+            hcpcs_payable_amount: None,
+            remarks: vec!["MA01".into()],
+        }),
+        subscriber: OtherSubscriber {
+            name: sub.name.clone(),
+            member_id: sub.member_id.clone(),
+            address: sub.address.clone(),
+        },
+        payer: OtherPayerName {
+            name: primary.name.clone(),
+            payer_id: primary.payer_id.clone(),
+            adjudication_date: claim_level_only.then_some(adjudicated),
+            claim_number: Some(format!("2026{:010}", rng.below(9_999_999_999))),
+        },
+    };
+    c.subscriber.payer_responsibility = "S".into();
+    c.subscriber.claim_filing_indicator = sec_cfi.into();
+    let digits: String = c.subscriber.member_id.chars().skip(1).collect();
+    c.subscriber.group_number = Some(format!("SUP{}", digits.chars().take(5).collect::<String>()));
+    c.subscriber.member_id = format!("S{digits}");
+    c.payer = Payer {
+        name: sec_name.into(),
+        payer_id: sec_id.into(),
+    };
+    c.other_payers = vec![other];
+    c
+}
+
 /// A file with `n_claims` realistic OT claims from `seed`. A subscriber often has several
-/// claims in a row (a course of treatment), which exercises HL grouping.
+/// claims in a row (a course of treatment), which exercises HL grouping. About one run in
+/// six is billed to a secondary payer with the primary's adjudication (COB loops 2320,
+/// 2330A/B and 2430); those choices come from a second generator, so the other claims are
+/// the same as before COB existed.
 pub fn claim_file(seed: u64, n_claims: usize) -> ClaimFile {
     let mut rng = Rng::new(seed);
+    let mut cob = Rng::new(seed ^ 0xC0B0_C0B0_C0B0_C0B0);
     let mut file = header();
     let mut n = 0;
     while n < n_claims {
         let first = claim(&mut rng, n);
         let repeat = (1 + rng.below(4)).min(n_claims - n);
+        let secondary = cob.chance(16);
+        let claim_level_only = cob.chance(25);
         for k in 0..repeat {
             let mut c = if k == 0 {
                 first.clone()
@@ -328,7 +463,12 @@ pub fn claim_file(seed: u64, n_claims: usize) -> ClaimFile {
             c.payer = first.payer.clone();
             c.patient = first.patient.clone();
             // Subscriber demographics must stay consistent with who the patient is.
-            file.claims.push(renumber(c, n + k));
+            let c = renumber(c, n + k);
+            file.claims.push(if secondary {
+                to_secondary(&mut cob, c, claim_level_only)
+            } else {
+                c
+            });
         }
         n += repeat;
     }

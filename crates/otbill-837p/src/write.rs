@@ -13,7 +13,8 @@
 
 use crate::check::{check_file, Finding};
 use crate::model::{
-    Address, Claim, ClaimFile, Patient, PersonName, ProviderName, ServiceLine, Subscriber,
+    Address, Adjustment, Claim, ClaimFile, LineAdjudication, OtherPayer, Patient, PersonName,
+    ProviderName, ServiceLine, Subscriber,
 };
 use chrono::{Datelike, NaiveDate};
 use otbill_x12::{Delimiters, Group, Interchange, WriteError, Writer};
@@ -292,21 +293,7 @@ fn subscriber<W: Write>(
         let gender = sub.gender.map_or("U", |g| g.code());
         w.segment("DMG", &["D8", &d8(dob), gender])?;
     }
-    let payer = &claim.payer;
-    w.segment(
-        "NM1",
-        &[
-            "PR",
-            "2",
-            &payer.name,
-            "",
-            "",
-            "",
-            "",
-            "PI",
-            &payer.payer_id,
-        ],
-    )
+    payer_nm1(w, &claim.payer.name, &claim.payer.payer_id)
 }
 
 fn patient_hl<W: Write>(
@@ -368,6 +355,9 @@ fn claim<W: Write>(w: &mut Writer<W>, c: &Claim) -> Result<(), WriteError> {
             w.segment("PRV", &["PE", "PXC", tax])?;
         }
     }
+    for other in &c.other_payers {
+        other_payer(w, other)?;
+    }
     for (i, line) in c.lines.iter().enumerate() {
         service_line(w, line, i + 1)?;
     }
@@ -407,7 +397,123 @@ fn service_line<W: Write>(
         }
         _ => w.segment("DTP", &["472", "D8", &d8(line.service_date)])?,
     }
-    w.segment("REF", &["6R", &line.line_control_number])
+    w.segment("REF", &["6R", &line.line_control_number])?;
+    for adj in &line.adjudications {
+        line_adjudication(w, adj)?;
+    }
+    Ok(())
+}
+
+/// Loop 2320 and its 2330A other subscriber and 2330B other payer.
+fn other_payer<W: Write>(w: &mut Writer<W>, o: &OtherPayer) -> Result<(), WriteError> {
+    let rel = o.patient_relationship.map_or("18", |r| r.code());
+    w.segment(
+        "SBR",
+        &[
+            &o.payer_responsibility,
+            rel,
+            o.group_number.as_deref().unwrap_or(""),
+            "",
+            "",
+            "",
+            "",
+            "",
+            &o.claim_filing_indicator,
+        ],
+    )?;
+    cas(w, &o.adjustments)?;
+    // TR3 order of the 2320 AMT segments: D (payer paid), A8 (non-covered), EAF.
+    if let Some(paid) = o.paid_amount {
+        w.segment("AMT", &["D", &paid.to_string()])?;
+    }
+    if let Some(left) = o.remaining_patient_liability {
+        w.segment("AMT", &["EAF", &left.to_string()])?;
+    }
+    // OI03 benefits assignment and OI06 release of information; OI01/02/05 are not used.
+    w.segment(
+        "OI",
+        &[
+            "",
+            "",
+            yn(o.benefits_assigned),
+            "",
+            "",
+            if o.release_of_information { "Y" } else { "I" },
+        ],
+    )?;
+    if let Some(moa) = &o.outpatient_adjudication {
+        let rate = moa.reimbursement_rate.map(|r| r.to_string());
+        let payable = moa.hcpcs_payable_amount.map(|a| a.to_string());
+        let mut seg = w
+            .start("MOA")
+            .element(rate.as_deref().unwrap_or(""))
+            .element(payable.as_deref().unwrap_or(""));
+        for remark in moa.remarks.iter().take(5) {
+            seg = seg.element(remark);
+        }
+        seg.finish()?;
+    }
+    let sub = &o.subscriber;
+    person_nm1(w, "IL", &sub.name, "MI", &sub.member_id)?;
+    if let Some(a) = &sub.address {
+        address(w, a)?;
+    }
+    let payer = &o.payer;
+    payer_nm1(w, &payer.name, &payer.payer_id)?;
+    if let Some(date) = payer.adjudication_date {
+        w.segment("DTP", &["573", "D8", &d8(date)])?;
+    }
+    if let Some(icn) = &payer.claim_number {
+        w.segment("REF", &["F8", icn])?;
+    }
+    Ok(())
+}
+
+/// Loop 2430: SVD, CAS, DTP*573, AMT*EAF.
+fn line_adjudication<W: Write>(w: &mut Writer<W>, a: &LineAdjudication) -> Result<(), WriteError> {
+    let mut proc: [&str; 6] = ["HC", a.procedure.as_str(), "", "", "", ""];
+    for (slot, m) in proc[2..].iter_mut().zip(&a.modifiers) {
+        *slot = m.as_str();
+    }
+    w.start("SVD")
+        .element(&a.payer_id)
+        .element(&a.paid_amount.to_string())
+        .composite(&proc)
+        .element("")
+        .element(&a.paid_units.to_string())
+        .finish()?;
+    cas(w, &a.adjustments)?;
+    w.segment("DTP", &["573", "D8", &d8(a.adjudication_date)])?;
+    if let Some(left) = a.remaining_patient_liability {
+        w.segment("AMT", &["EAF", &left.to_string()])?;
+    }
+    Ok(())
+}
+
+/// CAS segments: one per group code, in the order the groups first appear, each with up
+/// to 6 reason/amount/quantity triples (a group with more continues in another CAS).
+fn cas<W: Write>(w: &mut Writer<W>, adjustments: &[Adjustment]) -> Result<(), WriteError> {
+    let mut groups: Vec<&str> = Vec::new();
+    for a in adjustments {
+        if !groups.contains(&a.group.as_str()) {
+            groups.push(&a.group);
+        }
+    }
+    for group in groups {
+        let of_group: Vec<&Adjustment> = adjustments.iter().filter(|a| a.group == group).collect();
+        for chunk in of_group.chunks(6) {
+            let mut seg = w.start("CAS").element(group);
+            for a in chunk {
+                let quantity = a.quantity.map(|q| q.to_string());
+                seg = seg
+                    .element(&a.reason)
+                    .element(&a.amount.to_string())
+                    .element(quantity.as_deref().unwrap_or(""));
+            }
+            seg.finish()?;
+        }
+    }
+    Ok(())
 }
 
 const POINTERS: [&str; 13] = [
@@ -428,6 +534,11 @@ fn nm1<W: Write>(
         }
         ProviderName::Person(p) => person_nm1(w, entity, p, qualifier, id),
     }
+}
+
+/// A payer's NM1*PR (2010BB, 2330B).
+fn payer_nm1<W: Write>(w: &mut Writer<W>, name: &str, payer_id: &str) -> Result<(), WriteError> {
+    w.segment("NM1", &["PR", "2", name, "", "", "", "", "PI", payer_id])
 }
 
 fn person_nm1<W: Write>(

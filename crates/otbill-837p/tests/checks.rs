@@ -1,8 +1,9 @@
 //! Each pre-submission rule, on a good claim broken one way at a time; and what the writer
 //! does with the findings (refuse the claim, or the whole file).
 
+use chrono::NaiveDate;
 use otbill_837p::check::codes;
-use otbill_837p::model::{Claim, ClaimFile, Frequency};
+use otbill_837p::model::{Adjustment, Claim, ClaimFile, Frequency};
 use otbill_837p::{check_file, load_json, synth, write_837p, Severity, WriteOptions};
 use otbill_types::{Icd10, Modifier, Money};
 
@@ -220,4 +221,189 @@ fn json_shape_errors_name_the_line() {
 
     let err = load_json("{\"envelope\": 1}").unwrap_err();
     assert_eq!((err.line, err.column > 0), (1, true), "{err}");
+}
+
+// ---- coordination of benefits (2320/2330/2430) ----
+
+/// `good()` with claim 1 billed to a secondary payer, the primary's adjudication at line
+/// level (2430), as `synth::to_secondary` builds it.
+fn secondary_good() -> ClaimFile {
+    let mut file = good();
+    let c = file.claims[1].clone();
+    file.claims[1] = synth::to_secondary(&mut synth::Rng::new(1), c, false);
+    file
+}
+
+/// Like `errors_after`, on `secondary_good()`; returns (code, severity) of every finding.
+#[track_caller]
+fn cob_findings_after(f: impl FnOnce(&mut Claim)) -> Vec<(&'static str, Severity)> {
+    let mut file = secondary_good();
+    f(&mut file.claims[1]);
+    let findings = check_file(&file);
+    for x in &findings {
+        assert_eq!(x.claim, Some(1), "{x}");
+    }
+    findings.iter().map(|f| (f.code, f.severity)).collect()
+}
+
+fn adj(group: &str, reason: &str, amount: &str) -> Adjustment {
+    Adjustment {
+        group: group.into(),
+        reason: reason.into(),
+        amount: Money::parse(amount).unwrap(),
+        quantity: None,
+    }
+}
+
+#[test]
+fn a_built_secondary_claim_is_clean() {
+    let file = secondary_good();
+    assert_eq!(check_file(&file), vec![]);
+    let c = &file.claims[1];
+    assert_eq!(c.subscriber.payer_responsibility, "S");
+    assert_eq!(c.other_payers.len(), 1);
+    assert!(c.lines.iter().all(|l| l.adjudications.len() == 1));
+}
+
+#[test]
+fn a_secondary_claim_needs_the_other_payer_loops() {
+    let e = Severity::Error;
+    assert_eq!(
+        cob_findings_after(|c| {
+            c.other_payers.clear();
+            for l in &mut c.lines {
+                l.adjudications.clear();
+            }
+        }),
+        [(codes::COB_MISSING, e)]
+    );
+    // A tertiary claim with only the primary's loop: a warning, the claim is written.
+    assert_eq!(
+        cob_findings_after(|c| c.subscriber.payer_responsibility = "T".into()),
+        [(codes::COB_MISSING, Severity::Warning)]
+    );
+    // The other payer's SBR01 may not repeat the claim's own.
+    assert_eq!(
+        cob_findings_after(|c| c.other_payers[0].payer_responsibility = "S".into()),
+        [(codes::COB_SEQUENCE, e)]
+    );
+}
+
+#[test]
+fn each_line_must_balance_against_its_charge() {
+    // SV102 = SVD02 + line CAS (TR3 2430): one cent off is an error.
+    let found = cob_findings_after(|c| {
+        let a = &mut c.lines[0].adjudications[0];
+        a.adjustments[0].amount = a.adjustments[0].amount + Money::parse("0.01").unwrap();
+    });
+    assert_eq!(found, [(codes::LINE_BALANCE, Severity::Error)]);
+    // Moving a cent from an adjustment into the paid amount keeps the line balanced but
+    // breaks AMT*D = sum of SVD02 less claim-level CAS.
+    let found = cob_findings_after(|c| {
+        let a = &mut c.lines[0].adjudications[0];
+        a.adjustments[0].amount = a.adjustments[0].amount - Money::parse("0.01").unwrap();
+        a.paid_amount = a.paid_amount + Money::parse("0.01").unwrap();
+    });
+    assert_eq!(found, [(codes::COB_PAID, Severity::Error)]);
+}
+
+#[test]
+fn payer_paid_amount_is_line_paid_less_claim_adjustments() {
+    // A claim-level CO-253 of 1.00 lowers AMT*D by 1.00 (RFI 524): balanced.
+    let found = cob_findings_after(|c| {
+        let o = &mut c.other_payers[0];
+        o.adjustments.insert(0, adj("CO", "253", "1.00"));
+        o.paid_amount = o.paid_amount.map(|p| p - Money::parse("1.00").unwrap());
+    });
+    assert_eq!(found, []);
+    // The same adjustment without lowering AMT*D is an error.
+    let found = cob_findings_after(|c| {
+        c.other_payers[0]
+            .adjustments
+            .insert(0, adj("CO", "253", "1.00"))
+    });
+    assert_eq!(found, [(codes::COB_PAID, Severity::Error)]);
+    // Line adjudications without AMT*D.
+    let found = cob_findings_after(|c| c.other_payers[0].paid_amount = None);
+    assert_eq!(found, [(codes::COB_PAID, Severity::Error)]);
+}
+
+#[test]
+fn line_adjudications_must_name_a_known_payer() {
+    let found = cob_findings_after(|c| {
+        let line = c
+            .lines
+            .iter_mut()
+            .max_by_key(|l| l.adjudications[0].paid_amount)
+            .unwrap();
+        assert!(line.adjudications[0].paid_amount > Money::ZERO);
+        line.adjudications[0].payer_id = "NOBODY".into();
+    });
+    // The line's money no longer counts for the 2330B payer either.
+    assert_eq!(
+        found,
+        [
+            (codes::SVD_PAYER, Severity::Error),
+            (codes::COB_PAID, Severity::Error)
+        ]
+    );
+}
+
+#[test]
+fn adjustments_must_fit_cas() {
+    let found = cob_findings_after(|c| {
+        let a = &mut c.lines[0].adjudications[0];
+        a.adjustments[0].group = "XX".into();
+    });
+    assert_eq!(found, [(codes::CAS, Severity::Error)]);
+    let found = cob_findings_after(|c| {
+        let a = &mut c.lines[0].adjudications[0];
+        a.adjustments[0].reason = "123456".into();
+    });
+    assert_eq!(found, [(codes::CAS, Severity::Error)]);
+    // 31 triples of one group need 6 CAS segments: one too many. Zero amounts keep the
+    // line balanced.
+    let found = cob_findings_after(|c| {
+        let a = &mut c.lines[0].adjudications[0];
+        a.adjustments
+            .extend((0..31).map(|i| adj("OA", &format!("{}", 100 + i), "0")));
+        a.adjustments.sort_by(|x, y| x.group.cmp(&y.group));
+    });
+    assert_eq!(found, [(codes::CAS, Severity::Error)]);
+}
+
+#[test]
+fn an_adjudicated_payer_needs_a_date() {
+    let found = cob_findings_after(|c| {
+        for l in &mut c.lines {
+            l.adjudications.clear();
+        }
+    });
+    assert_eq!(found, [(codes::COB_DATE, Severity::Warning)]);
+    let found = cob_findings_after(|c| {
+        for l in &mut c.lines {
+            l.adjudications.clear();
+        }
+        c.other_payers[0].payer.adjudication_date = NaiveDate::from_ymd_opt(2026, 11, 20);
+    });
+    assert_eq!(found, []);
+}
+
+#[test]
+fn cas_is_written_one_segment_per_group() {
+    let mut file = secondary_good();
+    let a = &mut file.claims[1].lines[0].adjudications[0];
+    let extra: Vec<Adjustment> = (0..7)
+        .map(|i| adj("OA", &format!("{}", 100 + i), "0"))
+        .collect();
+    a.adjustments.extend(extra);
+    let mut out = Vec::new();
+    let summary = write_837p(&file, &WriteOptions::default(), &mut out).unwrap();
+    assert_eq!(summary.findings, vec![]);
+    let text = String::from_utf8(out).unwrap();
+    // 7 OA triples: one CAS of 6 and one of 1, after the CO and PR ones.
+    assert!(
+        text.contains("~CAS*OA*100*0**101*0**102*0**103*0**104*0**105*0~CAS*OA*106*0~DTP*573*"),
+        "{text}"
+    );
 }

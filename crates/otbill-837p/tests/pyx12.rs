@@ -51,7 +51,18 @@ fn total_errors(output: &str) -> usize {
 fn every_generated_837p_passes_pyx12() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut paths = Vec::new();
+    // Secondary and tertiary claims (2320/2330/2430) must be among the judged ones.
+    let mut cob_claims = 0;
+    let mut cob_files = 0;
     for s in scenarios::all() {
+        let n = s
+            .file
+            .claims
+            .iter()
+            .filter(|c| !c.other_payers.is_empty())
+            .count();
+        cob_claims += n;
+        cob_files += usize::from(n > 0);
         let mut out = Vec::new();
         let summary = write_837p(&s.file, &s.options, &mut out).expect("write");
         assert!(
@@ -75,10 +86,18 @@ fn every_generated_837p_passes_pyx12() {
     std::fs::write(&path, &out).expect("write temp file");
     paths.push(path);
 
+    assert!(
+        cob_files >= 3 && cob_claims >= 50,
+        "too few COB claims for pyx12 to judge: {cob_claims} in {cob_files} files"
+    );
+
     let (code, output) = pyx12(&paths);
     assert_eq!(total_errors(&output), 0, "pyx12 found errors:\n{output}");
     assert_eq!(code, 0, "{output}");
-    eprintln!("pyx12: {} generated files, 0 errors", paths.len());
+    eprintln!(
+        "pyx12: {} generated files ({cob_claims} claims with COB loops in {cob_files}), 0 errors",
+        paths.len()
+    );
 }
 
 #[test]

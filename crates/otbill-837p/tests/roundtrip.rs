@@ -70,11 +70,44 @@ fn garbage_gives_findings_not_panics() {
         b"hello",
         b"ISA*00~",
         b"ST*837*1~CLM*~SV1*~SE*1*1~",
+        b"ST*837*1~CLM*X*1~SBR*P~CAS*CO*45~AMT*D*Z~OI~MOA*X~NM1*PR~SVD*~DTP*573*D8*X~SE*1*1~",
+        b"ST*837*1~CAS*CO*45*1~AMT*EAF*1~SVD*A*1*HC:97530**1~DTP*573~SE*1*1~",
         b"\xff\xfe\x00",
     ] {
         let back = read_837p(input);
         assert!(back.file.is_none() || back.file.is_some_and(|f| f.claims.is_empty()));
     }
+}
+
+#[test]
+fn other_payer_loops_are_read_apart_from_the_claim() {
+    let file = scenarios::cob_file();
+    let mut out = Vec::new();
+    write_837p(&file, &WriteOptions::default(), &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    // A 2330D other payer rendering provider: not the claim's rendering provider.
+    let text = text.replacen("~LX*1~", "~NM1*82*1*OTHER*DOC****G2*X1~LX*1~", 1);
+    let back = read_837p(text.as_bytes());
+    let codes: Vec<_> = back.findings.iter().map(|f| f.code).collect();
+    assert!(
+        codes.contains(&otbill_837p::read_codes::IGNORED),
+        "{codes:?}"
+    );
+    let claims = back.file.map(|f| f.claims).unwrap_or_default();
+    assert_eq!(claims.first(), file.claims.first());
+    // A 2320 loop without its 2330B leaves the claim out.
+    let mut out = Vec::new();
+    write_837p(&file, &WriteOptions::default(), &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let start = text.find("~NM1*PR*2*MEDICARE PART B*").unwrap();
+    let end = start + 1 + text[start + 1..].find('~').unwrap();
+    let broken = format!("{}{}", &text[..start], &text[end..]);
+    let back = read_837p(broken.as_bytes());
+    assert!(back
+        .findings
+        .iter()
+        .any(|f| f.code == otbill_837p::read_codes::MISSING));
+    assert_eq!(back.file.unwrap().claims.len(), file.claims.len() - 1);
 }
 
 // ---- random valid claim files ----
@@ -238,8 +271,209 @@ fn line(n_dx: usize) -> impl Strategy<Value = ServiceLine> {
                 service_date_end: span.map(|d| start + chrono::Days::new(d)),
                 place_of_service: pos.map(String::from),
                 line_control_number: lcn,
+                adjudications: Vec::new(),
             },
         )
+}
+
+// ---- coordination of benefits (2320/2330A/2330B/2430) ----
+
+const GROUPS: [&str; 5] = ["CO", "CR", "OA", "PI", "PR"];
+
+/// Adjustment triples without amounts yet: (group index, reason, share in per mille).
+fn raw_adjustments(max: usize) -> impl Strategy<Value = RawAdjustments> {
+    proptest::collection::vec((0usize..5, "[0-9A-Z]{1,5}", 0i64..=1000), 0..=max)
+}
+
+/// Splits `total` cents over `raw` (in that order, grouped by group code as the writer
+/// writes them); the last one takes what rounding left.
+fn spread(total: i64, raw: &[(usize, String, i64)]) -> Vec<Adjustment> {
+    let mut raw = raw.to_vec();
+    raw.sort_by_key(|r| r.0);
+    let weight: i64 = raw.iter().map(|r| r.2).sum::<i64>().max(1);
+    let mut left = total;
+    let n = raw.len();
+    raw.iter()
+        .enumerate()
+        .map(|(i, (g, reason, w))| {
+            let cents = if i + 1 == n { left } else { total * w / weight };
+            left -= cents;
+            Adjustment {
+                group: GROUPS[*g].into(),
+                reason: reason.clone(),
+                amount: Money::new(Decimal::new(cents, 2)),
+                quantity: (w % 3 == 0).then_some((*w % 7) as u32),
+            }
+        })
+        .collect()
+}
+
+fn cents(m: Money) -> i64 {
+    i64::try_from((m.amount() * Decimal::ONE_HUNDRED).round()).expect("cents")
+}
+
+/// Adjustment triples before their amounts: (group index, reason, share in per mille).
+type RawAdjustments = Vec<(usize, String, i64)>;
+
+/// One line's 2430 seed: paid per mille of the charge, adjustments, date, EAF, units.
+type LineSeed = (i64, RawAdjustments, NaiveDate, Option<Money>, u32);
+
+/// The random parts of one other payer and its line adjudications.
+#[derive(Debug, Clone)]
+struct OtherSeed {
+    relationship: Option<Relationship>,
+    group: Option<String>,
+    cfi: &'static str,
+    claim_adjustments: RawAdjustments,
+    claim_adjusted_cents: i64,
+    eaf: Option<Money>,
+    flags: (bool, bool),
+    moa: Option<OutpatientAdjudication>,
+    subscriber: (PersonName, String, Option<Address>),
+    payer: (String, String, Option<NaiveDate>, Option<String>),
+    /// Per line, when the payer adjudicated by line.
+    lines: Option<Vec<LineSeed>>,
+}
+
+fn other_seed() -> impl Strategy<Value = OtherSeed> {
+    let head = (
+        proptest::option::of(select(vec![
+            Relationship::Spouse,
+            Relationship::Child,
+            Relationship::Other,
+        ])),
+        opt_text(50),
+        select(vec!["MB", "CI", "MC", "BL", "16"]),
+        raw_adjustments(3),
+        0i64..5_000,
+        proptest::option::of(money()),
+        (any::<bool>(), any::<bool>()),
+        proptest::option::of((
+            proptest::option::of((0i64..10_000).prop_map(|n| Decimal::new(n, 4))),
+            proptest::option::of(money()),
+            proptest::collection::vec("[A-Z]{1,2}[0-9]{1,3}", 0..=5),
+        )),
+    );
+    let parties = (
+        (
+            person(),
+            text(79).prop_map(|t| format!("M{t}")),
+            proptest::option::of(address(false)),
+        ),
+        (
+            text(60),
+            text(79),
+            proptest::option::of(date()),
+            opt_text(50),
+        ),
+        proptest::option::of(proptest::collection::vec(
+            (
+                0i64..=1000,
+                raw_adjustments(8),
+                date(),
+                proptest::option::of(money()),
+                0u32..100,
+            ),
+            6,
+        )),
+    );
+    (head, parties).prop_map(|(h, p)| OtherSeed {
+        relationship: h.0,
+        group: h.1,
+        cfi: h.2,
+        claim_adjustments: h.3,
+        claim_adjusted_cents: h.4,
+        eaf: h.5,
+        flags: h.6,
+        // An MOA needs at least one element.
+        moa: h
+            .7
+            .map(|(rate, payable, remarks)| OutpatientAdjudication {
+                reimbursement_rate: rate,
+                hcpcs_payable_amount: payable,
+                remarks,
+            })
+            .filter(|m| {
+                m.reimbursement_rate.is_some()
+                    || m.hcpcs_payable_amount.is_some()
+                    || !m.remarks.is_empty()
+            }),
+        subscriber: p.0,
+        payer: p.1,
+        lines: p.2,
+    })
+}
+
+/// Adds `seeds` as other payers of `claim`, as many as its own SBR01 calls for, each
+/// balanced (lines, and AMT*D against the lines and claim-level adjustments).
+fn add_other_payers(claim: &mut Claim, seeds: Vec<OtherSeed>, wanted: usize) {
+    let own = claim.subscriber.payer_responsibility.clone();
+    let n = match own.as_str() {
+        "S" => wanted.max(1),
+        "T" => 2,
+        _ => wanted,
+    };
+    let mut sequence = ["P", "S", "T", "A"].into_iter().filter(|s| *s != own);
+    for (i, seed) in seeds.into_iter().take(n).enumerate() {
+        let payer_id = format!("{}{i}", seed.payer.1);
+        let mut line_paid = 0;
+        if let Some(lines) = &seed.lines {
+            for (line, (mille, raw, day, eaf, units)) in claim.lines.iter_mut().zip(lines) {
+                let charge = cents(line.charge);
+                let paid = charge * mille / 1000;
+                line_paid += paid;
+                let mut adjustments = spread(charge - paid, raw);
+                if adjustments.is_empty() && charge != paid {
+                    adjustments = spread(charge - paid, &[(0, "45".into(), 1)]);
+                }
+                line.adjudications.push(LineAdjudication {
+                    payer_id: payer_id.clone(),
+                    paid_amount: Money::new(Decimal::new(paid, 2)),
+                    procedure: line.procedure,
+                    modifiers: line.modifiers.clone(),
+                    paid_units: *units,
+                    adjustments,
+                    adjudication_date: *day,
+                    remaining_patient_liability: *eaf,
+                });
+            }
+        }
+        let claim_adjustments = if seed.claim_adjustments.is_empty() {
+            Vec::new()
+        } else {
+            spread(seed.claim_adjusted_cents, &seed.claim_adjustments)
+        };
+        let adjusted: i64 = claim_adjustments.iter().map(|a| cents(a.amount)).sum();
+        let has_lines = seed.lines.is_some();
+        claim.other_payers.push(OtherPayer {
+            payer_responsibility: sequence.next().unwrap_or("A").into(),
+            patient_relationship: seed.relationship,
+            group_number: seed.group,
+            claim_filing_indicator: seed.cfi.into(),
+            adjustments: claim_adjustments,
+            paid_amount: Some(Money::new(Decimal::new(line_paid - adjusted, 2))),
+            remaining_patient_liability: seed.eaf,
+            benefits_assigned: seed.flags.0,
+            release_of_information: seed.flags.1,
+            outpatient_adjudication: seed.moa,
+            subscriber: OtherSubscriber {
+                name: seed.subscriber.0,
+                member_id: seed.subscriber.1,
+                address: seed.subscriber.2,
+            },
+            payer: OtherPayerName {
+                name: seed.payer.0,
+                payer_id,
+                // Without line adjudications the claim-level date is needed.
+                adjudication_date: if has_lines {
+                    seed.payer.2
+                } else {
+                    Some(seed.payer.2.unwrap_or_default())
+                },
+                claim_number: seed.payer.3,
+            },
+        });
+    }
 }
 
 fn claim() -> impl Strategy<Value = Claim> {
@@ -274,10 +508,11 @@ fn claim() -> impl Strategy<Value = Claim> {
             proptest::option::of((provider_name(), npi(), taxonomy())),
             proptest::collection::vec(line(n_dx), 1..6),
         );
-        (head, parties).prop_map(|(h, p)| {
+        let cob = (proptest::collection::vec(other_seed(), 2), 0usize..=2);
+        (head, parties, cob).prop_map(|(h, p, (seeds, wanted))| {
             let (pcn, pos, frequency, orig, flags, assignment, auth, dx) = h;
             let (subscriber, (payer_name, payer_id), patient, referring, rendering, lines) = p;
-            Claim {
+            let mut claim = Claim {
                 patient_control_number: pcn,
                 total_charge: lines.iter().map(|l| l.charge).sum(),
                 place_of_service: pos.into(),
@@ -301,8 +536,11 @@ fn claim() -> impl Strategy<Value = Claim> {
                     npi,
                     taxonomy,
                 }),
+                other_payers: Vec::new(),
                 lines,
-            }
+            };
+            add_other_payers(&mut claim, seeds, wanted);
+            claim
         })
     })
 }

@@ -12,7 +12,8 @@
 //! - [`db`]: the server's own tables and migrations on the ledger's database.
 //! - [`auth`]: users, sessions, API tokens, roles, throttling. [`audit`]: the audit log.
 //! - [`api`]: the JSON API under `/api/v1/`. [`web`]: the HTML pages.
-//! - [`ops`]: the use cases both fronts share; [`followup`]: the denial worklist's actions.
+//! - [`ops`]: the use cases both fronts share; [`followup`]: the denial worklist's actions;
+//!   [`settings`]: the practice, its providers and payers (admin).
 //!
 //! **Architecture Invariant:** no handler logs a request body, a query string or a
 //! patient field; the only request log is [`telemetry::log_requests`], which logs the
@@ -52,6 +53,8 @@ pub mod ledger;
 pub mod ops;
 #[cfg(feature = "ledger")]
 pub mod reads;
+#[cfg(feature = "ledger")]
+pub mod settings;
 pub mod telemetry;
 pub mod web;
 

@@ -369,6 +369,7 @@ impl Store {
                 service_date_end: None,
                 place_of_service: None,
                 line_control_number: String::new(),
+                adjudications: Vec::new(),
             });
         }
         let total: Decimal = lines.iter().map(|l| l.charge.amount()).sum();
@@ -407,6 +408,7 @@ impl Store {
                 npi: npi(prov.text(0))?,
                 taxonomy: Some(prov.text(3)),
             }),
+            other_payers: Vec::new(),
             lines,
         };
         for (i, l) in claim.lines.iter_mut().enumerate() {

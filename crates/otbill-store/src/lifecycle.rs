@@ -2,13 +2,18 @@
 //! (8) claims with the payer's claim number, appeals, the secondary payer, patient
 //! statements and write-offs, each a new claim or a new ledger entry with who and when.
 //! Also [`Store::import_claims`] for claims coded elsewhere.
+//!
+//! A secondary claim ([`Store::move_to_secondary`]) carries the primary's adjudication as
+//! the 837P coordination-of-benefits loops, rebuilt from the ledger rather than from the
+//! 835 file: `remit_claims` (paid amount), `adjustments` (CAS by group and reason, claim
+//! or line), the `payment` ledger rows per line, and the remittance's payment date.
 
 use otbill_837p::model as m;
 use otbill_types::Money;
 use rust_decimal::Decimal;
 
 use crate::claims::{balances, event, insert_claim, next_counter, ClaimMeta};
-use crate::db::params;
+use crate::db::{params, Conn};
 use crate::records::load_one;
 use crate::{cents, dollars, now, Error, Store};
 
@@ -195,10 +200,15 @@ impl Store {
 
     /// Bills the secondary payer for what the primary left to the patient: a new claim to
     /// the rank-2 coverage; the patient balance of the primary claim moves to it.
+    ///
+    /// The claim carries the primary's adjudication as the 837P coordination-of-benefits
+    /// loops (see [`primary_adjudication`]): 2320/2330A/2330B for the primary payer and its
+    /// subscriber, and a 2430 per line when the 835 was posted line by line. A secondary
+    /// payer rejects or pends a claim without them.
     pub fn move_to_secondary(&mut self, claim_id: i64) -> Result<i64, Error> {
         let r = load_one(
             &mut self.conn,
-            "SELECT claim_json, patient_id, visit_id, rank, status FROM claims WHERE id = $1",
+            "SELECT claim_json, patient_id, visit_id, rank, status, payer_claim_number FROM claims WHERE id = $1",
             claim_id,
             "claim",
         )?;
@@ -210,27 +220,78 @@ impl Store {
         let cov = self
             .conn
             .one(
-                "SELECT p.id, p.payer_id, p.name, p.filing_indicator, c.member_id, c.group_number \
+                "SELECT p.id, p.payer_id, p.name, p.filing_indicator, c.member_id, c.group_number, \
+                 c.relationship, c.subscriber_last, c.subscriber_first, c.subscriber_birth_date, c.subscriber_gender \
                  FROM coverages c JOIN payers p ON p.id = c.payer_id WHERE c.patient_id = $1 AND c.rank = 2",
                 params![r.int(1)],
             )?
             .ok_or_else(|| Error::State(format!("claim {claim_id}: the patient has no secondary coverage")))?;
-        let mut claim: m::Claim = serde_json::from_str(&r.text(0))
+        let primary: m::Claim = serde_json::from_str(&r.text(0))
             .map_err(|e| Error::Db(format!("stored claim: {e}")))?;
+        let mut claim = primary.clone();
         claim.payer = m::Payer {
             name: cov.text(2),
             payer_id: cov.text(1),
         };
-        claim.subscriber.payer_responsibility = "S".into();
-        claim.subscriber.claim_filing_indicator = cov.text(3);
-        claim.subscriber.member_id = cov.text(4);
-        claim.subscriber.group_number = cov.opt_text(5);
+        // The 2000B/2000C loops now describe the secondary coverage's subscriber.
+        let patient = patient_of(&primary);
+        let relationship = cov.text(6);
+        let gender = |g: &str| m::Gender::from_code(g).unwrap_or(m::Gender::U);
+        claim.subscriber = m::Subscriber {
+            payer_responsibility: "S".into(),
+            group_number: cov.opt_text(5),
+            claim_filing_indicator: cov.text(3),
+            name: if relationship == "self" {
+                patient.name.clone()
+            } else {
+                m::PersonName {
+                    last: cov.opt_text(7).unwrap_or_else(|| patient.name.last.clone()),
+                    first: cov.text(8),
+                    middle: None,
+                }
+            },
+            member_id: cov.text(4),
+            address: Some(patient.address.clone()),
+            birth_date: Some(if relationship == "self" {
+                patient.birth_date
+            } else {
+                cov.opt_text(9)
+                    .and_then(|d| crate::date(&d))
+                    .unwrap_or(patient.birth_date)
+            }),
+            gender: Some(if relationship == "self" {
+                patient.gender
+            } else {
+                gender(&cov.text(10))
+            }),
+        };
+        claim.patient = (relationship != "self").then_some(m::Patient {
+            relationship: match relationship.as_str() {
+                "spouse" => m::Relationship::Spouse,
+                "child" => m::Relationship::Child,
+                _ => m::Relationship::Other,
+            },
+            ..patient
+        });
         let allowed = vec![0; claim.lines.len()];
         let actor = self.actor.clone();
+        let icn = r.opt_text(5);
         self.tx(|c| {
             let (_, patient) = balances(c, claim_id)?;
             if patient <= 0 {
                 return Err(Error::State(format!("claim {claim_id}: nothing left for a secondary payer")));
+            }
+            let (other, lines) = primary_adjudication(c, claim_id, &primary, icn.clone(), patient)?;
+            claim.other_payers = vec![other];
+            for (line, adjudication) in claim.lines.iter_mut().zip(lines) {
+                line.adjudications = adjudication.into_iter().collect();
+            }
+            // A claim the 837P checks would refuse is not created: say why now.
+            if let Some(f) = otbill_837p::check::check_claim_at(&claim, 0)
+                .into_iter()
+                .find(|f| f.is_error())
+            {
+                return Err(Error::invalid("secondary claim", format!("{}: {}", f.code, f.message)));
             }
             let (id, pcn) = insert_claim(c, &mut claim, &ClaimMeta {
                 key: format!("secondary:{claim_id}"),
@@ -257,6 +318,194 @@ impl Store {
             Ok(id)
         })
     }
+}
+
+/// The patient's demographics on a claim: the 2000C patient, or the subscriber when the
+/// patient is the subscriber.
+fn patient_of(claim: &m::Claim) -> m::Patient {
+    match &claim.patient {
+        Some(p) => p.clone(),
+        None => {
+            let s = &claim.subscriber;
+            m::Patient {
+                relationship: m::Relationship::Other,
+                name: s.name.clone(),
+                address: s.address.clone().unwrap_or_else(|| m::Address {
+                    line1: String::new(),
+                    line2: None,
+                    city: String::new(),
+                    state: String::new(),
+                    zip: String::new(),
+                }),
+                birth_date: s.birth_date.unwrap_or_default(),
+                gender: s.gender.unwrap_or(m::Gender::U),
+            }
+        }
+    }
+}
+
+/// Cents as `Money`.
+fn money(cents: i64) -> Money {
+    Money::new(dollars(cents))
+}
+
+/// The primary payer's adjudication of `claim_id` as posted from its 835s, as the 2320
+/// loop (with 2330A/2330B) and one optional 2430 per line of `primary` (in line order).
+///
+/// Sums run over every posted remittance of the claim, so a reversal (CLP02 22) and its
+/// re-adjudication net out. When each line has its own payment or adjustments and
+/// balances (charge = paid + adjustments) and the claim's payment is the lines' payments
+/// less the claim-level adjustments (TR3 1.4.4), the adjudication is reported by line, with
+/// the adjudication date on each 2430. Otherwise (an 835 without line detail, lines that
+/// did not match) it is reported at claim level: every adjustment in 2320 CAS and the date
+/// in 2330B DTP*573.
+fn primary_adjudication(
+    c: &mut Conn,
+    claim_id: i64,
+    primary: &m::Claim,
+    claim_number: Option<String>,
+    patient_cents: i64,
+) -> Result<(m::OtherPayer, Vec<Option<m::LineAdjudication>>), Error> {
+    let remit = c
+        .one(
+            "SELECT CAST(COALESCE(SUM(rc.paid_cents), 0) AS BIGINT), \
+             MAX(COALESCE(r.payment_date, SUBSTR(r.posted_at, 1, 10))), COUNT(*) \
+             FROM remit_claims rc JOIN remittances r ON r.id = rc.remittance_id WHERE rc.claim_id = $1",
+            params![claim_id],
+        )?
+        .filter(|row| row.int(2) > 0)
+        .ok_or_else(|| Error::State(format!("claim {claim_id}: no 835 posted for it")))?;
+    let paid = remit.int(0);
+    let adjudicated = remit
+        .opt_text(1)
+        .and_then(|d| crate::date(&d))
+        .ok_or_else(|| Error::Db(format!("claim {claim_id}: remittance without a date")))?;
+    // Claim lines in the order of the claim model (seq = position + 1).
+    let lines: Vec<(i64, i64)> = c
+        .query(
+            "SELECT id, charge_cents FROM claim_lines WHERE claim_id = $1 ORDER BY seq",
+            params![claim_id],
+        )?
+        .iter()
+        .map(|l| (l.int(0), l.int(1)))
+        .collect();
+    // Payments are negative payer-side ledger entries (reversals undo them).
+    let payments: Vec<(Option<i64>, i64)> = c
+        .query(
+            "SELECT claim_line_id, CAST(SUM(amount_cents) AS BIGINT) FROM ledger \
+             WHERE claim_id = $1 AND remittance_id IS NOT NULL AND kind IN ('payment', 'reversal') \
+             GROUP BY claim_line_id",
+            params![claim_id],
+        )?
+        .iter()
+        .map(|p| (p.opt_int(0), -p.int(1)))
+        .collect();
+    let adjustments: Vec<(Option<i64>, String, String, i64)> = c
+        .query(
+            "SELECT claim_line_id, group_code, reason, CAST(SUM(amount_cents) AS BIGINT) FROM adjustments \
+             WHERE claim_id = $1 GROUP BY claim_line_id, group_code, reason ORDER BY group_code, reason",
+            params![claim_id],
+        )?
+        .iter()
+        .map(|a| (a.opt_int(0), a.text(1), a.text(2), a.int(3)))
+        .filter(|a| a.3 != 0)
+        .collect();
+    let adj = |group: &str, reason: &str, cents: i64| m::Adjustment {
+        group: group.to_owned(),
+        reason: reason.to_owned(),
+        amount: money(cents),
+        quantity: None,
+    };
+    let of_line = |line: Option<i64>| -> Vec<m::Adjustment> {
+        adjustments
+            .iter()
+            .filter(|a| a.0 == line)
+            .map(|a| adj(&a.1, &a.2, a.3))
+            .collect()
+    };
+    let paid_of = |line: Option<i64>| {
+        payments
+            .iter()
+            .filter(|p| p.0 == line)
+            .map(|p| p.1)
+            .sum::<i64>()
+    };
+    let claim_level: Vec<m::Adjustment> = of_line(None);
+    let claim_adjusted: i64 = claim_level.iter().map(|a| cents(a.amount.amount())).sum();
+    let lines_paid: i64 = lines.iter().map(|l| paid_of(Some(l.0))).sum();
+    let by_line = lines.len() == primary.lines.len()
+        && paid == lines_paid - claim_adjusted
+        && lines.iter().all(|&(id, charge)| {
+            let has_data = payments.iter().any(|p| p.0 == Some(id))
+                || adjustments.iter().any(|a| a.0 == Some(id));
+            let adjusted: i64 = of_line(Some(id))
+                .iter()
+                .map(|a| cents(a.amount.amount()))
+                .sum();
+            has_data && paid_of(Some(id)) + adjusted == charge
+        });
+    let mut line_adjudications = vec![None; primary.lines.len()];
+    let claim_adjustments = if by_line {
+        for ((id, _), (slot, line)) in lines
+            .iter()
+            .zip(line_adjudications.iter_mut().zip(&primary.lines))
+        {
+            let adjustments = of_line(Some(*id));
+            let patient: i64 = adjustments
+                .iter()
+                .filter(|a| a.group == "PR")
+                .map(|a| cents(a.amount.amount()))
+                .sum();
+            *slot = Some(m::LineAdjudication {
+                payer_id: primary.payer.payer_id.clone(),
+                paid_amount: money(paid_of(Some(*id))),
+                procedure: line.procedure,
+                modifiers: line.modifiers.clone(),
+                paid_units: line.units,
+                adjustments,
+                adjudication_date: adjudicated,
+                remaining_patient_liability: Some(money(patient)),
+            });
+        }
+        claim_level
+    } else {
+        // Every adjustment at claim level, one triple per group and reason.
+        let mut all: Vec<m::Adjustment> = Vec::new();
+        for a in &adjustments {
+            match all.iter_mut().find(|x| x.group == a.1 && x.reason == a.2) {
+                Some(x) => x.amount = x.amount + money(a.3),
+                None => all.push(adj(&a.1, &a.2, a.3)),
+            }
+        }
+        all.retain(|a| !a.amount.amount().is_zero());
+        all
+    };
+    let sub = &primary.subscriber;
+    let other = m::OtherPayer {
+        payer_responsibility: "P".into(),
+        patient_relationship: primary.patient.as_ref().map(|p| p.relationship),
+        group_number: sub.group_number.clone(),
+        claim_filing_indicator: sub.claim_filing_indicator.clone(),
+        adjustments: claim_adjustments,
+        paid_amount: Some(money(paid)),
+        remaining_patient_liability: Some(money(patient_cents)),
+        benefits_assigned: primary.benefits_assigned,
+        release_of_information: primary.release_of_information,
+        outpatient_adjudication: None,
+        subscriber: m::OtherSubscriber {
+            name: sub.name.clone(),
+            member_id: sub.member_id.clone(),
+            address: sub.address.clone(),
+        },
+        payer: m::OtherPayerName {
+            name: primary.payer.name.clone(),
+            payer_id: primary.payer.payer_id.clone(),
+            // The TR3 wants the claim-level date only when no 2430 carries it.
+            adjudication_date: (!by_line).then_some(adjudicated),
+            claim_number,
+        },
+    };
+    Ok((other, line_adjudications))
 }
 
 impl Store {

@@ -448,6 +448,32 @@ impl Store {
         })
     }
 
+    /// Every rendering provider, in the order they were added, with the supervising OT's
+    /// NPI for an OTA.
+    pub fn providers(&mut self) -> Result<Vec<Provider>, Error> {
+        let rows = self.conn.query(
+            "SELECT p.npi, p.last_name, p.first_name, p.credential, p.taxonomy, s.npi \
+             FROM providers p LEFT JOIN providers s ON s.id = p.supervisor_id ORDER BY p.id",
+            params![],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| Provider {
+                npi: r.text(0),
+                last_name: r.text(1),
+                first_name: r.text(2),
+                // The table's CHECK allows only OT and OTA.
+                credential: if r.text(3) == "OTA" {
+                    Credential::OTA
+                } else {
+                    Credential::OT
+                },
+                taxonomy: r.text(4),
+                supervisor_npi: r.opt_text(5),
+            })
+            .collect())
+    }
+
     pub(crate) fn provider_id(&mut self, npi: &str) -> Result<i64, Error> {
         self.conn
             .one("SELECT id FROM providers WHERE npi = $1", params![npi])?

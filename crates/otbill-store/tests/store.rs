@@ -19,6 +19,8 @@ both!(
     acks_277ca_reject_and_resubmit,
     concurrent_posting_posts_once,
     reports_add_up,
+    secondary_claim_carries_the_primary_adjudication,
+    secondary_claim_from_a_claim_level_835,
 );
 
 fn today() -> NaiveDate {
@@ -373,4 +375,268 @@ fn reports_add_up(url: &str) {
     assert!(!kx.is_empty() && kx.iter().all(|k| k.allowed > Decimal::ZERO));
     let due = s.report_due(today(), 400).unwrap();
     assert!(due.iter().any(|d| d.what == "recertification"));
+}
+
+/// The 835 a primary payer would send for `claim`: each line allowed at 80% (CO-45 for the
+/// rest), 20% of that left to the patient (PR-2), paid the remainder, REF*6R echoed; and a
+/// claim-level CO-253 (sequestration) of 1.00 taken from the claim's payment. Without
+/// `by_line` the same money is reported at claim level only (no SVC loops). Returns the file
+/// and the claim's payment in cents.
+fn primary_835(claim: &otbill_837p::model::Claim, icn: &str, by_line: bool) -> (String, i64) {
+    let mut body = Vec::new();
+    let mut paid = 0;
+    let mut lines = Vec::new();
+    for l in &claim.lines {
+        let charge = otbill_cents(l.charge.amount());
+        let allowed = charge * 8 / 10;
+        let patient = allowed / 5;
+        let line_paid = allowed - patient;
+        paid += line_paid;
+        let mods: String = l
+            .modifiers
+            .iter()
+            .map(|m| format!(":{}", m.as_str()))
+            .collect();
+        lines.push(format!(
+            "SVC*HC:{}{mods}*{}*{}**{}",
+            l.procedure.as_str(),
+            d(charge),
+            d(line_paid),
+            l.units
+        ));
+        lines.push(format!("DTM*472*{}", l.service_date.format("%Y%m%d")));
+        lines.push(
+            format!("CAS*CO*45*{}~CAS*PR*2*{}", d(charge - allowed), d(patient)).replace('~', "\n"),
+        );
+        lines.push(format!("REF*6R*{}", l.line_control_number));
+    }
+    paid -= 100;
+    let charge = otbill_cents(claim.total_charge.amount());
+    let patient: i64 = claim
+        .lines
+        .iter()
+        .map(|l| otbill_cents(l.charge.amount()) * 8 / 10 / 5)
+        .sum();
+    body.push(format!(
+        "BPR*I*{}*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20261120",
+        d(paid)
+    ));
+    body.push("TRN*1*COBTRACE1*1999999999".into());
+    body.push("DTM*405*20261120".into());
+    body.push("N1*PR*MEDICARE PART B".into());
+    body.push("N1*PE*CLINIC*XX*1234567893".into());
+    body.push("LX*1".into());
+    body.push(format!(
+        "CLP*{}*1*{}*{}*{}*MB*{icn}*11*1",
+        claim.patient_control_number,
+        d(charge),
+        d(paid),
+        d(patient)
+    ));
+    if by_line {
+        body.push("CAS*CO*253*1.00".into());
+        for l in lines {
+            body.extend(l.lines().map(str::to_owned));
+        }
+    } else {
+        let contractual = charge - paid - 100 - patient;
+        body.push(format!("CAS*CO*253*1.00**45*{}", d(contractual)));
+        body.push(format!("CAS*PR*2*{}", d(patient)));
+    }
+    let n = body.len() + 2;
+    let text = format!(
+        "ISA*00*          *00*          *ZZ*1999999999     *ZZ*BRIGHTHANDSOT  *261120*1200*^*00501*000000777*0*T*:~\
+         GS*HP*1999999999*BRIGHTHANDSOT*20261120*1200*777*X*005010X221A1~ST*835*0001~{}~SE*{n}*0001~GE*1*777~IEA*1*000000777~",
+        body.join("~")
+    );
+    (text, paid)
+}
+
+fn d(cents: i64) -> String {
+    otbill_store::dollars(cents).to_string()
+}
+
+/// What `secondary_case` leaves to look at.
+struct Secondary {
+    claim: otbill_837p::model::Claim,
+    paid: i64,
+    patient_cents: i64,
+    /// The secondary claim's batch file, newlines removed.
+    text: String,
+    bytes: Vec<u8>,
+    path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// Claims the demo month, posts a primary 835 with a partial payment for one of HARRIS's
+/// claims (Medicare primary, BCBS secondary), moves it to the secondary and batches it.
+fn secondary_case(url: &str, by_line: bool) -> Secondary {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox");
+    let mut s = Store::open(url).unwrap();
+    let r = common::rules();
+    demo::fill(&mut s, today()).unwrap();
+    for v in s.visits_in("entered").unwrap() {
+        s.claim_visit(v, &r.engine()).unwrap();
+    }
+    let first = s.build_batches(&outbox, 1000).unwrap();
+    // HARRIS (A1001): Medicare primary, BCBS secondary, the patient is the subscriber.
+    let file = s.batch_file(first[0].batch_id).unwrap();
+    let claim = file
+        .claims
+        .iter()
+        .find(|c| c.subscriber.name.last == "HARRIS" && c.lines.len() > 1)
+        .or_else(|| {
+            file.claims
+                .iter()
+                .find(|c| c.subscriber.name.last == "HARRIS")
+        })
+        .expect("a claim for the patient with a secondary coverage")
+        .clone();
+    let primary_id = s.claim_by_pcn(&claim.patient_control_number).unwrap();
+    let icn = "26324000123";
+    let (era, paid) = primary_835(&claim, icn, by_line);
+    let posted = s.post_835(era.as_bytes(), "primary.835", false).unwrap();
+    assert_eq!(posted.remittances[0].claims_posted, 1, "{posted:?}");
+    let before = s.claim(primary_id).unwrap();
+    assert_eq!(before.status, "partly_paid");
+    let patient_cents = otbill_cents(before.patient_balance);
+    assert!(patient_cents > 0);
+
+    let secondary_id = s.move_to_secondary(primary_id).unwrap();
+    assert_eq!(s.claim(primary_id).unwrap().patient_balance, Decimal::ZERO);
+    let sec = s.claim(secondary_id).unwrap();
+    assert_eq!((sec.rank, sec.status.as_str()), (2, "ready"));
+    assert_eq!(sec.payer_balance, before.patient_balance);
+
+    let batches = s.build_batches(&outbox, 1000).unwrap();
+    assert_eq!(batches.len(), 1);
+    assert!(batches[0].refused.is_empty(), "{:?}", batches[0].refused);
+    let bytes = std::fs::read(&batches[0].file).unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap().replace('\n', "");
+    pyx12_accepts(&batches[0].file);
+    Secondary {
+        claim,
+        paid,
+        patient_cents,
+        text,
+        bytes,
+        path: batches[0].file.clone(),
+        _dir: dir,
+    }
+}
+
+fn secondary_claim_carries_the_primary_adjudication(url: &str) {
+    use otbill_837p::model::Relationship;
+    let Secondary {
+        claim,
+        paid,
+        patient_cents,
+        text,
+        bytes,
+        path,
+        _dir,
+    } = secondary_case(url, true);
+    let icn = "26324000123";
+
+    // 2000B/2010BB: the secondary payer; 2320/2330: the primary and what it did.
+    assert!(text.contains("~SBR*S*18**"), "{text}");
+    assert!(
+        text.contains("~NM1*PR*2*REGENCE BCBS OREGON*****PI*00851~"),
+        "{text}"
+    );
+    let member = &claim.subscriber.member_id;
+    let cob = format!(
+        "~SBR*P*18*******MB~CAS*CO*253*1.00~AMT*D*{}~AMT*EAF*{}~OI***Y***Y~NM1*IL*1*HARRIS*EVELYN****MI*{member}~",
+        d(paid),
+        d(patient_cents)
+    );
+    assert!(text.contains(&cob), "expected {cob} in\n{text}");
+    // 2330B without DTP*573 (the dates are on the 2430 lines), with the primary's ICN.
+    assert!(
+        text.contains("~NM1*PR*2*MEDICARE PART B*****PI*01112~REF*F8*26324000123~LX*1~"),
+        "{text}"
+    );
+    // 2430 per line, balanced: SVD02 + CO-45 + PR-2 = SV102.
+    for l in &claim.lines {
+        let charge = otbill_cents(l.charge.amount());
+        let allowed = charge * 8 / 10;
+        let patient = allowed / 5;
+        let mods: String = l
+            .modifiers
+            .iter()
+            .map(|m| format!(":{}", m.as_str()))
+            .collect();
+        let line = format!(
+            "~SVD*01112*{}*HC:{}{mods}**{}~CAS*CO*45*{}~CAS*PR*2*{}~DTP*573*D8*20261120~AMT*EAF*{}~",
+            d(allowed - patient),
+            l.procedure.as_str(),
+            l.units,
+            d(charge - allowed),
+            d(patient),
+            d(patient)
+        );
+        assert!(text.contains(&line), "expected {line} in\n{text}");
+    }
+
+    // It reads back with the loops, and pyx12 accepts it.
+    let back = otbill_837p::read_837p(&bytes);
+    assert_eq!(back.findings, vec![]);
+    let file = back.file.unwrap();
+    let c = &file.claims[0];
+    assert_eq!(c.other_payers.len(), 1);
+    let o = &c.other_payers[0];
+    assert_eq!(o.patient_relationship, None::<Relationship>);
+    assert_eq!(o.paid_amount.map(|m| otbill_cents(m.amount())), Some(paid));
+    assert_eq!(o.payer.claim_number.as_deref(), Some(icn));
+    assert!(c.lines.iter().all(|l| l.adjudications.len() == 1));
+    assert!(path.exists());
+}
+
+fn secondary_claim_from_a_claim_level_835(url: &str) {
+    let Secondary {
+        claim,
+        paid,
+        patient_cents,
+        text,
+        bytes,
+        ..
+    } = secondary_case(url, false);
+    // Without line detail everything is at claim level, one triple per group and reason,
+    // and the adjudication date is in 2330B.
+    let charge = otbill_cents(claim.total_charge.amount());
+    let member = &claim.subscriber.member_id;
+    let cob = format!(
+        "~SBR*P*18*******MB~CAS*CO*253*1.00**45*{}~CAS*PR*2*{}~AMT*D*{}~AMT*EAF*{}~OI***Y***Y~\
+         NM1*IL*1*HARRIS*EVELYN****MI*{member}~N3*",
+        d(charge - paid - 100 - patient_cents),
+        d(patient_cents),
+        d(paid),
+        d(patient_cents)
+    );
+    assert!(text.contains(&cob), "expected {cob} in\n{text}");
+    assert!(
+        text.contains(
+            "~NM1*PR*2*MEDICARE PART B*****PI*01112~DTP*573*D8*20261120~REF*F8*26324000123~LX*1~"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("~SVD*"), "{text}");
+    let back = otbill_837p::read_837p(&bytes);
+    assert_eq!(back.findings, vec![]);
+}
+
+/// Runs the 837P crate's pyx12 harness on one file; fails the test on any error.
+fn pyx12_accepts(path: &std::path::Path) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../otbill-837p/tests/pyx12_check.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(path)
+        .output()
+        .expect("python3 with pyx12 4.0.0 (python3 -m pip install pyx12==4.0.0)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "pyx12:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("total 0 errors"), "{stdout}");
 }

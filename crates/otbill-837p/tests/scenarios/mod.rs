@@ -223,8 +223,138 @@ pub fn all() -> Vec<Scenario> {
         file: f,
         options: WriteOptions {
             newline_after_segment: true,
-            ..opts
+            ..opts.clone()
         },
     });
+
+    out.push(Scenario {
+        name: "coordination_of_benefits",
+        file: cob_file(),
+        options: opts,
+    });
     out
+}
+
+/// Secondary claims with the primary's adjudication: line level (2430) with and without a
+/// claim-level CAS, claim level only (2330B DTP*573), a dependent (2320 SBR02 not 18), an
+/// MOA, and a tertiary claim carrying both earlier payers.
+pub fn cob_file() -> otbill_837p::model::ClaimFile {
+    use otbill_837p::model::{Adjustment, LineAdjudication, OtherPayer, OtherPayerName, Payer};
+    let mut f = synth::header();
+    let mut rng = Rng::new(90);
+    for n in 0..6 {
+        let mut c = if n == 3 {
+            one(93, n)
+        } else {
+            self_claim(90 + n as u64, n)
+        };
+        if n == 3 && c.patient.is_none() {
+            // Keep one dependent claim whatever the generator picked.
+            c.patient = Some(Patient {
+                relationship: Relationship::Spouse,
+                name: PersonName {
+                    last: c.subscriber.name.last.clone(),
+                    first: "NOOR".into(),
+                    middle: None,
+                },
+                address: c.subscriber.address.clone().unwrap_or(Address {
+                    line1: "9 FIR ST".into(),
+                    line2: None,
+                    city: "SALEM".into(),
+                    state: "OR".into(),
+                    zip: "97301".into(),
+                }),
+                birth_date: date(1961, 5, 6),
+                gender: Gender::F,
+            });
+            c.subscriber.address = None;
+            c.subscriber.birth_date = None;
+            c.subscriber.gender = None;
+        }
+        c.subscriber.claim_filing_indicator = if n % 2 == 0 { "MB" } else { "CI" }.into();
+        c.payer = if n % 2 == 0 {
+            Payer {
+                name: "MEDICARE PART B".into(),
+                payer_id: "04412".into(),
+            }
+        } else {
+            Payer {
+                name: "CASCADE HEALTH PLAN".into(),
+                payer_id: "CHP01".into(),
+            }
+        };
+        f.claims.push(synth::to_secondary(&mut rng, c, n == 4));
+    }
+    // Tertiary: the secondary paid half of what the primary left to the patient.
+    let mut c = f.claims[0].clone();
+    c.patient_control_number = "PCN-TERTIARY".into();
+    let secondary = OtherPayer {
+        payer_responsibility: "S".into(),
+        payer: OtherPayerName {
+            name: c.payer.name.clone(),
+            payer_id: c.payer.payer_id.clone(),
+            adjudication_date: None,
+            claim_number: None,
+        },
+        subscriber: otbill_837p::model::OtherSubscriber {
+            name: c.subscriber.name.clone(),
+            member_id: c.subscriber.member_id.clone(),
+            address: None,
+        },
+        group_number: c.subscriber.group_number.clone(),
+        claim_filing_indicator: c.subscriber.claim_filing_indicator.clone(),
+        adjustments: Vec::new(),
+        paid_amount: None,
+        remaining_patient_liability: None,
+        benefits_assigned: true,
+        release_of_information: true,
+        outpatient_adjudication: None,
+        patient_relationship: None,
+    };
+    let mut paid = Money::ZERO;
+    let mut left = Money::ZERO;
+    for l in &mut c.lines {
+        let first = l.adjudications[0].clone();
+        let amount = |group: &str, reason: &str| {
+            first
+                .adjustments
+                .iter()
+                .filter(|a| a.group == group && a.reason == reason)
+                .map(|a| a.amount)
+                .sum::<Money>()
+        };
+        let patient = amount("PR", "1") + amount("PR", "2");
+        let half = Money::new((patient.amount() / rust_decimal::Decimal::TWO).round_dp(2));
+        let adj = |group: &str, reason: &str, amount: Money| Adjustment {
+            group: group.into(),
+            reason: reason.into(),
+            amount,
+            quantity: None,
+        };
+        let mut adjustments = vec![adj("CO", "45", amount("CO", "45"))];
+        adjustments.push(adj("OA", "23", first.paid_amount));
+        adjustments.push(adj("PR", "2", patient - half));
+        paid = paid + half;
+        left = left + (patient - half);
+        l.adjudications.push(LineAdjudication {
+            payer_id: secondary.payer.payer_id.clone(),
+            paid_amount: half,
+            adjustments,
+            remaining_patient_liability: Some(patient - half),
+            ..first
+        });
+    }
+    let mut secondary = secondary;
+    secondary.paid_amount = Some(paid);
+    secondary.remaining_patient_liability = Some(left);
+    c.other_payers.push(secondary);
+    c.subscriber.payer_responsibility = "T".into();
+    c.subscriber.member_id = "TERT12345".into();
+    c.subscriber.claim_filing_indicator = "MC".into();
+    c.payer = Payer {
+        name: "STATE MEDICAID".into(),
+        payer_id: "SKMCD".into(),
+    };
+    f.claims.push(c);
+    f
 }

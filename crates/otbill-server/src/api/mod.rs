@@ -21,6 +21,8 @@ use crate::AppState;
 pub mod admin;
 #[cfg(feature = "ledger")]
 pub mod records;
+#[cfg(feature = "ledger")]
+pub mod settings;
 
 /// The hand-written OpenAPI 3.1 document.
 pub const OPENAPI: &str = include_str!("../openapi.json");
@@ -37,7 +39,7 @@ pub fn routes() -> Router<AppState> {
 
 #[cfg(feature = "ledger")]
 fn ledger_routes() -> Router<AppState> {
-    records::routes()
+    records::routes().merge(settings::routes())
 }
 
 #[cfg(not(feature = "ledger"))]

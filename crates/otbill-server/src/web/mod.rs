@@ -32,6 +32,8 @@ mod charts;
 mod clinical;
 #[cfg(feature = "ledger")]
 mod denials;
+#[cfg(feature = "ledger")]
+mod practice;
 
 /// Routes of the web app.
 pub fn routes() -> Router<AppState> {
@@ -45,7 +47,8 @@ pub fn routes() -> Router<AppState> {
     let r = r
         .merge(clinical::routes())
         .merge(billing::routes())
-        .merge(denials::routes());
+        .merge(denials::routes())
+        .merge(practice::routes());
     r.layer(axum::middleware::from_fn(security_headers))
 }
 
@@ -133,6 +136,9 @@ pub fn page(title: &str, user: Option<&Principal>, body: &str) -> Html<String> {
             }
             if Perm::Admin.allows(u.role) {
                 links.push(("/admin", "Users"));
+                if cfg!(feature = "ledger") {
+                    links.push(("/admin/practice", "Practice"));
+                }
                 links.push(("/admin/audit", "Audit log"));
             }
             let links: String = links

@@ -189,10 +189,15 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, auth: &Auth, body: &str) -> Res {
+        self.send_json("POST", path, auth, body).await
+    }
+
+    /// A JSON write (`POST`, `PUT`...), with the CSRF header for a session.
+    pub async fn send_json(&self, method: &str, path: &str, auth: &Auth, body: &str) -> Res {
         let mut h = auth.headers(true);
         h.push(("Content-Type".into(), "application/json".into()));
         let refs: Vec<(&str, &str)> = h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        self.send("POST", path, &refs, body.as_bytes()).await
+        self.send(method, path, &refs, body.as_bytes()).await
     }
 
     pub async fn post_form(&self, path: &str, auth: &Auth, form: &[(&str, &str)]) -> Res {

@@ -10,3 +10,5 @@ mod ledger;
 #[cfg(feature = "ledger")]
 mod postgres;
 mod security;
+#[cfg(feature = "ledger")]
+mod settings;

@@ -8,7 +8,7 @@ use crate::helpers::{spawn_app_on, Auth, TestApp};
 
 /// Creates an empty database on the test server; its URL. `None` (the test skips) only
 /// when `OTBILL_SKIP_PG=1`, the store tests' convention; otherwise a missing server fails.
-async fn fresh_database() -> Option<String> {
+pub(crate) async fn fresh_database() -> Option<String> {
     let Ok(base) = std::env::var("OTBILL_TEST_PG_URL") else {
         if std::env::var("OTBILL_SKIP_PG").as_deref() == Ok("1") {
             eprintln!("SKIPPED: PostgreSQL test (OTBILL_SKIP_PG=1)");
@@ -37,7 +37,7 @@ async fn fresh_database() -> Option<String> {
     Some(format!("{prefix}/{name}"))
 }
 
-async fn spawn_pg(url: &str) -> TestApp {
+pub(crate) async fn spawn_pg(url: &str) -> TestApp {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     spawn_app_on(dir, url.to_owned()).await
 }
