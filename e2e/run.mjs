@@ -5,8 +5,8 @@
 // Scenarios: a therapist signs in, enters a visit and sees its units and findings live,
 // then signs the note; a biller uploads an 835 and sees the claim paid, then opens the
 // denials worklist and the dashboard; an admin reads the audit log, then adds a payer on the
-// practice settings page. Each step saves a screenshot under SHOTS. Prints "N passed,
-// N failed" and exits non-zero on a failure.
+// practice settings page, corrects its name and deactivates it. Each step saves a
+// screenshot under SHOTS. Prints "N passed, N failed" and exits non-zero on a failure.
 import { chromium } from "playwright-core";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -210,6 +210,27 @@ await step("admin adds a payer on the practice settings page and sees it listed"
   const rows = await page.$$("#payer-list tr:has(td:text-is('87726'))");
   expect(rows.length === 1, `the payer is listed ${rows.length} times`);
   await shot("12-practice-settings-refused.png");
+});
+
+await step("admin corrects a payer's name and deactivates it on the practice settings page", async () => {
+  // Still signed in as root; the payer 87726 was added by the step before.
+  await page.goto(`${BASE}/admin/practice`);
+  const row = "#payer-list tr:has(td:text-is('87726'))";
+  await Promise.all([page.waitForNavigation(), page.click(`${row} a.edit`)]);
+  expect(/\/admin\/practice\/payers\/\d+$/.test(page.url()), `edit page: ${page.url()}`);
+  expect((await page.inputValue('#payer-form input[name="name"]')) === "UNITEDHEALTHCARE", "the edit form is not filled");
+  await page.fill('#payer-form input[name="name"]', "UNITED HEALTHCARE OREGON");
+  await Promise.all([page.waitForNavigation(), page.click('#payer-form button[type="submit"]')]);
+  const flash = await page.textContent("#flash");
+  expect(/Payer saved/.test(flash), `flash: ${flash}`);
+  expect(/UNITED HEALTHCARE OREGON/.test(await page.textContent(row)), "the corrected name is not shown");
+  expect(/\bactive\b/.test(await page.textContent(`${row} td.active`)), "the payer is not shown active");
+  await shot("13-practice-payer-edited.png");
+  await Promise.all([page.waitForNavigation(), page.click(`${row} button.deactivate`)]);
+  expect(/Payer deactivated/.test(await page.textContent("#flash")), "no deactivation flash");
+  expect(/inactive/.test(await page.textContent(`${row} td.inactive`)), "the payer is not marked inactive");
+  expect(await page.$(`${row} button.reactivate`), "no reactivate button on the inactive payer");
+  await shot("14-practice-payer-inactive.png");
 });
 
 await context.close();

@@ -16,9 +16,30 @@
 //! with its own total (box 28), as the NUCC manual asks. Following NUCC instructions,
 //! diagnosis codes are printed without the decimal point, dates as `MM DD YY` (box 24) or
 //! `MM DD YYYY`, and amounts with a space for the decimal point.
+//!
+//! A secondary or tertiary claim (one with [`Claim::other_payers`], loops 2320/2330) also
+//! shows the other coverage, following the NUCC 1500 Claim Form Reference Instruction
+//! Manual for the 02/12 form: the first other payer's insured, policy or group number and
+//! plan in boxes 9, 9a and 9d, box 11d marked YES, and what the other payers paid in box 29
+//! (see [`paid_by_page`]). Claims billed to Medicare follow CMS's own instructions instead
+//! (Pub. 100-04, chapter 26, section 10.2), as the rest of the form already does.
+//!
+//! Boxes left empty:
+//!
+//! - reserved for NUCC use on the 02/12 form: 8, 9b, 9c and 30;
+//! - for lack of data in the claim model: the telephone numbers of boxes 5 and 7, 10b's
+//!   state (10a-c are always NO), 10d, 11b, 11c (except on a Medicare claim with a payer
+//!   primary to Medicare), 14, 15, 16, 17a, 18, 19, 20's charges, 24C (EMG), 24H, the
+//!   shaded other ids and supplemental information of box 24, 32, 32a, 32b and 33b; and
+//!   in box 29, payments made by the patient;
+//! - by rule: 9, 9a and 9d when there is no other payer (and on Medicare claims, which
+//!   keep item 9 for Medigap), 22 on an original claim, 29 on a primary claim, and 11a and
+//!   11d on Medicare claims.
 
 use chrono::NaiveDate;
-use otbill_837p::model::{Claim, ClaimFile, Gender, PersonName, Relationship, ServiceLine};
+use otbill_837p::model::{
+    Claim, ClaimFile, Gender, OtherPayer, PersonName, Relationship, ServiceLine,
+};
 use rust_decimal::Decimal;
 
 use crate::letter::{provider_name, zip};
@@ -49,12 +70,14 @@ pub enum FormStyle {
 pub fn render_cms1500(file: &ClaimFile, style: FormStyle) -> Vec<u8> {
     let mut doc = Doc::default();
     for claim in &file.claims {
-        for lines in claim.lines.chunks(LINES_PER_PAGE) {
+        let paid = paid_by_page(claim);
+        for (n, lines) in claim.lines.chunks(LINES_PER_PAGE).enumerate() {
             doc.new_page();
             if style == FormStyle::Full {
                 draw_form(&mut doc);
             }
-            Page { doc: &mut doc }.claim(file, claim, lines);
+            let page_paid = paid.as_ref().and_then(|p| p.get(n).copied());
+            Page { doc: &mut doc }.claim(file, claim, lines, page_paid);
         }
     }
     doc.finish("CMS-1500 (02/12)")
@@ -96,9 +119,18 @@ impl Page<'_> {
         self.put(row, col + 6, 4, &year.to_string());
     }
 
-    fn claim(&mut self, file: &ClaimFile, claim: &Claim, lines: &[ServiceLine]) {
+    fn claim(
+        &mut self,
+        file: &ClaimFile,
+        claim: &Claim,
+        lines: &[ServiceLine],
+        paid: Option<Decimal>,
+    ) {
         let sub = &claim.subscriber;
         let medicare = matches!(sub.claim_filing_indicator.as_str(), "MB" | "MA");
+        // The payer the form shows first: on a tertiary claim the 2320 loops list the
+        // primary and the secondary, and box 9 has room for one.
+        let other = claim.other_payers.first();
 
         // Carrier block: the payer.
         self.put(2, 41, 31, &claim.payer.name);
@@ -159,15 +191,46 @@ impl Page<'_> {
             self.put(16, 50, 12, &zip(&a.zip));
         }
 
+        // Boxes 9, 9a, 9d: the other coverage (NUCC manual, items 9, 9a and 9d: "If Item
+        // Number 11d is marked, complete fields 9, 9a, and 9d, otherwise leave blank").
+        // Medicare uses item 9 only for a Medigap policy the beneficiary assigns to a
+        // participating provider (Pub. 100-04, ch. 26, item 9) and wants an insurer primary
+        // to Medicare in items 11 and 11c, so a Medicare claim leaves box 9 to them.
+        if let (Some(o), false) = (other, medicare) {
+            // NUCC item 9 asks for the name "if it is different from that shown in Item
+            // Number 2", but 11d YES requires 9 to be completed: print it always, so the
+            // box never reads as missing data (the other insured is often the patient).
+            self.put(18, 1, 28, &form_name(&o.subscriber.name));
+            self.put(20, 1, 28, &other_policy(o));
+            // NUCC 9d: "the other insured's insurance plan or program name". The model has
+            // no 2320 SBR04 plan name, so the other payer's name (2330B NM103) stands in.
+            self.put(26, 1, 28, &o.payer.name);
+        }
+
         // Box 10a-c: not related to employment, auto or other accident (the model has no
         // accident data). Box 11: group number, NONE for Medicare primary.
         for row in [20, 22, 24] {
             self.check(row, 41);
         }
-        let group = match (&sub.group_number, medicare) {
-            (Some(g), _) => g.clone(),
-            (None, true) => "NONE".to_owned(),
-            (None, false) => String::new(),
+        // Pub. 100-04, ch. 26, item 11: "If there is insurance primary to Medicare, enter
+        // the insured's policy or group number and proceed to items 11a-11c"; NONE would
+        // deny that there is one. Item 11c then takes the primary payer's plan name, which CMS
+        // accepts when there is no 9-digit Medicare PAYERID for it (the 2330B id is the
+        // clearinghouse's). 11a/11b stay blank: the model has no other insured's birth
+        // date, sex or employer.
+        let primary_to_medicare = claim
+            .other_payers
+            .iter()
+            .find(|o| o.payer_responsibility == "P" && sub.payer_responsibility != "P")
+            .filter(|_| medicare);
+        let group = match (primary_to_medicare, &sub.group_number, medicare) {
+            (Some(o), _, _) => {
+                self.put(24, 50, 30, &o.payer.name);
+                other_policy(o)
+            }
+            (None, Some(g), _) => g.clone(),
+            (None, None, true) => "NONE".to_owned(),
+            (None, None, false) => String::new(),
         };
         self.put(18, 50, 30, &group);
         if !medicare {
@@ -179,7 +242,9 @@ impl Page<'_> {
                 Some(Gender::F) => self.check(20, 75),
                 _ => {}
             }
-            self.check(26, 57); // 11d: no other plan on this claim
+            // 11d: NUCC item 11d, "If marked YES, complete 9, 9a, and 9d. Only one box can
+            // be marked." Medicare leaves it blank ("Not required by Medicare", ch. 26).
+            self.check(26, if other.is_some() { 52 } else { 57 });
         }
 
         // Boxes 12 and 13: signatures on file.
@@ -272,6 +337,16 @@ impl Page<'_> {
             },
         );
         self.put(56, 52, 8, &amount(total));
+        // Box 29: NUCC item 29, "Enter total amount the patient and/or other payers paid on
+        // the covered services only"; negative amounts are not allowed. Box 30 stays blank:
+        // "Reserved for NUCC Use" on the 02/12 form (it was Balance Due on 08/05).
+        // Medicare's item 29 is the patient's payment only (Pub. 100-04, ch. 26): the
+        // primary's payment reaches Medicare on the attached EOB, not in this box. Other
+        // payers billed after Medicare (Medigap, Medicaid) usually want Medicare's payment
+        // here, which is what the NUCC rule gives.
+        if let (Some(paid), false) = (paid, medicare) {
+            self.put(56, 62, 8, &amount(paid));
+        }
 
         // Boxes 31 and 33: signature on file with the file's date, the billing provider.
         let phone = &file.submitter.contact.phone;
@@ -297,6 +372,88 @@ impl Page<'_> {
         );
         self.put(61, 51, 10, bp.npi.as_str());
     }
+}
+
+/// Box 9a (and box 11 on a Medicare claim): the other insured's group number (2320 SBR03),
+/// or the policy (member) number (2330A NM109) when there is no group. NUCC item 9a: "Do not
+/// use a hyphen or space as a separator within the policy or group number."
+fn other_policy(o: &OtherPayer) -> String {
+    o.group_number
+        .as_deref()
+        .filter(|g| !g.trim().is_empty())
+        .unwrap_or(&o.subscriber.member_id)
+        .chars()
+        .filter(|c| *c != '-' && !c.is_whitespace())
+        .collect()
+}
+
+/// What the other payers paid on the services of each page of `claim` (box 29), one amount
+/// per page of six lines; `None` when no other payer has a known payment (a
+/// primary claim, or nothing adjudicated yet).
+///
+/// A payer's payment is its AMT*D (2320), or, without one, its 2430 line payments less its
+/// claim-level adjustments (the TR3 balancing rule). On a claim of one page that is the
+/// whole amount. Each page of a longer claim carries its own total (box 28), so it gets
+/// the 2430 payments of its own lines; the part of the payment that belongs to no line
+/// (claim-level adjustments, payers that reported no lines) goes on the last page, and a
+/// reduction larger than that page's payments is taken from the pages before it, so the
+/// pages add up to the claim's payment and none is negative. A negative total (a payer
+/// recovering more than it paid) prints nothing: the box takes no negative amounts.
+pub fn paid_by_page(claim: &Claim) -> Option<Vec<Decimal>> {
+    let mut total = Decimal::ZERO;
+    let mut known = Vec::new();
+    for o in &claim.other_payers {
+        let line_paid = claim
+            .lines
+            .iter()
+            .flat_map(|l| &l.adjudications)
+            .filter(|a| a.payer_id == o.payer.payer_id)
+            .map(|a| a.paid_amount.amount())
+            .reduce(|a, b| a + b);
+        let paid = match (o.paid_amount, line_paid) {
+            (Some(p), _) => p.amount(),
+            (None, Some(lines)) => {
+                lines
+                    - o.adjustments
+                        .iter()
+                        .map(|a| a.amount.amount())
+                        .sum::<Decimal>()
+            }
+            (None, None) => continue,
+        };
+        total += paid;
+        known.push(o.payer.payer_id.as_str());
+    }
+    if known.is_empty() || total < Decimal::ZERO {
+        return None;
+    }
+    // Line payments per page, none below zero (a reversed line cannot print as negative).
+    let mut pages: Vec<Decimal> = claim
+        .lines
+        .chunks(LINES_PER_PAGE)
+        .map(|lines| {
+            lines
+                .iter()
+                .flat_map(|l| &l.adjudications)
+                .filter(|a| known.contains(&a.payer_id.as_str()))
+                .map(|a| a.paid_amount.amount())
+                .sum::<Decimal>()
+                .max(Decimal::ZERO)
+        })
+        .collect();
+    // From the last page back: add the rest there, or take a reduction from as many pages
+    // as it needs. The pages are not negative and add up to `total` (not negative), so the
+    // rest always reaches zero.
+    let mut rest = total - pages.iter().copied().sum::<Decimal>();
+    for page in pages.iter_mut().rev() {
+        let new = (*page + rest).max(Decimal::ZERO);
+        rest -= new - *page;
+        *page = new;
+        if rest >= Decimal::ZERO {
+            break;
+        }
+    }
+    Some(pages)
 }
 
 /// `LAST, FIRST, M`, as boxes 2, 4 and 17 want.
@@ -564,6 +721,8 @@ fn draw_form(doc: &mut Doc) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use otbill_837p::model::{Adjustment, LineAdjudication, OtherPayerName, OtherSubscriber};
+    use otbill_types::Money;
 
     #[test]
     fn amounts_have_a_space_for_the_point() {
@@ -580,6 +739,124 @@ mod tests {
             middle: Some("MARIA".into()),
         };
         assert_eq!(form_name(&name), "RIVERA, ANA, M");
+    }
+
+    fn money(s: &str) -> Money {
+        Money::parse(s).expect("money")
+    }
+
+    /// A claim of `charges.len()` lines billed after one other payer, which paid `line_paid`
+    /// on the lines (none reported when empty) and `claim_paid` on the claim.
+    fn secondary(charges: &[&str], line_paid: &[&str], claim_paid: Option<&str>) -> Claim {
+        let mut claim = otbill_837p::synth::claim_file(7, 1).claims.remove(0);
+        let template = claim.lines[0].clone();
+        claim.lines = charges
+            .iter()
+            .enumerate()
+            .map(|(n, charge)| {
+                let mut line = template.clone();
+                line.charge = money(charge);
+                line.line_control_number = format!("L{n}");
+                if let Some(paid) = line_paid.get(n) {
+                    line.adjudications = vec![LineAdjudication {
+                        payer_id: "04412".into(),
+                        paid_amount: money(paid),
+                        procedure: line.procedure,
+                        modifiers: Vec::new(),
+                        paid_units: line.units,
+                        adjustments: Vec::new(),
+                        adjudication_date: line.service_date,
+                        remaining_patient_liability: None,
+                    }];
+                }
+                line
+            })
+            .collect();
+        claim.other_payers = vec![OtherPayer {
+            payer_responsibility: "P".into(),
+            patient_relationship: None,
+            group_number: None,
+            claim_filing_indicator: "MB".into(),
+            adjustments: Vec::new(),
+            paid_amount: claim_paid.map(money),
+            remaining_patient_liability: None,
+            benefits_assigned: true,
+            release_of_information: true,
+            outpatient_adjudication: None,
+            subscriber: OtherSubscriber {
+                name: claim.subscriber.name.clone(),
+                member_id: "1EG4-TE5 MK73".into(),
+                address: None,
+            },
+            payer: OtherPayerName {
+                name: "MEDICARE PART B".into(),
+                payer_id: "04412".into(),
+                adjudication_date: None,
+                claim_number: None,
+            },
+        }];
+        claim
+    }
+
+    fn amounts(v: &[&str]) -> Vec<Decimal> {
+        v.iter().map(|s| money(s).amount()).collect()
+    }
+
+    #[test]
+    fn a_primary_claim_has_no_amount_paid() {
+        let mut claim = secondary(&["100.00"], &[], None);
+        claim.other_payers.clear();
+        assert_eq!(paid_by_page(&claim), None);
+        // An other payer that has not adjudicated the claim paid nothing we know of.
+        let claim = secondary(&["100.00"], &[], None);
+        assert_eq!(paid_by_page(&claim), None);
+    }
+
+    #[test]
+    fn one_page_shows_the_other_payers_claim_payment() {
+        // AMT*D is what the payer paid: the line payments less a claim-level CO-253.
+        let claim = secondary(&["100.00", "50.00"], &["80.00", "40.00"], Some("117.60"));
+        assert_eq!(paid_by_page(&claim), Some(amounts(&["117.60"])));
+        // Without AMT*D, the TR3 balancing rule gives it from the lines and the CAS.
+        let mut claim = secondary(&["100.00", "50.00"], &["80.00", "40.00"], None);
+        claim.other_payers[0].adjustments = vec![Adjustment {
+            group: "CO".into(),
+            reason: "253".into(),
+            amount: money("2.40"),
+            quantity: None,
+        }];
+        assert_eq!(paid_by_page(&claim), Some(amounts(&["117.60"])));
+        // A denial by the primary is a payment of zero, and shows as one.
+        let claim = secondary(&["100.00"], &["0"], Some("0"));
+        assert_eq!(paid_by_page(&claim), Some(amounts(&["0"])));
+    }
+
+    #[test]
+    fn each_page_shows_the_payments_on_its_own_lines() {
+        let charges = ["100.00"; 8];
+        let paid = [
+            "80.00", "80.00", "80.00", "80.00", "80.00", "80.00", "10.00", "0",
+        ];
+        // Sequestration (claim level, 2% of 490.00) comes off the last page.
+        let claim = secondary(&charges, &paid, Some("480.20"));
+        assert_eq!(paid_by_page(&claim), Some(amounts(&["480.00", "0.20"])));
+        // More than the last page's payments: the rest comes off the page before.
+        let claim = secondary(&charges, &paid, Some("470.00"));
+        assert_eq!(paid_by_page(&claim), Some(amounts(&["470.00", "0"])));
+        // A payer that reported no lines: its payment goes on the last page.
+        let claim = secondary(&charges, &[], Some("300.00"));
+        assert_eq!(paid_by_page(&claim), Some(amounts(&["0", "300.00"])));
+        // A recovery larger than the payment prints nothing rather than a negative amount.
+        let claim = secondary(&charges, &paid, Some("-5.00"));
+        assert_eq!(paid_by_page(&claim), None);
+    }
+
+    #[test]
+    fn the_other_policy_number_has_no_separators() {
+        let mut claim = secondary(&["100.00"], &[], None);
+        assert_eq!(other_policy(&claim.other_payers[0]), "1EG4TE5MK73");
+        claim.other_payers[0].group_number = Some("GRP-0417 A".into());
+        assert_eq!(other_policy(&claim.other_payers[0]), "GRP0417A");
     }
 
     #[test]

@@ -8,11 +8,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::NaiveDate;
-use otbill_837p::model::{ClaimFile, Frequency};
+use otbill_837p::model::{
+    ClaimFile, Frequency, LineAdjudication, OtherPayer, OtherPayerName, OtherSubscriber, Payer,
+    PersonName,
+};
 use otbill_denials::{claim_remarks, worklist, AppealRules, Catalog, Context};
+use otbill_forms::cms1500::{LEFT, TOP};
 use otbill_forms::{
     render_cms1500, render_letter, Contractor, Evidence, FormStyle, RedeterminationRequest,
 };
+use otbill_types::Money;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -238,4 +243,272 @@ fn odd_text_in_the_claim_does_not_break_rendering() {
         otbill_forms::zip("\u{e9}\u{e9}\u{e9}\u{e9}x"),
         "\u{e9}\u{e9}\u{e9}\u{e9}x"
     );
+}
+
+/// A word of the PDF where the CMS-1500 grid puts it: page (1-based), row and column of
+/// its first character, from `pdftotext -bbox`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Placed {
+    page: usize,
+    row: u32,
+    col: u32,
+    text: String,
+}
+
+fn placed_words(name: &str, pdf: &[u8]) -> Vec<Placed> {
+    let path = output_dir().join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).expect("write pdf");
+    let out = Command::new("pdftotext")
+        .args(["-bbox".as_ref(), path.as_os_str(), "-".as_ref()])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run pdftotext ({e}): apt-get install poppler-utils"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = String::from_utf8(out.stdout).expect("UTF-8");
+    let attr = |line: &str, key: &str| -> f32 {
+        let start = line.find(&format!("{key}=\"")).expect("attribute") + key.len() + 2;
+        let end = start + line[start..].find('"').expect("closing quote");
+        line[start..end].parse().expect("number")
+    };
+    let mut page = 0;
+    let mut words = Vec::new();
+    for line in html.lines().map(str::trim) {
+        if line.starts_with("<page ") {
+            page += 1;
+        } else if line.starts_with("<word ") {
+            let text = &line[line.find('>').expect(">") + 1..line.rfind("</word>").expect("end")];
+            // Column from the left edge, row from the top of the glyph box (the grid's row
+            // top is 1.95 pt above it with Courier 12).
+            let col = ((attr(line, "xMin") - LEFT) / 7.2).round() as u32 + 1;
+            let row = ((attr(line, "yMin") - TOP) / 12.0).floor() as u32 + 1;
+            words.push(Placed {
+                page,
+                row,
+                col,
+                text: text.replace("&amp;", "&").replace("&apos;", "'"),
+            });
+        }
+    }
+    words
+}
+
+/// The words of `page` on `row` that start in columns `cols`, joined by spaces.
+fn field(words: &[Placed], page: usize, row: u32, cols: std::ops::RangeInclusive<u32>) -> String {
+    words
+        .iter()
+        .filter(|w| w.page == page && w.row == row && cols.contains(&w.col))
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// Where the boxes of the coordination of benefits are on the grid (see `cms1500.rs`).
+const BOX_9: (u32, std::ops::RangeInclusive<u32>) = (18, 1..=29);
+const BOX_9A: (u32, std::ops::RangeInclusive<u32>) = (20, 1..=29);
+const BOX_9D: (u32, std::ops::RangeInclusive<u32>) = (26, 1..=29);
+const BOX_11: (u32, std::ops::RangeInclusive<u32>) = (18, 50..=80);
+const BOX_11C: (u32, std::ops::RangeInclusive<u32>) = (24, 50..=80);
+const BOX_11D_YES: (u32, std::ops::RangeInclusive<u32>) = (26, 52..=52);
+const BOX_11D_NO: (u32, std::ops::RangeInclusive<u32>) = (26, 57..=57);
+const BOX_28: (u32, std::ops::RangeInclusive<u32>) = (56, 50..=60);
+const BOX_29: (u32, std::ops::RangeInclusive<u32>) = (56, 61..=70);
+const BOX_30: (u32, std::ops::RangeInclusive<u32>) = (56, 71..=80);
+
+fn at(words: &[Placed], page: usize, b: &(u32, std::ops::RangeInclusive<u32>)) -> String {
+    field(words, page, b.0, b.1.clone())
+}
+
+fn m(s: &str) -> Money {
+    Money::parse(s).expect("money")
+}
+
+/// The fixture's claim billed to a commercial secondary after a group plan paid 230.40 on
+/// its four lines: the patient is on her husband's plan (so box 9 is not box 2).
+fn secondary_claim_file() -> ClaimFile {
+    let mut file = claim_file();
+    let claim = &mut file.claims[0];
+    let paid = ["96.00", "44.80", "51.20", "38.40"];
+    for (line, paid) in claim.lines.iter_mut().zip(paid) {
+        line.adjudications = vec![LineAdjudication {
+            payer_id: "CHP01".into(),
+            paid_amount: m(paid),
+            procedure: line.procedure,
+            modifiers: line.modifiers.clone(),
+            paid_units: line.units,
+            adjustments: Vec::new(),
+            adjudication_date: d("2026-02-02"),
+            remaining_patient_liability: None,
+        }];
+    }
+    claim.other_payers = vec![OtherPayer {
+        payer_responsibility: "P".into(),
+        patient_relationship: None,
+        group_number: Some("CHP-2231 07".into()),
+        claim_filing_indicator: "CI".into(),
+        adjustments: Vec::new(),
+        paid_amount: Some(m("230.40")),
+        remaining_patient_liability: Some(m("57.60")),
+        benefits_assigned: true,
+        release_of_information: true,
+        outpatient_adjudication: None,
+        subscriber: OtherSubscriber {
+            name: PersonName {
+                last: "RIVERA".into(),
+                first: "LUIS".into(),
+                middle: Some("MIGUEL".into()),
+            },
+            member_id: "CHP88812".into(),
+            address: None,
+        },
+        payer: OtherPayerName {
+            name: "CASCADE HEALTH PLAN".into(),
+            payer_id: "CHP01".into(),
+            adjudication_date: None,
+            claim_number: Some("2026000123".into()),
+        },
+    }];
+    claim.subscriber.payer_responsibility = "S".into();
+    claim.subscriber.claim_filing_indicator = "BL".into();
+    claim.subscriber.group_number = Some("SUP4410".into());
+    claim.payer = Payer {
+        name: "BLUE MOUNTAIN BCBS".into(),
+        payer_id: "00851".into(),
+    };
+    file
+}
+
+#[test]
+fn a_secondary_claim_shows_the_other_insured_and_the_primary_payment() {
+    let file = secondary_claim_file();
+    for (name, style) in [
+        ("cms1500-secondary-red", FormStyle::Red),
+        ("cms1500-secondary-full", FormStyle::Full),
+    ] {
+        let words = placed_words(name, &render_cms1500(&file, style));
+        assert_eq!(at(&words, 1, &BOX_9), "RIVERA, LUIS, M", "{words:#?}");
+        assert_eq!(at(&words, 1, &BOX_9A), "CHP223107");
+        assert_eq!(at(&words, 1, &BOX_9D), "CASCADE HEALTH PLAN");
+        assert_eq!(at(&words, 1, &BOX_11D_YES), "X");
+        assert_eq!(at(&words, 1, &BOX_11D_NO), "");
+        // The claim's own insured and plan are unchanged: box 2 (the patient) and box 11.
+        assert_eq!(field(&words, 1, 10, 1..=29), "RIVERA, ANA");
+        assert_eq!(at(&words, 1, &BOX_11), "SUP4410");
+        assert_eq!(at(&words, 1, &BOX_28), "360 00");
+        assert_eq!(at(&words, 1, &BOX_29), "230 40");
+        // Box 30 is reserved for NUCC use on the 02/12 form.
+        assert_eq!(at(&words, 1, &BOX_30), "");
+    }
+    // The same with pdftotext's layout text, as a person reads it.
+    let text = render("cms1500-secondary", &render_cms1500(&file, FormStyle::Red));
+    assert_contains(
+        &text,
+        &[
+            "RIVERA, LUIS, M",
+            "CHP223107",
+            "CASCADE HEALTH PLAN",
+            "230 40",
+        ],
+    );
+}
+
+#[test]
+fn a_secondary_claim_over_two_pages_splits_the_amount_paid() {
+    let mut file = secondary_claim_file();
+    let claim = &mut file.claims[0];
+    let template = claim.lines[1].clone(); // 97110, 70.00, paid 44.80
+    for n in 5..=8 {
+        let mut line = template.clone();
+        line.line_control_number = format!("L103-{n}");
+        claim.lines.push(line);
+    }
+    // 230.40 + 4 x 44.80, less a claim-level sequestration of 8.19.
+    claim.other_payers[0].paid_amount = Some(m("401.41"));
+    let words = placed_words(
+        "cms1500-secondary-2p",
+        &render_cms1500(&file, FormStyle::Red),
+    );
+    // Page 1: six lines, 230.40 + 2 x 44.80; page 2: 2 x 44.80 less 8.19.
+    assert_eq!(at(&words, 1, &BOX_28), "500 00");
+    assert_eq!(at(&words, 1, &BOX_29), "320 00");
+    assert_eq!(at(&words, 2, &BOX_28), "140 00");
+    assert_eq!(at(&words, 2, &BOX_29), "81 41");
+    // Every page is a complete form: the other coverage repeats.
+    assert_eq!(at(&words, 2, &BOX_9), "RIVERA, LUIS, M");
+    assert_eq!(at(&words, 2, &BOX_11D_YES), "X");
+}
+
+#[test]
+fn a_claim_billed_to_medicare_after_another_payer_follows_cms() {
+    // Medicare secondary payer: the group plan pays first, Medicare is billed second.
+    let mut file = secondary_claim_file();
+    let claim = &mut file.claims[0];
+    claim.subscriber.claim_filing_indicator = "MB".into();
+    claim.subscriber.group_number = None;
+    claim.payer = Payer {
+        name: "MEDICARE PART B".into(),
+        payer_id: "04412".into(),
+    };
+    let words = placed_words("cms1500-msp", &render_cms1500(&file, FormStyle::Red));
+    // Item 11 names the insurance primary to Medicare instead of NONE, 11c its plan.
+    assert_eq!(at(&words, 1, &BOX_11), "CHP223107");
+    assert_eq!(at(&words, 1, &BOX_11C), "CASCADE HEALTH PLAN");
+    // Item 9 is for Medigap only, 11d is not required, 29 is the patient's payment only.
+    for b in [BOX_9, BOX_9A, BOX_9D, BOX_11D_YES, BOX_11D_NO, BOX_29] {
+        assert_eq!(at(&words, 1, &b), "", "{b:?}");
+    }
+}
+
+#[test]
+fn primary_claims_leave_the_other_coverage_empty() {
+    // The fixture (Medicare primary) and a run of synthetic primaries of every payer.
+    let mut file = otbill_837p::synth::claim_file(7, 60);
+    file.claims.retain(|c| c.other_payers.is_empty());
+    assert!(file.claims.len() > 40);
+    for (name, file) in [
+        ("cms1500-primary-fixture", claim_file()),
+        ("cms1500-primary-synth", file),
+    ] {
+        let words = placed_words(name, &render_cms1500(&file, FormStyle::Red));
+        let mut page = 0;
+        for claim in &file.claims {
+            let medicare = matches!(
+                claim.subscriber.claim_filing_indicator.as_str(),
+                "MB" | "MA"
+            );
+            for _ in claim.lines.chunks(6) {
+                page += 1;
+                for b in [BOX_9, BOX_9A, BOX_9D, BOX_11D_YES, BOX_29, BOX_30] {
+                    assert_eq!(at(&words, page, &b), "", "{name} page {page} {b:?}");
+                }
+                // 11d: NO, except on Medicare claims, where CMS leaves it blank.
+                let no = if medicare { "" } else { "X" };
+                assert_eq!(at(&words, page, &BOX_11D_NO), no, "{name} page {page}");
+            }
+        }
+    }
+}
+
+/// The primary fixture prints exactly where it printed before coordination of benefits was
+/// added: every word, page, row and column of the red form against the list recorded then
+/// (`tests/golden/cms1500-primary-red.txt`). After an intended layout change, replace the
+/// list with `<target>/test-output/cms1500-primary-red.txt`, which this test writes.
+#[test]
+fn a_primary_claim_prints_as_before() {
+    let words = placed_words(
+        "cms1500-primary-red",
+        &render_cms1500(&claim_file(), FormStyle::Red),
+    );
+    let actual: String = words
+        .iter()
+        .map(|w| format!("{} {} {} {}\n", w.page, w.row, w.col, w.text))
+        .collect();
+    std::fs::write(output_dir().join("cms1500-primary-red.txt"), &actual).expect("write");
+    let golden = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/cms1500-primary-red.txt"),
+    )
+    .expect("golden list");
+    assert_eq!(actual, golden);
 }

@@ -521,16 +521,22 @@ pub fn adjustments(c: &mut Conn) -> anyhow::Result<Vec<AdjustmentRow>> {
     .collect())
 }
 
-/// Rendering providers: `(npi, "LAST, FIRST CRED")` (wants `Store::providers`).
+/// Active rendering providers, the ones a new visit may name: `(npi, "LAST, FIRST CRED")`
+/// (wants `Store::providers`).
 pub fn providers(c: &mut Conn) -> anyhow::Result<Vec<(String, String)>> {
-    Ok(c
-        .query(
-            "SELECT npi, last_name, first_name, credential FROM providers ORDER BY last_name, first_name",
-            &[],
-        )?
-        .iter()
-        .map(|r| (r.text(0), format!("{}, {} {}", r.text(1), r.text(2), r.text(3))))
-        .collect())
+    Ok(c.query(
+        "SELECT npi, last_name, first_name, credential FROM providers WHERE active = 1 \
+             ORDER BY last_name, first_name",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        (
+            r.text(0),
+            format!("{}, {} {}", r.text(1), r.text(2), r.text(3)),
+        )
+    })
+    .collect())
 }
 
 /// One adjustment of one claim, with what the denial actions need (wants

@@ -1,6 +1,7 @@
 //! The practice's settings, shared by the JSON API (`/api/v1/practice`, `/providers`,
 //! `/payers`) and the admin page (`/admin/practice`): the practice and its billing
-//! provider, the rendering providers, the payers.
+//! provider, the rendering providers, the payers (added, corrected, deactivated and
+//! reactivated; never deleted, since visits, coverages and claims reference them).
 //!
 //! Every function here is one admin step: it checks the role, runs one store call as the
 //! signed-in user, and appends an audit entry before it answers, all through [`admin_step`]
@@ -9,7 +10,9 @@
 //! server has loaded, since a visit for a payer with an unknown profile cannot be coded.
 //! These records hold no PHI; the audit entries still carry only ids and route templates.
 
-use otbill_store::records::{Payer, Practice, Provider};
+use otbill_store::records::{
+    Payer, PayerEntry, PayerKey, Practice, Provider, ProviderEntry, ProviderKey,
+};
 use otbill_store::{Error as StoreError, Store};
 
 use crate::audit::{self, Action, Entry};
@@ -22,10 +25,10 @@ use crate::AppState;
 pub struct Settings {
     /// The practice, once set.
     pub practice: Option<Practice>,
-    /// Rendering providers, oldest first.
-    pub providers: Vec<Provider>,
-    /// Payers, oldest first.
-    pub payers: Vec<Payer>,
+    /// Rendering providers, oldest first, active or not.
+    pub providers: Vec<ProviderEntry>,
+    /// Payers, oldest first, active or not.
+    pub payers: Vec<PayerEntry>,
     /// The coding profiles a payer may use (`medicare`, `commercial`...).
     pub profiles: Vec<String>,
 }
@@ -102,12 +105,12 @@ pub async fn set_practice(
     .await
 }
 
-/// Every rendering provider.
+/// Every rendering provider, with its id and active flag.
 pub async fn providers(
     state: &AppState,
     who: &Principal,
     route: &'static str,
-) -> AppResult<Vec<Provider>> {
+) -> AppResult<Vec<ProviderEntry>> {
     admin_step(
         state,
         who,
@@ -136,12 +139,68 @@ pub async fn add_provider(
     .await
 }
 
-/// Every payer.
+/// One rendering provider by row id; `NotFound` if there is none.
+pub async fn provider(
+    state: &AppState,
+    who: &Principal,
+    route: &'static str,
+    id: i64,
+) -> AppResult<ProviderEntry> {
+    admin_step(
+        state,
+        who,
+        move |s| s.provider(ProviderKey::Id(id)),
+        move |_| Entry::new(Action::Read, "provider", route).on(id),
+    )
+    .await
+}
+
+/// Corrects a rendering provider (row id `id`) with the checks of an add; returns it as
+/// stored. Its claims not yet sent carry the correction; sent claims keep what was sent
+/// (see `Store::update_provider`). Another provider's NPI is a conflict.
+pub async fn update_provider(
+    state: &AppState,
+    who: &Principal,
+    route: &'static str,
+    id: i64,
+    p: Provider,
+) -> AppResult<ProviderEntry> {
+    admin_step(
+        state,
+        who,
+        move |s| {
+            s.update_provider(ProviderKey::Id(id), &p)
+                .map_err(|e| duplicate(e, "a provider with this NPI is on file"))
+        },
+        move |_| Entry::new(Action::Update, "provider", route).on(id),
+    )
+    .await
+}
+
+/// Deactivates (`active = false`) or reactivates a rendering provider; returns it as
+/// stored. An inactive provider keeps its history; new visits and plans cannot name it.
+pub async fn set_provider_active(
+    state: &AppState,
+    who: &Principal,
+    route: &'static str,
+    id: i64,
+    active: bool,
+) -> AppResult<ProviderEntry> {
+    admin_step(
+        state,
+        who,
+        move |s| s.set_provider_active(ProviderKey::Id(id), active),
+        move |_| Entry::new(Action::Update, "provider", route).on(id),
+    )
+    .await
+}
+
+/// Every payer, with its id and active flag.
 pub async fn payers(
     state: &AppState,
     who: &Principal,
     route: &'static str,
-) -> AppResult<Vec<Payer>> {
+) -> AppResult<Vec<PayerEntry>> {
     admin_step(
         state,
         who,
@@ -161,15 +220,7 @@ pub async fn add_payer(
 ) -> AppResult<i64> {
     // The role is checked before the profile so a non-admin learns nothing from a 400.
     who.require(Perm::Admin)?;
-    if state.rules.payers.get(&p.profile).is_none() {
-        return Err(AppError::field(
-            "payer.profile",
-            format!(
-                "must be one of the coding profiles: {}",
-                profiles(state).join(", ")
-            ),
-        ));
-    }
+    known_profile(state, &p)?;
     admin_step(
         state,
         who,
@@ -180,6 +231,80 @@ pub async fn add_payer(
         |id| Entry::new(Action::Create, "payer", route).on(*id),
     )
     .await
+}
+
+/// One payer by row id; `NotFound` if there is none.
+pub async fn payer(
+    state: &AppState,
+    who: &Principal,
+    route: &'static str,
+    id: i64,
+) -> AppResult<PayerEntry> {
+    admin_step(
+        state,
+        who,
+        move |s| s.payer(PayerKey::Id(id)),
+        move |_| Entry::new(Action::Read, "payer", route).on(id),
+    )
+    .await
+}
+
+/// Corrects a payer (row id `id`) with the checks of an add, including the coding
+/// profile; returns it as stored. Its claims not yet sent carry the new payer id and name;
+/// sent claims keep what was sent (see `Store::update_payer`). Another payer's payer id is
+/// a conflict.
+pub async fn update_payer(
+    state: &AppState,
+    who: &Principal,
+    route: &'static str,
+    id: i64,
+    p: Payer,
+) -> AppResult<PayerEntry> {
+    who.require(Perm::Admin)?;
+    known_profile(state, &p)?;
+    admin_step(
+        state,
+        who,
+        move |s| {
+            s.update_payer(PayerKey::Id(id), &p)
+                .map_err(|e| duplicate(e, "a payer with this payer id is on file"))
+        },
+        move |_| Entry::new(Action::Update, "payer", route).on(id),
+    )
+    .await
+}
+
+/// Deactivates (`active = false`) or reactivates a payer; returns it as stored. An
+/// inactive payer keeps its coverages and claims; new coverages, authorizations and
+/// claims cannot use it.
+pub async fn set_payer_active(
+    state: &AppState,
+    who: &Principal,
+    route: &'static str,
+    id: i64,
+    active: bool,
+) -> AppResult<PayerEntry> {
+    admin_step(
+        state,
+        who,
+        move |s| s.set_payer_active(PayerKey::Id(id), active),
+        move |_| Entry::new(Action::Update, "payer", route).on(id),
+    )
+    .await
+}
+
+/// A payer's coding profile must be one the server has loaded.
+fn known_profile(state: &AppState, p: &Payer) -> AppResult<()> {
+    if state.rules.payers.get(&p.profile).is_none() {
+        return Err(AppError::field(
+            "payer.profile",
+            format!(
+                "must be one of the coding profiles: {}",
+                profiles(state).join(", ")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The coding profiles loaded, sorted.

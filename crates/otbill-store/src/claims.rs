@@ -125,7 +125,7 @@ impl Store {
         let cov = self.conn.one(
             "SELECT c.id, p.payer_id, p.name, p.profile, p.filing_indicator, c.member_id, c.group_number, \
              c.relationship, c.subscriber_last, c.subscriber_first, c.subscriber_birth_date, \
-             c.subscriber_gender, p.id FROM coverages c JOIN payers p ON p.id = c.payer_id \
+             c.subscriber_gender, p.id, p.active FROM coverages c JOIN payers p ON p.id = c.payer_id \
              WHERE c.patient_id = $1 AND c.rank = 1 AND c.effective <= $2 \
              AND (c.expires IS NULL OR c.expires >= $2)",
             params![patient, dos.to_string()],
@@ -143,6 +143,11 @@ impl Store {
             self.block_visit(visit_id, &outcome)?;
             return Ok(outcome);
         };
+        if cov.int(13) == 0 {
+            block(&mut outcome, "PAYER_INACTIVE", "the primary coverage's payer is inactive: reactivate it in the practice settings, or change the coverage");
+            self.block_visit(visit_id, &outcome)?;
+            return Ok(outcome);
+        }
         let services = self.conn.query(
             "SELECT code, minutes, assistant_minutes FROM visit_services WHERE visit_id = $1 ORDER BY seq",
             params![visit_id],

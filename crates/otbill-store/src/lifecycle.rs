@@ -221,11 +221,16 @@ impl Store {
             .conn
             .one(
                 "SELECT p.id, p.payer_id, p.name, p.filing_indicator, c.member_id, c.group_number, \
-                 c.relationship, c.subscriber_last, c.subscriber_first, c.subscriber_birth_date, c.subscriber_gender \
-                 FROM coverages c JOIN payers p ON p.id = c.payer_id WHERE c.patient_id = $1 AND c.rank = 2",
+                 c.relationship, c.subscriber_last, c.subscriber_first, c.subscriber_birth_date, c.subscriber_gender, \
+                 p.active FROM coverages c JOIN payers p ON p.id = c.payer_id WHERE c.patient_id = $1 AND c.rank = 2",
                 params![r.int(1)],
             )?
             .ok_or_else(|| Error::State(format!("claim {claim_id}: the patient has no secondary coverage")))?;
+        if cov.int(11) == 0 {
+            return Err(Error::State(format!(
+                "claim {claim_id}: the secondary payer is inactive"
+            )));
+        }
         let primary: m::Claim = serde_json::from_str(&r.text(0))
             .map_err(|e| Error::Db(format!("stored claim: {e}")))?;
         let mut claim = primary.clone();

@@ -12,7 +12,7 @@ use crate::db::{params, Conn, Engine};
 use crate::{now, Error};
 
 /// `(version, name, SQL)`, in order.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "ledger", V1)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "ledger", V1), (2, "settings_active", V2)];
 
 const V1: &str = "
 CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
@@ -138,6 +138,18 @@ CREATE INDEX ledger_claim ON ledger (claim_id);
 CREATE TABLE unmatched (
   id {pk}, remittance_id BIGINT NOT NULL REFERENCES remittances(id), pcn TEXT NOT NULL,
   line_control TEXT, code TEXT, reason TEXT NOT NULL, paid_cents BIGINT NOT NULL);
+";
+
+/// Providers and payers are corrected in place and retired instead of deleted (claims,
+/// visits and coverages reference them): an `active` flag (1 or 0) and when and by whom a
+/// row was last changed.
+const V2: &str = "
+ALTER TABLE providers ADD COLUMN active BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE providers ADD COLUMN updated_at TEXT;
+ALTER TABLE providers ADD COLUMN updated_by TEXT;
+ALTER TABLE payers ADD COLUMN active BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE payers ADD COLUMN updated_at TEXT;
+ALTER TABLE payers ADD COLUMN updated_by TEXT;
 ";
 
 /// Applies every migration not yet applied, each in its own transaction, serialized

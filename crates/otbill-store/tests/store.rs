@@ -3,7 +3,10 @@
 mod common;
 
 use chrono::NaiveDate;
-use otbill_store::records::{Address, Credential, Patient, Provider};
+use otbill_store::records::{
+    Address, Authorization, Coverage, Credential, Patient, Payer, PayerKey, Provider, ProviderKey,
+    Visit, VisitService,
+};
 use otbill_store::sim::{self, RemitSpec, Verdict};
 use otbill_store::{demo, Error, Store};
 use rust_decimal::Decimal;
@@ -21,6 +24,7 @@ both!(
     reports_add_up,
     secondary_claim_carries_the_primary_adjudication,
     secondary_claim_from_a_claim_level_835,
+    providers_and_payers_are_corrected_and_retired,
 );
 
 fn today() -> NaiveDate {
@@ -639,4 +643,247 @@ fn pyx12_accepts(path: &std::path::Path) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "pyx12:\n{stdout}\n{stderr}");
     assert!(stdout.contains("total 0 errors"), "{stdout}");
+}
+
+fn field_of<T: std::fmt::Debug>(r: Result<T, Error>) -> String {
+    match r {
+        Err(Error::Invalid { field, .. }) => field,
+        other => panic!("expected a refusal naming a field, got {other:?}"),
+    }
+}
+
+fn providers_and_payers_are_corrected_and_retired(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox");
+    let mut s = Store::open(url).unwrap();
+    let r = common::rules();
+    demo::fill(&mut s, today()).unwrap();
+    // Half the visits are claimed and sent before the corrections, the rest after.
+    let entered = s.visits_in("entered").unwrap();
+    let (sent, later) = entered.split_at(entered.len() / 2);
+    for v in sent {
+        s.claim_visit(*v, &r.engine()).unwrap();
+    }
+    s.build_batches(&outbox, 100).unwrap();
+    let first_batch = s.batches().unwrap()[0].0;
+    for v in later {
+        s.claim_visit(*v, &r.engine()).unwrap();
+    }
+
+    // The lists carry the row id and the active flag.
+    let medicare = s
+        .payers()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.payer.payer_id == "01112")
+        .unwrap();
+    assert!(medicare.active);
+    let json = serde_json::to_value(&medicare).unwrap();
+    assert_eq!(json["payer_id"], "01112", "flat JSON: {json}");
+    assert_eq!(json["active"], true);
+
+    // Bad corrections name the field and change nothing.
+    let bad = Payer {
+        filing_indicator: "MBX".into(),
+        ..medicare.payer.clone()
+    };
+    assert_eq!(
+        field_of(s.update_payer(PayerKey::Id(medicare.id), &bad)),
+        "payer.filing_indicator"
+    );
+    let blank = Payer {
+        name: " ".into(),
+        ..medicare.payer.clone()
+    };
+    assert_eq!(
+        field_of(s.update_payer(PayerKey::Id(medicare.id), &blank)),
+        "payer.name"
+    );
+    let taken = Payer {
+        payer_id: "60054".into(),
+        ..medicare.payer.clone()
+    };
+    assert!(matches!(
+        s.update_payer(PayerKey::Id(medicare.id), &taken),
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        s.update_payer(PayerKey::PayerId("NOPE"), &medicare.payer),
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(s.payer(PayerKey::Id(medicare.id)).unwrap(), medicare);
+
+    // A corrected payer id: claims already sent keep what they were sent with; claims
+    // not yet sent go out with the correction.
+    let fixed = Payer {
+        payer_id: "MCR01".into(),
+        name: "MEDICARE PART B OREGON".into(),
+        ..medicare.payer.clone()
+    };
+    let e = s.update_payer(PayerKey::PayerId("01112"), &fixed).unwrap();
+    assert_eq!((e.id, e.active, &e.payer), (medicare.id, true, &fixed));
+    let old = s.batch_file(first_batch).unwrap();
+    assert!(old.claims.iter().any(|c| c.payer.payer_id == "01112"));
+    assert!(old.claims.iter().all(|c| c.payer.payer_id != "MCR01"));
+    let ready = s.claims(Some("ready")).unwrap();
+    let updated = ready
+        .iter()
+        .filter(|id| {
+            s.claim(**id)
+                .unwrap()
+                .events
+                .iter()
+                .any(|e| e.2 == "payer_updated")
+        })
+        .count();
+    assert!(updated > 0, "no unsent Medicare claim was rewritten");
+    s.build_batches(&outbox, 100).unwrap();
+    let second = s.batches().unwrap().last().unwrap().0;
+    assert_ne!(second, first_batch);
+    let new = s.batch_file(second).unwrap();
+    assert!(new
+        .claims
+        .iter()
+        .any(|c| c.payer.payer_id == "MCR01" && c.payer.name == "MEDICARE PART B OREGON"));
+    assert!(new.claims.iter().all(|c| c.payer.payer_id != "01112"));
+
+    // Providers: LOPEZ (OT) supervises REED (OTA).
+    let providers = s.providers().unwrap();
+    assert!(providers.iter().all(|p| p.active));
+    let (lopez, reed) = (providers[0].clone(), providers[2].clone());
+    assert_eq!(
+        reed.provider.supervisor_npi.as_deref(),
+        Some(lopez.provider.npi.as_str())
+    );
+    let bad_npi = Provider {
+        npi: "1234567890".into(),
+        ..lopez.provider.clone()
+    };
+    assert_eq!(
+        field_of(s.update_provider(ProviderKey::Id(lopez.id), &bad_npi)),
+        "provider.npi"
+    );
+    let to_ota = Provider {
+        credential: Credential::OTA,
+        taxonomy: "224Z00000X".into(),
+        ..lopez.provider.clone()
+    };
+    assert_eq!(
+        field_of(s.update_provider(ProviderKey::Id(lopez.id), &to_ota)),
+        "provider.credential"
+    );
+    let own = Provider {
+        supervisor_npi: Some(reed.provider.npi.clone()),
+        ..reed.provider.clone()
+    };
+    assert_eq!(
+        field_of(s.update_provider(ProviderKey::Id(reed.id), &own)),
+        "provider.supervisor_npi"
+    );
+    let renamed = Provider {
+        last_name: "LOPEZ-DIAZ".into(),
+        ..lopez.provider.clone()
+    };
+    let e = s
+        .update_provider(ProviderKey::Npi(&lopez.provider.npi), &renamed)
+        .unwrap();
+    assert_eq!((e.id, &e.provider), (lopez.id, &renamed));
+
+    // A deactivated provider stays on file and is refused for new visits.
+    let e = s
+        .set_provider_active(ProviderKey::Id(lopez.id), false)
+        .unwrap();
+    assert!(!e.active);
+    assert!(s
+        .providers()
+        .unwrap()
+        .iter()
+        .any(|p| p.id == lopez.id && !p.active && p.provider.last_name == "LOPEZ-DIAZ"));
+    let visit = Visit {
+        patient_account: "A1001".into(),
+        provider_npi: lopez.provider.npi.clone(),
+        date: today(),
+        place_of_service: "11".into(),
+        progress_report: false,
+        services: vec![VisitService {
+            code: "97530".into(),
+            minutes: Some(30),
+            assistant_minutes: None,
+        }],
+    };
+    assert_eq!(field_of(s.add_visit(&visit)), "visit.provider_npi");
+    // ... nor named as a supervisor.
+    assert_eq!(
+        field_of(s.update_provider(ProviderKey::Id(reed.id), &reed.provider)),
+        "provider.supervisor_npi"
+    );
+    assert!(
+        s.set_provider_active(ProviderKey::Id(lopez.id), true)
+            .unwrap()
+            .active
+    );
+
+    // A deactivated payer: refused for a new coverage or authorization; a visit whose
+    // coverage names it is held, not claimed.
+    assert!(
+        !s.set_payer_active(PayerKey::Id(medicare.id), false)
+            .unwrap()
+            .active
+    );
+    let patient = Patient {
+        account: "Z9".into(),
+        last_name: "SECRETNAME".into(),
+        first_name: "ANN".into(),
+        birth_date: NaiveDate::from_ymd_opt(1950, 1, 1).unwrap(),
+        gender: "F".into(),
+        address: Address {
+            line1: "1 A ST".into(),
+            line2: None,
+            city: "SALEM".into(),
+            state: "OR".into(),
+            zip: "97301".into(),
+        },
+        coverages: vec![Coverage {
+            payer_id: "MCR01".into(),
+            rank: 1,
+            member_id: "SECRETMEMBER".into(),
+            group_number: None,
+            relationship: "self".into(),
+            subscriber: None,
+            effective: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            expires: None,
+        }],
+    };
+    let err = s.add_patient(&patient).unwrap_err();
+    assert!(!err.to_string().contains("SECRET"), "{err}");
+    assert_eq!(field_of::<i64>(Err(err)), "patient.coverages[0].payer_id");
+    let auth = Authorization {
+        patient_account: "A1001".into(),
+        payer_id: "MCR01".into(),
+        number: "AUTH1".into(),
+        visits_allowed: Some(10),
+        start: today(),
+        end: today(),
+    };
+    assert_eq!(
+        field_of(s.add_authorization(&auth)),
+        "authorization.payer_id"
+    );
+    let v = s.add_visit(&visit).unwrap();
+    let out = s.claim_visit(v, &r.engine()).unwrap();
+    assert!(out.blocked);
+    assert!(
+        out.findings.iter().any(|f| f.code == "PAYER_INACTIVE"),
+        "{out:?}"
+    );
+    assert!(
+        s.set_payer_active(PayerKey::PayerId("MCR01"), true)
+            .unwrap()
+            .active
+    );
+    let out = s.claim_visit(v, &r.engine()).unwrap();
+    assert!(
+        out.findings.iter().all(|f| f.code != "PAYER_INACTIVE"),
+        "{out:?}"
+    );
 }

@@ -1,6 +1,8 @@
 //! The admin's practice settings page, `/admin/practice`: the practice and its billing
 //! provider, the rendering providers and the payers, with a form to edit the practice and
-//! forms to add a provider and a payer.
+//! forms to add a provider and a payer. Each provider and payer row links to its edit page
+//! (`/admin/practice/providers/{id}`, `/admin/practice/payers/{id}`) and has a deactivate or
+//! reactivate button (`.../{id}/deactivate`, `.../{id}/reactivate`, as in the JSON API).
 //!
 //! The forms post to their own routes and go through [`crate::settings`] (role check,
 //! store call, audit entry), like the JSON API. A refused form is shown again with what was
@@ -10,12 +12,14 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
-use otbill_store::records::{Address, Credential, Payer, Practice, Provider};
+use otbill_store::records::{
+    Address, Credential, Payer, PayerEntry, Practice, Provider, ProviderEntry,
+};
 use serde::Deserialize;
 
 use super::{csrf_field, esc, page_status, WebForm, WebResult, WebUser};
@@ -32,6 +36,30 @@ pub fn routes() -> Router<AppState> {
         .route(PAGE, get(show).post(save_practice))
         .route("/admin/practice/providers", post(add_provider))
         .route("/admin/practice/payers", post(add_payer))
+        .route(
+            "/admin/practice/providers/{id}",
+            get(edit_provider_page).post(edit_provider),
+        )
+        .route(
+            "/admin/practice/providers/{id}/deactivate",
+            post(toggle::<false, false>),
+        )
+        .route(
+            "/admin/practice/providers/{id}/reactivate",
+            post(toggle::<false, true>),
+        )
+        .route(
+            "/admin/practice/payers/{id}",
+            get(edit_payer_page).post(edit_payer),
+        )
+        .route(
+            "/admin/practice/payers/{id}/deactivate",
+            post(toggle::<true, false>),
+        )
+        .route(
+            "/admin/practice/payers/{id}/reactivate",
+            post(toggle::<true, true>),
+        )
 }
 
 /// A form's fields by input name, as typed (or as stored, for the practice).
@@ -63,6 +91,16 @@ async fn show(State(state): State<AppState>, user: WebUser, Query(q): Query<Done
         Some("practice") => "Practice saved.",
         Some("provider") => "Provider added.",
         Some("payer") => "Payer added.",
+        Some("provider-updated") => "Provider saved.",
+        Some("payer-updated") => "Payer saved.",
+        Some("provider-deactivated") => {
+            "Provider deactivated: kept on file, not offered for new visits."
+        }
+        Some("provider-reactivated") => "Provider reactivated.",
+        Some("payer-deactivated") => {
+            "Payer deactivated: kept on file, not offered for new coverages."
+        }
+        Some("payer-reactivated") => "Payer reactivated.",
         _ => "",
     };
     render(&state, &user, flash, None).await
@@ -95,6 +133,215 @@ async fn add_payer(State(state): State<AppState>, f: WebForm<Values>) -> WebResu
         .await
         .map(drop);
     finish(&state, f, Which::Payer, res).await
+}
+
+async fn edit_provider_page(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<i64>,
+) -> WebResult {
+    user.require(Perm::Admin)?;
+    render_edit(&state, &user, Which::Provider, id, None).await
+}
+
+async fn edit_payer_page(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<i64>,
+) -> WebResult {
+    user.require(Perm::Admin)?;
+    render_edit(&state, &user, Which::Payer, id, None).await
+}
+
+async fn edit_provider(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: WebForm<Values>,
+) -> WebResult {
+    f.user.require(Perm::Admin)?;
+    let route = "/admin/practice/providers/{id}";
+    let res = match provider_from(&f.form) {
+        Ok(p) => settings::update_provider(&state, &f.user.0, route, id, p)
+            .await
+            .map(drop),
+        Err(e) => Err(e),
+    };
+    finish_edit(&state, f, Which::Provider, id, res).await
+}
+
+async fn edit_payer(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: WebForm<Values>,
+) -> WebResult {
+    f.user.require(Perm::Admin)?;
+    let p = payer_from(&f.form);
+    let res = settings::update_payer(&state, &f.user.0, "/admin/practice/payers/{id}", id, p)
+        .await
+        .map(drop);
+    finish_edit(&state, f, Which::Payer, id, res).await
+}
+
+/// A deactivate or reactivate button (`PAYER` picks payers over providers; the routes are
+/// the JSON API's with `/admin/practice` in front).
+async fn toggle<const PAYER: bool, const ACTIVE: bool>(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: WebForm<Values>,
+) -> WebResult {
+    let (route, done, anchor) = match (PAYER, ACTIVE) {
+        (false, false) => (
+            "/admin/practice/providers/{id}/deactivate",
+            "provider-deactivated",
+            "providers",
+        ),
+        (false, true) => (
+            "/admin/practice/providers/{id}/reactivate",
+            "provider-reactivated",
+            "providers",
+        ),
+        (true, false) => (
+            "/admin/practice/payers/{id}/deactivate",
+            "payer-deactivated",
+            "payers",
+        ),
+        (true, true) => (
+            "/admin/practice/payers/{id}/reactivate",
+            "payer-reactivated",
+            "payers",
+        ),
+    };
+    let who = &f.user.0;
+    let res = if PAYER {
+        settings::set_payer_active(&state, who, route, id, ACTIVE)
+            .await
+            .map(drop)
+    } else {
+        settings::set_provider_active(&state, who, route, id, ACTIVE)
+            .await
+            .map(drop)
+    };
+    toggled(f, res, done, anchor)
+}
+
+/// After a deactivate or reactivate button: back to the page's list with a flash, or the
+/// usual error page (403 for a non-admin, 404 for an unknown id).
+fn toggled(f: WebForm<Values>, res: Result<(), AppError>, done: &str, anchor: &str) -> WebResult {
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!("{PAGE}?done={done}#{anchor}")).into_response()),
+        Err(e) => Err(f.user.err(e)),
+    }
+}
+
+/// After an edit form: back to the page with a flash, or the edit page again with what was
+/// typed and the error.
+async fn finish_edit(
+    state: &AppState,
+    f: WebForm<Values>,
+    which: Which,
+    id: i64,
+    res: Result<(), AppError>,
+) -> WebResult {
+    let (done, anchor) = match which {
+        Which::Provider => ("provider-updated", "providers"),
+        _ => ("payer-updated", "payers"),
+    };
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!("{PAGE}?done={done}#{anchor}")).into_response()),
+        Err(error @ (AppError::BadRequest { .. } | AppError::Conflict(_))) => {
+            let refused = Refused {
+                which,
+                values: f.form,
+                error,
+            };
+            render_edit(state, &f.user, which, id, Some(refused)).await
+        }
+        Err(e) => Err(f.user.err(e)),
+    }
+}
+
+/// The edit page of one provider or payer: its form filled with what is stored (or with
+/// what was typed, after a refusal), and its deactivate or reactivate button.
+async fn render_edit(
+    state: &AppState,
+    user: &WebUser,
+    which: Which,
+    id: i64,
+    refused: Option<Refused>,
+) -> WebResult {
+    let s = settings::all(state, &user.0, PAGE)
+        .await
+        .map_err(|e| user.err(e))?;
+    let status = refused
+        .as_ref()
+        .map_or(StatusCode::OK, |r| r.error.status_code().0);
+    let csrf = csrf_field(&user.0);
+    let (title, body) = match which {
+        Which::Provider => {
+            let e = s
+                .providers
+                .iter()
+                .find(|p| p.id == id)
+                .ok_or_else(|| user.err(AppError::NotFound))?;
+            let form = provider_form(&csrf, &s, refused.as_ref(), Some(e));
+            let status = active_note(
+                e.active,
+                "provider",
+                "new visits and plans of care cannot name them",
+            );
+            let toggle = toggle_button(&csrf, "providers", id, e.active);
+            (
+                "Edit a provider",
+                format!("{status}{form}<h3>Status</h3>{toggle}"),
+            )
+        }
+        _ => {
+            let e = s
+                .payers
+                .iter()
+                .find(|p| p.id == id)
+                .ok_or_else(|| user.err(AppError::NotFound))?;
+            let form = payer_form(&csrf, &s, refused.as_ref(), Some(e));
+            let status = active_note(e.active, "payer", "new coverages and claims cannot use it");
+            let toggle = toggle_button(&csrf, "payers", id, e.active);
+            (
+                "Edit a payer",
+                format!("{status}{form}<h3>Status</h3>{toggle}"),
+            )
+        }
+    };
+    let body = format!(
+        "<p><a href=\"{PAGE}\">Back to the practice settings</a></p>{body}\
+         <p class=\"muted\">Claims already sent keep what they were sent with; claims not yet \
+         in a batch go out with the corrected record.</p>"
+    );
+    Ok(page_status(status, title, Some(&user.0), &body))
+}
+
+/// Whether a provider or payer is active, in words.
+fn active_note(active: bool, what: &str, inactive_means: &str) -> String {
+    if active {
+        format!("<p class=\"status\" id=\"active-note\">This {what} is active.</p>")
+    } else {
+        format!(
+            "<p class=\"status\" id=\"active-note\">This {what} is <strong>inactive</strong>: \
+             kept on file with its history; {inactive_means}.</p>"
+        )
+    }
+}
+
+/// The deactivate (or reactivate) button of a row: a CSRF form posting to
+/// `/admin/practice/{kind}/{id}/deactivate` (or `reactivate`).
+fn toggle_button(csrf: &str, kind: &str, id: i64, active: bool) -> String {
+    let (action, label) = if active {
+        ("deactivate", "Deactivate")
+    } else {
+        ("reactivate", "Reactivate")
+    };
+    format!(
+        "<form method=\"post\" action=\"/admin/practice/{kind}/{id}/{action}\" class=\"inline\">\
+         {csrf}<button type=\"submit\" class=\"{action}\">{label}</button></form>"
+    )
 }
 
 /// Redirects back to the page after a save; shows the page again with the form's error
@@ -154,10 +401,10 @@ async fn render(
          <section id=\"payers\"><h2>Payers</h2>{}{}</section>",
         practice_table(s.practice.as_ref()),
         practice_form(&csrf, &s, for_form(Which::Practice)),
-        providers_table(&s.providers),
-        provider_form(&csrf, &s, for_form(Which::Provider)),
-        payers_table(&s.payers),
-        payer_form(&csrf, &s, for_form(Which::Payer)),
+        providers_table(&csrf, &s.providers),
+        provider_form(&csrf, &s, for_form(Which::Provider), None),
+        payers_table(&csrf, &s.payers),
+        payer_form(&csrf, &s, for_form(Which::Payer), None),
     );
     Ok(page_status(
         status,
@@ -214,49 +461,69 @@ fn practice_table(p: Option<&Practice>) -> String {
     format!("<table id=\"practice-table\">{rows}</table>")
 }
 
-fn providers_table(list: &[Provider]) -> String {
+/// A row's status cell, and its actions: the edit link and the deactivate or reactivate
+/// button.
+fn row_end(csrf: &str, kind: &str, id: i64, active: bool) -> String {
+    let status = if active {
+        "<td class=\"active\">active</td>"
+    } else {
+        "<td class=\"inactive\"><strong>inactive</strong></td>"
+    };
+    format!(
+        "{status}<td><a href=\"/admin/practice/{kind}/{id}\" class=\"edit\">Edit</a> {}</td>",
+        toggle_button(csrf, kind, id, active)
+    )
+}
+
+fn providers_table(csrf: &str, list: &[ProviderEntry]) -> String {
     if list.is_empty() {
         return "<p class=\"muted\">No provider yet.</p>".to_owned();
     }
     let rows: String = list
         .iter()
-        .map(|p| {
+        .map(|e| {
+            let p = &e.provider;
             format!(
-                "<tr><td>{}</td><td>{}, {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr id=\"provider-{}\"><td>{}</td><td>{}, {}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
+                e.id,
                 esc(&p.npi),
                 esc(&p.last_name),
                 esc(&p.first_name),
                 credential(p.credential),
                 esc(&p.taxonomy),
-                esc(p.supervisor_npi.as_deref().unwrap_or(""))
+                esc(p.supervisor_npi.as_deref().unwrap_or("")),
+                row_end(csrf, "providers", e.id, e.active)
             )
         })
         .collect();
     format!(
         "<table id=\"provider-list\"><tr><th>NPI</th><th>Name</th><th>Credential</th>\
-         <th>Taxonomy</th><th>Supervising OT (NPI)</th></tr>{rows}</table>"
+         <th>Taxonomy</th><th>Supervising OT (NPI)</th><th>Status</th><th></th></tr>{rows}</table>"
     )
 }
 
-fn payers_table(list: &[Payer]) -> String {
+fn payers_table(csrf: &str, list: &[PayerEntry]) -> String {
     if list.is_empty() {
         return "<p class=\"muted\">No payer yet.</p>".to_owned();
     }
     let rows: String = list
         .iter()
-        .map(|p| {
+        .map(|e| {
+            let p = &e.payer;
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr id=\"payer-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
+                e.id,
                 esc(&p.payer_id),
                 esc(&p.name),
                 esc(&p.profile),
-                esc(&p.filing_indicator)
+                esc(&p.filing_indicator),
+                row_end(csrf, "payers", e.id, e.active)
             )
         })
         .collect();
     format!(
         "<table id=\"payer-list\"><tr><th>Payer id</th><th>Name</th><th>Coding profile</th>\
-         <th>Claim filing indicator</th></tr>{rows}</table>"
+         <th>Claim filing indicator</th><th>Status</th><th></th></tr>{rows}</table>"
     )
 }
 
@@ -399,26 +666,51 @@ fn practice_form(csrf: &str, s: &Settings, refused: Option<&Refused>) -> String 
     )
 }
 
-fn provider_form(csrf: &str, s: &Settings, refused: Option<&Refused>) -> String {
-    let f = Inputs::new(Values::new(), refused);
-    // An OTA's supervisor must be an OT already on file.
+/// The add form, or with `editing` the edit form of that provider (filled with it).
+fn provider_form(
+    csrf: &str,
+    s: &Settings,
+    refused: Option<&Refused>,
+    editing: Option<&ProviderEntry>,
+) -> String {
+    let f = Inputs::new(
+        editing
+            .map(|e| provider_values(&e.provider))
+            .unwrap_or_default(),
+        refused,
+    );
+    // An OTA's supervisor must be an active OT already on file (not the provider itself).
     let mut supervisors = vec![(String::new(), "(none: an OT)".to_owned())];
     supervisors.extend(
         s.providers
             .iter()
-            .filter(|p| p.credential == Credential::OT)
-            .map(|p| {
+            .filter(|e| e.active && e.provider.credential == Credential::OT)
+            .filter(|e| editing.is_none_or(|x| x.id != e.id))
+            .map(|e| {
+                let p = &e.provider;
                 (
                     p.npi.clone(),
                     format!("{}, {} ({})", p.last_name, p.first_name, p.npi),
                 )
             }),
     );
+    let (title, action, button) = match editing {
+        Some(e) => (
+            "Correct the provider",
+            format!("/admin/practice/providers/{}", e.id),
+            "Save provider",
+        ),
+        None => (
+            "Add a provider",
+            "/admin/practice/providers".to_owned(),
+            "Add provider",
+        ),
+    };
     format!(
-        "<h3>Add a provider</h3><form method=\"post\" action=\"/admin/practice/providers#provider-form\" id=\"provider-form\" class=\"card\">{csrf}{}\
+        "<h3>{title}</h3><form method=\"post\" action=\"{action}#provider-form\" id=\"provider-form\" class=\"card\">{csrf}{}\
          <div class=\"grid\">{}{}{}</div><div class=\"grid\">{}{}{}</div>\
          <datalist id=\"provider-taxonomies\"><option value=\"225X00000X\"><option value=\"224Z00000X\"></datalist>\
-         <button type=\"submit\">Add provider</button></form>",
+         <button type=\"submit\">{button}</button></form>",
         f.error("provider-error"),
         f.text("npi", "NPI (type 1)", " required inputmode=\"numeric\" size=\"10\""),
         f.text("last_name", "Last name", " required maxlength=\"60\""),
@@ -433,16 +725,37 @@ fn provider_form(csrf: &str, s: &Settings, refused: Option<&Refused>) -> String 
     )
 }
 
-fn payer_form(csrf: &str, s: &Settings, refused: Option<&Refused>) -> String {
-    let f = Inputs::new(Values::new(), refused);
+/// The add form, or with `editing` the edit form of that payer (filled with it).
+fn payer_form(
+    csrf: &str,
+    s: &Settings,
+    refused: Option<&Refused>,
+    editing: Option<&PayerEntry>,
+) -> String {
+    let f = Inputs::new(
+        editing.map(|e| payer_values(&e.payer)).unwrap_or_default(),
+        refused,
+    );
     let profiles: Vec<&str> = s.profiles.iter().map(String::as_str).collect();
+    let (title, action, button) = match editing {
+        Some(e) => (
+            "Correct the payer",
+            format!("/admin/practice/payers/{}", e.id),
+            "Save payer",
+        ),
+        None => (
+            "Add a payer",
+            "/admin/practice/payers".to_owned(),
+            "Add payer",
+        ),
+    };
     format!(
-        "<h3>Add a payer</h3><form method=\"post\" action=\"/admin/practice/payers#payer-form\" id=\"payer-form\" class=\"card\">{csrf}{}\
+        "<h3>{title}</h3><form method=\"post\" action=\"{action}#payer-form\" id=\"payer-form\" class=\"card\">{csrf}{}\
          <div class=\"grid\">{}{}{}{}</div>\
          <datalist id=\"filing-indicators\"><option value=\"MB\">Medicare Part B</option>\
          <option value=\"MC\">Medicaid</option><option value=\"CI\">Commercial</option>\
          <option value=\"BL\">Blue Cross Blue Shield</option><option value=\"HM\">HMO</option></datalist>\
-         <button type=\"submit\">Add payer</button></form>",
+         <button type=\"submit\">{button}</button></form>",
         f.error("payer-error"),
         f.text("payer_id", "Payer id (clearinghouse)", " required maxlength=\"80\""),
         f.text("name", "Name", " required maxlength=\"60\""),
@@ -474,6 +787,34 @@ fn practice_values(p: &Practice) -> Values {
         ("contact_name", &p.contact_name),
         ("contact_phone", &p.contact_phone),
         ("usage", &p.usage),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// A stored provider as the form's values.
+fn provider_values(p: &Provider) -> Values {
+    [
+        ("npi", p.npi.as_str()),
+        ("last_name", &p.last_name),
+        ("first_name", &p.first_name),
+        ("credential", credential(p.credential)),
+        ("taxonomy", &p.taxonomy),
+        ("supervisor_npi", p.supervisor_npi.as_deref().unwrap_or("")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// A stored payer as the form's values.
+fn payer_values(p: &Payer) -> Values {
+    [
+        ("payer_id", p.payer_id.as_str()),
+        ("name", &p.name),
+        ("profile", &p.profile),
+        ("filing_indicator", &p.filing_indicator),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -581,6 +922,49 @@ mod tests {
         assert_eq!(p.contact_phone, "5035550100");
         let shown = practice_values(&p);
         assert_eq!(practice_from(&shown), p);
+    }
+
+    #[test]
+    fn the_provider_and_payer_forms_read_back_what_they_show() {
+        let p = Provider {
+            npi: "1234567893".into(),
+            last_name: "REED".into(),
+            first_name: "DANA".into(),
+            credential: Credential::OTA,
+            taxonomy: "224Z00000X".into(),
+            supervisor_npi: Some("1245319599".into()),
+        };
+        assert_eq!(provider_from(&provider_values(&p)).ok(), Some(p));
+        let p = Payer {
+            payer_id: "01112".into(),
+            name: "MEDICARE PART B".into(),
+            profile: "medicare".into(),
+            filing_indicator: "MB".into(),
+        };
+        assert_eq!(payer_from(&payer_values(&p)), p);
+    }
+
+    #[test]
+    fn each_row_has_its_edit_link_and_toggle() {
+        let e = PayerEntry {
+            id: 7,
+            active: false,
+            payer: Payer {
+                payer_id: "X<1".into(),
+                name: "N".into(),
+                profile: "commercial".into(),
+                filing_indicator: "CI".into(),
+            },
+        };
+        let html = payers_table("<input name=\"csrf\">", &[e]);
+        assert!(html.contains("href=\"/admin/practice/payers/7\""), "{html}");
+        assert!(
+            html.contains("action=\"/admin/practice/payers/7/reactivate\""),
+            "{html}"
+        );
+        assert!(html.contains("inactive"), "{html}");
+        assert!(html.contains("X&lt;1"), "{html}");
+        assert!(html.contains("name=\"csrf\""), "{html}");
     }
 
     #[test]

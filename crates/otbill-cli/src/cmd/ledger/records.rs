@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use otbill_scrub::scrub::Engine;
+use otbill_store::records::{PayerKey, ProviderKey};
 
 use super::{print_json, rules, DbArgs};
 
@@ -123,10 +124,46 @@ pub(crate) struct LedgerArgs {
 enum LedgerAction {
     /// Set the practice and billing provider (JSON).
     Practice { file: PathBuf },
-    /// Add a rendering provider (JSON).
-    Provider { file: PathBuf },
-    /// Add a payer (JSON).
-    Payer { file: PathBuf },
+    /// Add a rendering provider (JSON), or correct, deactivate or reactivate one.
+    ///
+    /// `--update NPI FILE` corrects the provider (claims already sent keep what they were
+    /// sent with; claims not yet batched carry the correction). `--deactivate NPI` keeps
+    /// them on file with their history but refuses them for new visits and plans of care;
+    /// `--reactivate NPI` undoes it.
+    Provider {
+        /// The provider's JSON: a new one, or with --update the corrected record.
+        #[arg(required_unless_present_any = ["deactivate", "reactivate"])]
+        file: Option<PathBuf>,
+        /// Correct the provider with this NPI (the file may change the NPI itself).
+        #[arg(long, value_name = "NPI", conflicts_with_all = ["deactivate", "reactivate"])]
+        update: Option<String>,
+        /// Deactivate the provider with this NPI.
+        #[arg(long, value_name = "NPI", conflicts_with_all = ["file", "reactivate"])]
+        deactivate: Option<String>,
+        /// Reactivate the provider with this NPI.
+        #[arg(long, value_name = "NPI", conflicts_with = "file")]
+        reactivate: Option<String>,
+    },
+    /// Add a payer (JSON), or correct, deactivate or reactivate one.
+    ///
+    /// `--update PAYER_ID FILE` corrects the payer (claims already sent keep what they were
+    /// sent with; claims not yet batched carry the new payer id and name). `--deactivate
+    /// PAYER_ID` keeps it on file with its claims but refuses it for new coverages,
+    /// authorizations and claims; `--reactivate PAYER_ID` undoes it.
+    Payer {
+        /// The payer's JSON: a new one, or with --update the corrected record.
+        #[arg(required_unless_present_any = ["deactivate", "reactivate"])]
+        file: Option<PathBuf>,
+        /// Correct the payer with this payer id (the file may change the payer id itself).
+        #[arg(long, value_name = "PAYER_ID", conflicts_with_all = ["deactivate", "reactivate"])]
+        update: Option<String>,
+        /// Deactivate the payer with this payer id.
+        #[arg(long, value_name = "PAYER_ID", conflicts_with_all = ["file", "reactivate"])]
+        deactivate: Option<String>,
+        /// Reactivate the payer with this payer id.
+        #[arg(long, value_name = "PAYER_ID", conflicts_with = "file")]
+        reactivate: Option<String>,
+    },
     /// Add a plan of care (JSON).
     Plan { file: PathBuf },
     /// Add an authorization (JSON).
@@ -179,12 +216,46 @@ pub(crate) fn run_ledger(args: LedgerArgs) -> anyhow::Result<ExitCode> {
         LedgerAction::Practice { file } => store
             .set_practice(&read_json(&file)?)
             .map(|()| println!("practice set"))?,
-        LedgerAction::Provider { file } => {
-            println!("provider {} added", store.add_provider(&read_json(&file)?)?)
-        }
-        LedgerAction::Payer { file } => {
-            println!("payer {} added", store.add_payer(&read_json(&file)?)?)
-        }
+        LedgerAction::Provider {
+            file,
+            update,
+            deactivate,
+            reactivate,
+        } => match (file, update, deactivate, reactivate) {
+            (_, _, Some(npi), _) => {
+                print_json(&store.set_provider_active(ProviderKey::Npi(&npi), false)?)?
+            }
+            (_, _, _, Some(npi)) => {
+                print_json(&store.set_provider_active(ProviderKey::Npi(&npi), true)?)?
+            }
+            (Some(file), Some(npi), ..) => {
+                print_json(&store.update_provider(ProviderKey::Npi(&npi), &read_json(&file)?)?)?
+            }
+            (Some(file), None, ..) => {
+                println!("provider {} added", store.add_provider(&read_json(&file)?)?)
+            }
+            (None, ..) => anyhow::bail!("a provider JSON file is needed"),
+        },
+        LedgerAction::Payer {
+            file,
+            update,
+            deactivate,
+            reactivate,
+        } => match (file, update, deactivate, reactivate) {
+            (_, _, Some(id), _) => {
+                print_json(&store.set_payer_active(PayerKey::PayerId(&id), false)?)?
+            }
+            (_, _, _, Some(id)) => {
+                print_json(&store.set_payer_active(PayerKey::PayerId(&id), true)?)?
+            }
+            (Some(file), Some(id), ..) => {
+                print_json(&store.update_payer(PayerKey::PayerId(&id), &read_json(&file)?)?)?
+            }
+            (Some(file), None, ..) => {
+                println!("payer {} added", store.add_payer(&read_json(&file)?)?)
+            }
+            (None, ..) => anyhow::bail!("a payer JSON file is needed"),
+        },
         LedgerAction::Plan { file } => {
             println!("plan {} added", store.add_plan(&read_json(&file)?)?)
         }
