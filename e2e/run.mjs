@@ -5,7 +5,8 @@
 // Scenarios: a therapist signs in, enters a visit and sees its units and findings live,
 // then signs the note; a biller uploads an 835 and sees the claim paid, then opens the
 // denials worklist and the dashboard; an admin reads the audit log, then adds a payer on the
-// practice settings page, corrects its name and deactivates it. Each step saves a
+// practice settings page, corrects its name and deactivates it, and links a therapist user to
+// a rendering provider on the users page. Each step saves a
 // screenshot under SHOTS. Prints "N passed, N failed" and exits non-zero on a failure.
 import { chromium } from "playwright-core";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
@@ -231,6 +232,22 @@ await step("admin corrects a payer's name and deactivates it on the practice set
   expect(/inactive/.test(await page.textContent(`${row} td.inactive`)), "the payer is not marked inactive");
   expect(await page.$(`${row} button.reactivate`), "no reactivate button on the inactive payer");
   await shot("14-practice-payer-inactive.png");
+});
+
+await step("admin links a therapist to a rendering provider on the users page and sees it", async () => {
+  // Still signed in as root. `thera2` starts unlinked; the demo's CHEN is free.
+  await page.goto(`${BASE}/admin`);
+  const row = '#users tr[data-user="thera2"]';
+  expect(/none/.test(await page.textContent(row)), "thera2 is shown linked already");
+  const npi = await page.$eval(`${row} select[name="provider_npi"]`, (s) =>
+    [...s.options].find((o) => /CHEN/.test(o.textContent))?.value || "");
+  expect(/^\d{10}$/.test(npi), `no CHEN option: ${npi}`);
+  await page.selectOption(`${row} select[name="provider_npi"]`, npi);
+  await Promise.all([page.waitForNavigation(), page.click(`${row} button`)]);
+  const shown = await page.textContent(`${row} .linked`);
+  expect(shown.includes("CHEN") && shown.includes(npi), `linked: ${shown}`);
+  expect((await page.inputValue(`${row} select[name="provider_npi"]`)) === npi, "the form does not show the link");
+  await shot("15-user-linked-provider.png");
 });
 
 await context.close();

@@ -123,6 +123,11 @@ pub mod codes {
     pub const SVD_PAYER: &str = "837P-SVD01-PAYER";
     /// A CAS adjustment that cannot be sent: group code, reason code, amount, too many.
     pub const CAS: &str = "837P-CAS";
+    /// An onset or initial treatment date (2300 DTP*431/454) after the claim's first date
+    /// of service, or before 1900.
+    pub const CLAIM_DATE: &str = "837P-2300-DTP";
+    /// Warning: the onset (DTP*431) is after the initial treatment (DTP*454).
+    pub const ONSET_ORDER: &str = "837P-DTP431-ORDER";
 }
 
 /// Runs every check on a file. File-level findings have `claim: None`.
@@ -335,6 +340,7 @@ fn check_claim(claim: &Claim, acc: &mut Acc) {
         claim.prior_authorization.as_ref(),
         50,
     );
+    claim_dates(claim, acc);
 
     // HI: 1..12 codes, no repeats.
     let n_dx = claim.diagnoses.len();
@@ -399,6 +405,39 @@ fn check_claim(claim: &Claim, acc: &mut Acc) {
                 claim.total_charge, sum
             ),
         );
+    }
+}
+
+/// 2300 DTP*431 and DTP*454: neither can be after the first service (a symptom or a course
+/// of treatment that began after the visit it explains), and an onset after the initial
+/// treatment is suspect (treatment for a condition the patient did not have yet).
+fn claim_dates(claim: &Claim, acc: &mut Acc) {
+    let first_service = claim.lines.iter().map(|l| l.service_date).min();
+    for (field, date) in [
+        ("onset_date", claim.onset_date),
+        ("initial_treatment_date", claim.initial_treatment_date),
+    ] {
+        let Some(date) = date else { continue };
+        // D8 is CCYYMMDD: a year outside 1900-9999 would not even write as 8 digits.
+        if !(1900..=9999).contains(&chrono::Datelike::year(&date)) {
+            acc.error(
+                codes::CLAIM_DATE,
+                format!("{field} must be in years 1900-9999"),
+            );
+        } else if first_service.is_some_and(|first| date > first) {
+            acc.error(
+                codes::CLAIM_DATE,
+                format!("{field} is after the claim's first service date"),
+            );
+        }
+    }
+    if let (Some(onset), Some(initial)) = (claim.onset_date, claim.initial_treatment_date) {
+        if onset > initial {
+            acc.warn(
+                codes::ONSET_ORDER,
+                "onset_date is after initial_treatment_date".into(),
+            );
+        }
     }
 }
 

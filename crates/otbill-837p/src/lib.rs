@@ -11,7 +11,8 @@
 //! - [`check`]: the rules pyx12 does not enforce (NPI check digit, ICD-10-CM shape,
 //!   CLM02 = ΣSV102, pointers, REF*F8 on frequency 7/8, 9-digit billing ZIP, no PO box;
 //!   for coordination of benefits: other payers on a secondary claim, 2430 line balancing,
-//!   AMT*D = ΣSVD02 less claim-level CAS, SVD01 naming a 2330B payer), returned as
+//!   AMT*D = ΣSVD02 less claim-level CAS, SVD01 naming a 2330B payer; the onset and
+//!   initial treatment dates, DTP*431/454, not after the first service), returned as
 //!   [`Finding`]s. **A claim with an error finding is never written.**
 //! - [`write_837p`]: one interchange with many claims, split into ST/SE transactions.
 //! - [`read_837p`]: the inverse, for round trips and for reading what we sent.

@@ -246,6 +246,15 @@ pub struct Claim {
     /// for federally regulated conditions only (`I`).
     #[serde(default = "yes")]
     pub release_of_information: bool,
+    /// DTP*431: onset of the current illness or symptom (CMS-1500 box 14, qualifier 431).
+    /// Which payers want it is payer specific; it is left out of the file when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onset_date: Option<NaiveDate>,
+    /// DTP*454: initial treatment date, the first day of treatment for this condition
+    /// (CMS-1500 box 15, qualifier 454). Some payers and MAC companion guides want it on
+    /// therapy claims.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_treatment_date: Option<NaiveDate>,
     /// REF*G1: prior authorization number, when the payer issued one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prior_authorization: Option<String>,

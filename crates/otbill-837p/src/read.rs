@@ -9,7 +9,9 @@
 //!
 //! Inside a claim an SBR opens a 2320 other-payer loop (its NM1*IL and NM1*PR are 2330A
 //! and 2330B), and an SVD after a line's REF*6R opens a 2430 line adjudication; CAS, AMT
-//! and DTP*573 belong to whichever of them is open.
+//! and DTP*573 belong to whichever of them is open. DTP*431 and DTP*454 before the lines
+//! are the claim's onset and initial treatment dates; a line's own DTP*454 (2400) is not
+//! modelled and is reported as ignored.
 
 use crate::model::{
     Address, Adjustment, Assignment, BillingProvider, Claim, ClaimFile, Contact, Envelope,
@@ -727,6 +729,8 @@ impl State {
             assignment: assignment.unwrap_or_default(),
             benefits_assigned: seg.str(8) == "Y",
             release_of_information: seg.str(9) == "Y",
+            onset_date: None,
+            initial_treatment_date: None,
             prior_authorization: None,
             diagnoses: Vec::new(),
             subscriber,
@@ -832,6 +836,12 @@ impl State {
             self.dtp573(seg);
             return;
         }
+        // 2400 may carry its own DTP*454; only the claim-level ones (before the lines and
+        // the 2320 loops) are in the model.
+        if matches!(seg.str(1), "431" | "454") && self.line.is_none() {
+            self.claim_date(seg);
+            return;
+        }
         if seg.str(1) != "472" {
             self.warn(
                 codes::IGNORED,
@@ -857,6 +867,40 @@ impl State {
             (None, _) => self.bad_value("DTP*472 is not a D8 date or RD8 range".into(), pos),
             (_, None) => self.error(codes::STRUCTURE, "DTP*472 outside a service line", pos),
         }
+    }
+
+    /// 2300 DTP*431 (onset) or DTP*454 (initial treatment), each at most once per claim.
+    fn claim_date(&mut self, seg: &Segment<'_>) {
+        let pos = seg.position();
+        let qualifier = seg.str(1).to_owned();
+        if self.claim.is_none() || self.other.is_some() {
+            self.error(
+                codes::STRUCTURE,
+                format!("DTP*{qualifier} outside loop 2300 (it comes after CLM, before HI)"),
+                pos,
+            );
+            return;
+        }
+        let date = (seg.str(2) == "D8").then(|| d8(seg.str(3))).flatten();
+        let Some(date) = date else {
+            self.bad_value(format!("DTP*{qualifier} is not a D8 date"), pos);
+            return;
+        };
+        let Some(c) = &mut self.claim else { return };
+        let slot = if qualifier == "431" {
+            &mut c.onset_date
+        } else {
+            &mut c.initial_treatment_date
+        };
+        if slot.is_some() {
+            self.warn(
+                codes::CONFLICT,
+                format!("a second DTP*{qualifier} in the claim; the first is kept"),
+                pos,
+            );
+            return;
+        }
+        *slot = Some(date);
     }
 
     /// SBR inside a claim: a 2320 other-subscriber loop begins.

@@ -282,6 +282,8 @@ pub fn claim(rng: &mut Rng, n: usize) -> Claim {
         assignment: Assignment::Assigned,
         benefits_assigned: true,
         release_of_information: true,
+        onset_date: None,
+        initial_treatment_date: None,
         prior_authorization: (!medicare && rng.chance(30))
             .then(|| format!("AUTH{:06}", rng.below(999_999))),
         diagnoses,
@@ -442,10 +444,12 @@ pub fn to_secondary(rng: &mut Rng, mut c: Claim, claim_level_only: bool) -> Clai
 /// claims in a row (a course of treatment), which exercises HL grouping. About one run in
 /// six is billed to a secondary payer with the primary's adjudication (COB loops 2320,
 /// 2330A/B and 2430); those choices come from a second generator, so the other claims are
-/// the same as before COB existed.
+/// the same as before COB existed. About half the runs carry an initial treatment date and
+/// some an onset date (2300 DTP*454/431), from a third generator for the same reason.
 pub fn claim_file(seed: u64, n_claims: usize) -> ClaimFile {
     let mut rng = Rng::new(seed);
     let mut cob = Rng::new(seed ^ 0xC0B0_C0B0_C0B0_C0B0);
+    let mut dates = Rng::new(seed ^ 0xDA7E_DA7E_DA7E_DA7E);
     let mut file = header();
     let mut n = 0;
     while n < n_claims {
@@ -453,6 +457,7 @@ pub fn claim_file(seed: u64, n_claims: usize) -> ClaimFile {
         let repeat = (1 + rng.below(4)).min(n_claims - n);
         let secondary = cob.chance(16);
         let claim_level_only = cob.chance(25);
+        let (onset, initial) = episode_dates(&mut dates);
         for k in 0..repeat {
             let mut c = if k == 0 {
                 first.clone()
@@ -462,6 +467,8 @@ pub fn claim_file(seed: u64, n_claims: usize) -> ClaimFile {
             c.subscriber = first.subscriber.clone();
             c.payer = first.payer.clone();
             c.patient = first.patient.clone();
+            c.onset_date = onset;
+            c.initial_treatment_date = initial;
             // Subscriber demographics must stay consistent with who the patient is.
             let c = renumber(c, n + k);
             file.claims.push(if secondary {
@@ -473,6 +480,21 @@ pub fn claim_file(seed: u64, n_claims: usize) -> ClaimFile {
         n += repeat;
     }
     file
+}
+
+/// The claim dates (2300 DTP*431, DTP*454) of one run of claims, a course of treatment:
+/// half the runs carry the initial treatment date, some of those the onset as well. The
+/// treatment began in September 2026, before any synthetic service date (October and
+/// November), and the onset up to a year before it.
+fn episode_dates(rng: &mut Rng) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    if !rng.chance(50) {
+        return (None, None);
+    }
+    let initial = date(2026, 9, 1) + chrono::Days::new(rng.below(30) as u64);
+    let onset = rng
+        .chance(60)
+        .then(|| initial - chrono::Days::new(rng.below(365) as u64));
+    (onset, Some(initial))
 }
 
 fn renumber(mut c: Claim, n: usize) -> Claim {

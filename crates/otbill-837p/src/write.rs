@@ -332,6 +332,14 @@ fn claim<W: Write>(w: &mut Writer<W>, c: &Claim) -> Result<(), WriteError> {
         .element(yn(c.benefits_assigned))
         .element(if c.release_of_information { "Y" } else { "I" })
         .finish()?;
+    // 2300 DTP (map position 1350, after CLM and before PWK/REF/HI); the map lists 431
+    // before 454.
+    if let Some(d) = c.onset_date {
+        w.segment("DTP", &["431", "D8", &d8(d)])?;
+    }
+    if let Some(d) = c.initial_treatment_date {
+        w.segment("DTP", &["454", "D8", &d8(d)])?;
+    }
     // TR3 order within 2300: REF*G1 (prior authorization) before REF*F8.
     if let Some(auth) = &c.prior_authorization {
         w.segment("REF", &["G1", auth])?;

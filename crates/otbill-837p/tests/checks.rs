@@ -407,3 +407,42 @@ fn cas_is_written_one_segment_per_group() {
         "{text}"
     );
 }
+
+/// The 2300 claim dates: onset (DTP*431) and initial treatment (DTP*454).
+#[test]
+fn claim_dates_are_not_after_the_first_service() {
+    let first = |c: &Claim| c.lines.iter().map(|l| l.service_date).min().unwrap();
+    // On the first service day itself: an evaluation that is the first treatment.
+    assert_eq!(
+        errors_after(|c| {
+            c.onset_date = Some(first(c));
+            c.initial_treatment_date = Some(first(c));
+        }),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        errors_after(|c| c.initial_treatment_date = Some(first(c) + chrono::Days::new(1))),
+        [codes::CLAIM_DATE]
+    );
+    assert_eq!(
+        errors_after(|c| c.onset_date = Some(first(c) + chrono::Days::new(1))),
+        [codes::CLAIM_DATE]
+    );
+    assert_eq!(
+        errors_after(|c| c.onset_date = NaiveDate::from_ymd_opt(1899, 12, 31)),
+        [codes::CLAIM_DATE]
+    );
+    // An onset after the treatment began is suspect, not impossible to send.
+    let mut file = good();
+    let c = &mut file.claims[1];
+    let day = first(c);
+    c.onset_date = Some(day);
+    c.initial_treatment_date = Some(day - chrono::Days::new(3));
+    let findings = check_file(&file);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].code, codes::ONSET_ORDER);
+    assert_eq!(findings[0].severity, Severity::Warning);
+    let mut out = Vec::new();
+    let summary = write_837p(&file, &WriteOptions::default(), &mut out).unwrap();
+    assert_eq!(summary.written.len(), 3);
+}

@@ -54,6 +54,8 @@ fn every_generated_837p_passes_pyx12() {
     // Secondary and tertiary claims (2320/2330/2430) must be among the judged ones.
     let mut cob_claims = 0;
     let mut cob_files = 0;
+    // So are the 2300 claim dates DTP*431 and DTP*454.
+    let (mut onset_claims, mut initial_claims) = (0, 0);
     for s in scenarios::all() {
         let n = s
             .file
@@ -63,6 +65,18 @@ fn every_generated_837p_passes_pyx12() {
             .count();
         cob_claims += n;
         cob_files += usize::from(n > 0);
+        onset_claims += s
+            .file
+            .claims
+            .iter()
+            .filter(|c| c.onset_date.is_some())
+            .count();
+        initial_claims += s
+            .file
+            .claims
+            .iter()
+            .filter(|c| c.initial_treatment_date.is_some())
+            .count();
         let mut out = Vec::new();
         let summary = write_837p(&s.file, &s.options, &mut out).expect("write");
         assert!(
@@ -89,6 +103,11 @@ fn every_generated_837p_passes_pyx12() {
     assert!(
         cob_files >= 3 && cob_claims >= 50,
         "too few COB claims for pyx12 to judge: {cob_claims} in {cob_files} files"
+    );
+
+    assert!(
+        onset_claims >= 50 && initial_claims >= 100,
+        "too few claims with DTP*431/454 for pyx12 to judge: {onset_claims}/{initial_claims}"
     );
 
     let (code, output) = pyx12(&paths);

@@ -64,6 +64,63 @@ fn reading_a_foreign_segment_warns() {
 }
 
 #[test]
+fn claim_dates_are_read_only_at_claim_level() {
+    let mut file = synth::claim_file(3, 1);
+    let day = NaiveDate::from_ymd_opt(2026, 9, 2).expect("date");
+    file.claims[0].onset_date = Some(day - chrono::Days::new(30));
+    file.claims[0].initial_treatment_date = Some(day);
+    let mut out = Vec::new();
+    write_837p(&file, &WriteOptions::default(), &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    // Map position 1350: right after CLM, 431 before 454, before REF and HI.
+    let clm = text.find("~CLM*").unwrap();
+    let onset = text.find("~DTP*431*D8*20260803~").unwrap();
+    let initial = text.find("~DTP*454*D8*20260902~").unwrap();
+    let hi = text.find("~HI*").unwrap();
+    assert!(clm < onset && onset < initial && initial < hi, "{text}");
+    assert_eq!(
+        &text[clm + 1..].split('~').nth(1),
+        &Some("DTP*431*D8*20260803")
+    );
+    // A line-level DTP*454 (2400) is not the claim's: ignored with a warning.
+    let line = text.replacen("~REF*6R*", "~DTP*454*D8*20260901~REF*6R*", 1);
+    let back = read_837p(line.as_bytes());
+    assert!(back
+        .findings
+        .iter()
+        .any(|f| f.code == otbill_837p::read_codes::IGNORED));
+    let claims = back.file.map(|f| f.claims).unwrap_or_default();
+    assert_eq!(
+        claims.first().and_then(|c| c.initial_treatment_date),
+        Some(day)
+    );
+    // A date that does not parse leaves the claim out.
+    let bad = text.replacen("DTP*454*D8*20260902", "DTP*454*D8*20261302", 1);
+    let back = read_837p(bad.as_bytes());
+    assert!(back
+        .findings
+        .iter()
+        .any(|f| f.code == otbill_837p::read_codes::VALUE));
+    assert_eq!(back.file.map(|f| f.claims.len()), Some(0));
+    // A repeated one keeps the first, with a warning.
+    let twice = text.replacen(
+        "~DTP*454*D8*20260902~",
+        "~DTP*454*D8*20260902~DTP*454*D8*20260901~",
+        1,
+    );
+    let back = read_837p(twice.as_bytes());
+    assert!(back
+        .findings
+        .iter()
+        .any(|f| f.code == otbill_837p::read_codes::CONFLICT));
+    let claims = back.file.map(|f| f.claims).unwrap_or_default();
+    assert_eq!(
+        claims.first().and_then(|c| c.initial_treatment_date),
+        Some(day)
+    );
+}
+
+#[test]
 fn garbage_gives_findings_not_panics() {
     for input in [
         &b""[..],
@@ -72,6 +129,7 @@ fn garbage_gives_findings_not_panics() {
         b"ST*837*1~CLM*~SV1*~SE*1*1~",
         b"ST*837*1~CLM*X*1~SBR*P~CAS*CO*45~AMT*D*Z~OI~MOA*X~NM1*PR~SVD*~DTP*573*D8*X~SE*1*1~",
         b"ST*837*1~CAS*CO*45*1~AMT*EAF*1~SVD*A*1*HC:97530**1~DTP*573~SE*1*1~",
+        b"ST*837*1~DTP*431*D8*2026~CLM*X*1~DTP*454~DTP*454*D8*20260101~SBR*P~DTP*431*D8*1~SE*1*1~",
         b"\xff\xfe\x00",
     ] {
         let back = read_837p(input);
@@ -509,9 +567,22 @@ fn claim() -> impl Strategy<Value = Claim> {
             proptest::collection::vec(line(n_dx), 1..6),
         );
         let cob = (proptest::collection::vec(other_seed(), 2), 0usize..=2);
-        (head, parties, cob).prop_map(|(h, p, (seeds, wanted))| {
+        // Days before the first service: initial treatment, then onset before that.
+        let dates = (
+            proptest::option::of(0u64..400),
+            proptest::option::of(0u64..400),
+        );
+        (head, parties, cob, dates).prop_map(|(h, p, (seeds, wanted), (initial, onset))| {
             let (pcn, pos, frequency, orig, flags, assignment, auth, dx) = h;
             let (subscriber, (payer_name, payer_id), patient, referring, rendering, lines) = p;
+            let first = lines
+                .iter()
+                .map(|l| l.service_date)
+                .min()
+                .unwrap_or_default();
+            let initial_treatment_date = initial.map(|d| first - chrono::Days::new(d));
+            let onset_date =
+                onset.map(|d| initial_treatment_date.unwrap_or(first) - chrono::Days::new(d));
             let mut claim = Claim {
                 patient_control_number: pcn,
                 total_charge: lines.iter().map(|l| l.charge).sum(),
@@ -522,6 +593,8 @@ fn claim() -> impl Strategy<Value = Claim> {
                 assignment,
                 benefits_assigned: flags.1,
                 release_of_information: flags.2,
+                onset_date,
+                initial_treatment_date,
                 prior_authorization: auth,
                 diagnoses: dx.iter().map(|d| Icd10::parse(d).expect("dx")).collect(),
                 subscriber,

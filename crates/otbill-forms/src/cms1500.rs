@@ -29,9 +29,11 @@
 //! - reserved for NUCC use on the 02/12 form: 8, 9b, 9c and 30;
 //! - for lack of data in the claim model: the telephone numbers of boxes 5 and 7, 10b's
 //!   state (10a-c are always NO), 10d, 11b, 11c (except on a Medicare claim with a payer
-//!   primary to Medicare), 14, 15, 16, 17a, 18, 19, 20's charges, 24C (EMG), 24H, the
+//!   primary to Medicare), 16, 17a, 18, 19, 20's charges, 24C (EMG), 24H, the
 //!   shaded other ids and supplemental information of box 24, 32, 32a, 32b and 33b; and
 //!   in box 29, payments made by the patient;
+//! - when the claim has no such date: 14 (onset, qualifier 431) and 15 (initial treatment,
+//!   qualifier 454);
 //! - by rule: 9, 9a and 9d when there is no other payer (and on Medicare claims, which
 //!   keep item 9 for Medigap), 22 on an original claim, 29 on a primary claim, and 11a and
 //!   11d on Medicare claims.
@@ -253,6 +255,20 @@ impl Page<'_> {
         }
         if claim.benefits_assigned {
             self.put(29, 55, 17, "SIGNATURE ON FILE");
+        }
+
+        // Box 14: NUCC item 14, the date of the current illness in MM DD CCYY with its
+        // qualifier to the right of the dotted line: 431, onset of current symptoms or
+        // illness (2300 DTP*431). Box 15: NUCC item 15, "other date", the qualifier
+        // between the left-hand dotted lines, then the date: 454, initial treatment (2300
+        // DTP*454).
+        if let Some(onset) = claim.onset_date {
+            self.date(32, 3, onset, true);
+            self.put(32, 20, 3, "431");
+        }
+        if let Some(initial) = claim.initial_treatment_date {
+            self.put(32, 34, 3, "454");
+            self.date(32, 38, initial, true);
         }
 
         // Box 17: the referring (certifying) provider.
@@ -635,6 +651,7 @@ fn draw_form(doc: &mut Doc) {
         (29.0, 50.0, "SIGNED"),
         (31.0, 1.0, "14. DATE OF CURRENT ILLNESS, INJURY, or PREGNANCY (LMP)"),
         (31.0, 30.0, "15. OTHER DATE   QUAL."),
+        (32.0, 16.0, "QUAL."),
         (31.0, 50.0, "16. DATES PATIENT UNABLE TO WORK IN CURRENT OCCUPATION"),
         (33.0, 1.0, "17. NAME OF REFERRING PROVIDER OR OTHER SOURCE"),
         (33.0, 30.0, "17a.            17b. NPI"),

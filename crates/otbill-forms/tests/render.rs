@@ -512,3 +512,47 @@ fn a_primary_claim_prints_as_before() {
     .expect("golden list");
     assert_eq!(actual, golden);
 }
+
+// Boxes 14 and 15 (row 32): the date of the current illness with its qualifier after it,
+// and the other date with its qualifier before it.
+const BOX_14_DATE: (u32, std::ops::RangeInclusive<u32>) = (32, 1..=15);
+const BOX_14_QUAL: (u32, std::ops::RangeInclusive<u32>) = (32, 16..=29);
+const BOX_15_QUAL: (u32, std::ops::RangeInclusive<u32>) = (32, 30..=36);
+const BOX_15_DATE: (u32, std::ops::RangeInclusive<u32>) = (32, 37..=49);
+
+/// A claim with an onset (DTP*431) and an initial treatment date (DTP*454) prints them in
+/// boxes 14 and 15 (NUCC 02/12 items 14 and 15), and nothing else moves: without row 32's
+/// boxes 14 and 15 the page is the golden primary page.
+#[test]
+fn onset_and_initial_treatment_print_in_boxes_14_and_15() {
+    let mut file = claim_file();
+    file.claims[0].onset_date = Some(d("2025-12-29"));
+    file.claims[0].initial_treatment_date = Some(d("2026-01-06"));
+    let words = placed_words("cms1500-dates-red", &render_cms1500(&file, FormStyle::Red));
+    assert_eq!(at(&words, 1, &BOX_14_DATE), "12 29 2025");
+    assert_eq!(at(&words, 1, &BOX_14_QUAL), "431");
+    assert_eq!(at(&words, 1, &BOX_15_QUAL), "454");
+    assert_eq!(at(&words, 1, &BOX_15_DATE), "01 06 2026");
+    let rest: String = words
+        .iter()
+        .filter(|w| !(w.row == 32 && w.col <= 49))
+        .map(|w| format!("{} {} {} {}\n", w.page, w.row, w.col, w.text))
+        .collect();
+    let golden = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/cms1500-primary-red.txt"),
+    )
+    .expect("golden list");
+    assert_eq!(rest, golden);
+    // Only one of them: the other box stays empty.
+    file.claims[0].onset_date = None;
+    let words = placed_words("cms1500-dates-454", &render_cms1500(&file, FormStyle::Red));
+    assert_eq!(at(&words, 1, &BOX_14_DATE), "");
+    assert_eq!(at(&words, 1, &BOX_14_QUAL), "");
+    assert_eq!(at(&words, 1, &BOX_15_QUAL), "454");
+    // The full page, as a person reads it.
+    let text = render(
+        "cms1500-dates-full",
+        &render_cms1500(&file, FormStyle::Full),
+    );
+    assert_contains(&text, &["454", "01 06 2026"]);
+}

@@ -1,7 +1,7 @@
 //! The server the browser tests run against: the demo practice in a fresh database, with
 //! its visits claimed, batched and acknowledged, an 835 answering them left unposted in
-//! `DIR/remit.835` for the browser to upload, three users (`thera`, `bill`, `root`, password
-//! in `E2E_PASSWORD`), and the patients' PHI listed in `DIR/phi.txt` so the run's logs can be
+//! `DIR/remit.835` for the browser to upload, four users (`thera`, linked to the first demo
+//! OT, `thera2`, unlinked, `bill`, `root`, password in `E2E_PASSWORD`), and the patients' PHI listed in `DIR/phi.txt` so the run's logs can be
 //! searched for it.
 //!
 //! ```text
@@ -38,12 +38,15 @@ fn main() -> anyhow::Result<()> {
     state.db.run_blocking(|c| {
         for (name, role) in [
             ("thera", Role::Therapist),
+            ("thera2", Role::Therapist),
             ("bill", Role::Biller),
             ("root", Role::Admin),
         ] {
             auth::create_user(c, name, role, &password)?;
         }
-        Ok(())
+        // `thera` renders for the first demo OT, so their visit form lists that OT's
+        // patients; the admin step links `thera2` on the users page.
+        otbill_server::users::link_demo_therapist(c, "thera")
     })?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

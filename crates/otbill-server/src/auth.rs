@@ -296,12 +296,17 @@ pub struct UserInfo {
     pub active: bool,
     /// When created.
     pub created_at: String,
+    /// The ledger's row id of the rendering provider they are linked to (see
+    /// `crate::users`); the API and the page show its NPI instead.
+    #[serde(skip)]
+    pub provider_id: Option<i64>,
 }
 
 /// Every user.
 pub fn list_users(conn: &mut Conn) -> anyhow::Result<Vec<UserInfo>> {
     let rows = conn.query(
-        "SELECT id, username, role, active, created_at FROM server_users ORDER BY username",
+        "SELECT id, username, role, active, created_at, provider_id FROM server_users \
+         ORDER BY username",
         &[],
     )?;
     Ok(rows
@@ -312,6 +317,7 @@ pub fn list_users(conn: &mut Conn) -> anyhow::Result<Vec<UserInfo>> {
             role: Role::parse(&r.text(2)).unwrap_or(Role::Therapist),
             active: r.int(3) != 0,
             created_at: r.text(4),
+            provider_id: r.opt_int(5),
         })
         .collect())
 }

@@ -302,7 +302,10 @@ impl postgres::types::ToSql for Value {
 
 /// `(version, name, SQL)`; `{pk}` is the engine's auto-increment primary key. A released
 /// migration is never edited: add one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "accounts and audit", V1)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "accounts and audit", V1),
+    (2, "user to rendering provider link", V2),
+];
 
 const V1: &str = "
 CREATE TABLE server_users (
@@ -321,6 +324,15 @@ CREATE TABLE server_audit (
   id {pk}, at TEXT NOT NULL, user_id BIGINT, username TEXT NOT NULL, action TEXT NOT NULL,
   resource TEXT NOT NULL, resource_id TEXT, patient_id BIGINT, route TEXT NOT NULL);
 CREATE INDEX server_audit_patient ON server_audit (patient_id, at);
+";
+
+// The ledger's `providers.id`, not the NPI, so that an NPI corrected in place keeps the
+// link; no foreign key because the server's tables must not constrain the ledger's. The
+// unique index makes a provider linked to at most one user (NULLs are distinct on both
+// engines).
+const V2: &str = "
+ALTER TABLE server_users ADD COLUMN provider_id BIGINT;
+CREATE UNIQUE INDEX server_users_provider ON server_users (provider_id);
 ";
 
 const SQLITE_APPEND_ONLY: &str = "
@@ -494,7 +506,7 @@ mod tests {
         let n = db2
             .run_blocking(|c| c.one("SELECT COUNT(*) FROM server_migrations", &[]))
             .unwrap_or_else(|e| panic!("{e:#}"));
-        assert_eq!(n.map(|r| r.int(0)), Some(1));
+        assert_eq!(n.map(|r| r.int(0)), Some(MIGRATIONS.len() as i64));
         let res = db.run_blocking(|c| {
             c.exec(
                 "INSERT INTO server_audit (at, username, action, resource, route)

@@ -13,7 +13,8 @@
 //! - [`auth`]: users, sessions, API tokens, roles, throttling. [`audit`]: the audit log.
 //! - [`api`]: the JSON API under `/api/v1/`. [`web`]: the HTML pages.
 //! - [`ops`]: the use cases both fronts share; [`followup`]: the denial worklist's actions;
-//!   [`settings`]: the practice, its providers and payers (admin).
+//!   [`settings`]: the practice, its providers and payers (admin); [`users`]: a user's link
+//!   to a rendering provider (admin).
 //!
 //! **Architecture Invariant:** no handler logs a request body, a query string or a
 //! patient field; the only request log is [`telemetry::log_requests`], which logs the
@@ -56,6 +57,8 @@ pub mod reads;
 #[cfg(feature = "ledger")]
 pub mod settings;
 pub mod telemetry;
+#[cfg(feature = "ledger")]
+pub mod users;
 pub mod web;
 
 pub use error::{AppError, AppResult};
@@ -347,7 +350,8 @@ pub fn bootstrap_admin(db_url: &str, username: &str, password: &str) -> anyhow::
 }
 
 /// Creates or resets the demo's sign-ins (`demo-therapist`, `demo-biller`, `demo-admin`)
-/// with one new random password, which it returns.
+/// with one new random password, which it returns; the therapist is linked to a demo
+/// rendering provider (their patients are that provider's).
 pub fn demo_users(db_url: &str) -> anyhow::Result<String> {
     let password = format!("demo-{}", &auth::random_token()[..16]);
     let db = db::Db::open(db_url)?;
@@ -359,6 +363,8 @@ pub fn demo_users(db_url: &str) -> anyhow::Result<String> {
         ] {
             auth::upsert_user(c, name, role, &password)?;
         }
+        #[cfg(feature = "ledger")]
+        users::link_demo_therapist(c, "demo-therapist")?;
         Ok(())
     })?;
     Ok(password)

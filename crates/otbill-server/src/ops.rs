@@ -33,8 +33,8 @@ pub struct PatientView {
     pub due: Vec<otbill_store::reports::DueRow>,
 }
 
-/// The patients `who` may see: every patient for a biller, a therapist's own (those they
-/// entered a visit for or registered) for a therapist.
+/// The patients `who` may see: every patient for a biller, a therapist's own for a
+/// therapist ([`reads::patient_ids_of`], the scope [`check_patient_scope`] also applies).
 pub async fn patients_for(state: &AppState, who: &Principal) -> AppResult<Vec<reads::PatientRow>> {
     let rows = state.db.run(reads::patients).await?;
     if who.role != Role::Therapist {

@@ -59,12 +59,19 @@ pub fn patients(c: &mut Conn) -> anyhow::Result<Vec<PatientRow>> {
     Ok(c.query(&sql, &[])?.iter().map(patient_row).collect())
 }
 
-/// The ids of a therapist's patients: those they entered a visit for or registered (wants
-/// `Store::patients_of`).
+/// The ids of a therapist's patients, the one definition of the therapist scope: those
+/// they registered or entered a visit for, and, when an admin linked them to a rendering
+/// provider (`server_users.provider_id`), those with a visit or a plan of care naming that
+/// provider, whoever entered it (a front desk or an aide enters visits for therapists).
+/// Wants `Store::patients_of`.
 pub fn patient_ids_of(c: &mut Conn, username: &str) -> anyhow::Result<Vec<i64>> {
     Ok(c.query(
-        "SELECT DISTINCT patient_id FROM visits WHERE created_by = $1 \
-         UNION SELECT id FROM patients WHERE created_by = $1",
+        "SELECT patient_id FROM visits WHERE created_by = $1 \
+         UNION SELECT id FROM patients WHERE created_by = $1 \
+         UNION SELECT v.patient_id FROM visits v \
+           JOIN server_users u ON u.provider_id = v.provider_id WHERE u.username = $1 \
+         UNION SELECT pc.patient_id FROM plans_of_care pc \
+           JOIN server_users u ON u.provider_id = pc.provider_id WHERE u.username = $1",
         &[username.into()],
     )?
     .iter()
@@ -519,6 +526,17 @@ pub fn adjustments(c: &mut Conn) -> anyhow::Result<Vec<AdjustmentRow>> {
         at: r.text(13),
     })
     .collect())
+}
+
+/// The NPI of the rendering provider `username` is linked to, when it is active (the
+/// visit form's default).
+pub fn linked_npi(c: &mut Conn, username: &str) -> anyhow::Result<Option<String>> {
+    Ok(c.one(
+        "SELECT p.npi FROM server_users u JOIN providers p ON p.id = u.provider_id \
+             WHERE u.username = $1 AND p.active = 1",
+        &[username.into()],
+    )?
+    .map(|r| r.text(0)))
 }
 
 /// Active rendering providers, the ones a new visit may name: `(npi, "LAST, FIRST CRED")`

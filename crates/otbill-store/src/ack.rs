@@ -175,7 +175,8 @@ impl Store {
     }
 
     /// Sends a rejected claim again: a new original claim (new PCN) from the stored claim
-    /// model, with `fix` applied; the rejected one becomes `resubmitted`.
+    /// model with the payer and rendering provider as on file now, then `fix` applied; the
+    /// rejected one becomes `resubmitted`.
     pub fn resubmit_claim(
         &mut self,
         claim_id: i64,
@@ -195,6 +196,32 @@ impl Store {
         }
         let mut claim: m::Claim =
             serde_json::from_str(&r.text(0)).map_err(|e| Error::Db(e.to_string()))?;
+        // Rejections are often for a wrong payer id or NPI: the resubmission carries the
+        // payer and rendering provider as they are on file now (corrected since it was
+        // sent), then the caller's own fix.
+        if let Some(p) = self.conn.one(
+            "SELECT payer_id, name FROM payers WHERE id = $1",
+            params![r.int(3)],
+        )? {
+            claim.payer = m::Payer {
+                payer_id: p.text(0),
+                name: p.text(1),
+            };
+        }
+        if claim.rendering_provider.is_some() {
+            if let Some(p) = self.conn.one(
+                "SELECT p.npi, p.last_name, p.first_name, p.taxonomy FROM visits v \
+                 JOIN providers p ON p.id = v.provider_id WHERE v.id = $1",
+                params![r.opt_int(5)],
+            )? {
+                claim.rendering_provider = Some(crate::records::rendering_provider(
+                    &p.text(0),
+                    &p.text(1),
+                    &p.text(2),
+                    &p.text(3),
+                )?);
+            }
+        }
         fix(&mut claim);
         if let Some(f) = otbill_837p::check::check_claim_at(&claim, 0)
             .into_iter()

@@ -27,6 +27,21 @@ use crate::db::{params, Conn};
 use crate::records::load_one;
 use crate::{cents, date, dollars, now, Error, Store};
 
+/// DTP*454, the initial treatment date, from the stored `start_date` of the plan of care in
+/// effect on the visit (the visit's `plan_id`, the latest plan starting on or before it).
+///
+/// `start_date` is the first day of the plan, the evaluation (`PlanOfCare::start`), which
+/// Medicare counts as the first day of treatment (Pub. 100-02 ch. 15 §220.1.3, as
+/// summarised in `rules.md`: certification is timely within 30 days after the first day
+/// of treatment, the evaluation included).
+/// `certified_date` is when the physician signed and `certified_through` when the
+/// certification ends: neither is when treatment began. Limitation: the ledger does not
+/// link a plan to the one it continues, so a recertification entered as a new plan sends
+/// its own start, not the episode's first treatment.
+fn initial_treatment_date(start_date: &str) -> Option<chrono::NaiveDate> {
+    date(start_date)
+}
+
 /// A finding as stored and shown: stable code, severity, message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
@@ -388,6 +403,10 @@ impl Store {
             assignment: m::Assignment::Assigned,
             benefits_assigned: true,
             release_of_information: true,
+            // The plans_of_care table has no onset date: onset (DTP*431) is left to claims
+            // imported with it.
+            onset_date: None,
+            initial_treatment_date: initial_treatment_date(&plan.text(1)),
             prior_authorization: auth.as_ref().map(|a| a.text(0)),
             diagnoses,
             subscriber,

@@ -599,15 +599,7 @@ impl Store {
         let (id, _) = self.provider_state(key)?;
         let supervisor = self.check_provider(p, Some(id))?;
         let (p, now, actor) = (p.clone(), now(), self.actor.clone());
-        let rendering = m::RenderingProvider {
-            name: m::ProviderName::Person(m::PersonName {
-                last: p.last_name.clone(),
-                first: p.first_name.clone(),
-                middle: None,
-            }),
-            npi: npi("provider.npi", &p.npi)?,
-            taxonomy: Some(p.taxonomy.clone()),
-        };
+        let rendering = rendering_provider(&p.npi, &p.last_name, &p.first_name, &p.taxonomy)?;
         self.tx(|c| {
             c.exec(
                 "UPDATE providers SET npi = $2, last_name = $3, first_name = $4, credential = $5, \
@@ -1073,6 +1065,24 @@ fn check_payer(p: &Payer) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// A provider on file as a claim's 2310B rendering provider.
+pub(crate) fn rendering_provider(
+    provider_npi: &str,
+    last: &str,
+    first: &str,
+    taxonomy: &str,
+) -> Result<m::RenderingProvider, Error> {
+    Ok(m::RenderingProvider {
+        name: m::ProviderName::Person(m::PersonName {
+            last: last.to_owned(),
+            first: first.to_owned(),
+            middle: None,
+        }),
+        npi: npi("provider.npi", provider_npi)?,
+        taxonomy: Some(taxonomy.to_owned()),
+    })
 }
 
 /// Applies `fix` to the stored model of claims not yet sent (`(id, claim_json)` rows) and

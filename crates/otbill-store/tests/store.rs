@@ -25,6 +25,8 @@ both!(
     secondary_claim_carries_the_primary_adjudication,
     secondary_claim_from_a_claim_level_835,
     providers_and_payers_are_corrected_and_retired,
+    claims_carry_the_plan_start_as_initial_treatment,
+    a_secondary_claim_keeps_the_initial_treatment_date,
 );
 
 fn today() -> NaiveDate {
@@ -317,8 +319,27 @@ fn acks_277ca_reject_and_resubmit(url: &str) {
     );
     assert_eq!(s.claim(b.id).unwrap().status, "rejected");
     assert!(s.apply_ack(ack.as_bytes(), "x.277").unwrap().duplicate);
+    // Rejected for a wrong payer id (A7:562): once the payer is corrected on file, the
+    // resubmission goes out with the corrected id.
+    let payer = s.payer(PayerKey::PayerId(&b.payer_id)).unwrap();
+    let corrected = Payer {
+        payer_id: "CORRECTED01".into(),
+        ..payer.payer.clone()
+    };
+    s.update_payer(PayerKey::Id(payer.id), &corrected).unwrap();
     let again = s.resubmit_claim(b.id, |_| {}).unwrap();
     assert_eq!(s.claim(again).unwrap().status, "ready");
+    s.build_batches(&dir.path().join("outbox2"), 100).unwrap();
+    let sent = s.batches().unwrap().last().unwrap().0;
+    let file = s.batch_file(sent).unwrap();
+    let pcn = s.claim(again).unwrap().pcn;
+    let resent = file.claims.iter().find(|c| c.patient_control_number == pcn);
+    assert_eq!(
+        resent.map(|c| c.payer.payer_id.as_str()),
+        Some("CORRECTED01"),
+        "the resubmission carries the corrected payer id"
+    );
+    assert_eq!(s.claim(again).unwrap().status, "batched");
     assert_eq!(s.claim(b.id).unwrap().status, "resubmitted");
     assert_eq!(s.claim(b.id).unwrap().payer_balance, Decimal::ZERO);
 }
@@ -886,4 +907,45 @@ fn providers_and_payers_are_corrected_and_retired(url: &str) {
         out.findings.iter().all(|f| f.code != "PAYER_INACTIVE"),
         "{out:?}"
     );
+}
+
+/// A claim built from a visit carries the start of the patient's plan of care as its
+/// initial treatment date (2300 DTP*454); the plan has no onset date, so no DTP*431.
+fn claims_carry_the_plan_start_as_initial_treatment(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(url).unwrap();
+    let r = common::rules();
+    demo::fill(&mut s, today()).unwrap();
+    for v in s.visits_in("entered").unwrap() {
+        s.claim_visit(v, &r.engine()).unwrap();
+    }
+    let batches = s.build_batches(&dir.path().join("outbox"), 1000).unwrap();
+    assert!(!batches.is_empty());
+    let mut by_member = std::collections::HashMap::new();
+    for b in &batches {
+        for c in s.batch_file(b.batch_id).unwrap().claims {
+            let first = c.lines.iter().map(|l| l.service_date).min().unwrap();
+            let initial = c.initial_treatment_date.expect("DTP*454 from the plan");
+            assert!(initial <= first, "{initial} after {first}");
+            assert_eq!(c.onset_date, None);
+            // One plan per demo patient: every claim of the patient has its start.
+            let seen = by_member
+                .entry(c.subscriber.member_id.clone())
+                .or_insert(initial);
+            assert_eq!(*seen, initial);
+        }
+        let text = std::fs::read_to_string(&b.file).unwrap();
+        assert!(text.contains("DTP*454*D8*"), "{text}");
+        assert!(!text.contains("DTP*431"), "{text}");
+    }
+    assert!(by_member.len() > 1);
+}
+
+/// The secondary claim is the primary's claim: it keeps DTP*454 (pyx12 judges the file in
+/// `secondary_case`).
+fn a_secondary_claim_keeps_the_initial_treatment_date(url: &str) {
+    let case = secondary_case(url, true);
+    let initial = case.claim.initial_treatment_date.expect("DTP*454");
+    let segment = format!("DTP*454*D8*{}", initial.format("%Y%m%d"));
+    assert!(case.text.contains(&segment), "{}", case.text);
 }

@@ -1,4 +1,5 @@
-//! Sessions over JSON, and the admin's routes: users, API tokens, the audit log.
+//! Sessions over JSON, and the admin's routes: users (and their rendering provider link,
+//! [`crate::users`]), API tokens, the audit log.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -15,8 +16,13 @@ use crate::AppState;
 
 /// Routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/session", post(sign_in).delete(sign_out))
+    let r = Router::new();
+    #[cfg(feature = "ledger")]
+    let r = r.route(
+        "/api/v1/users/{id}/provider",
+        axum::routing::put(link_provider),
+    );
+    r.route("/api/v1/session", post(sign_in).delete(sign_out))
         .route("/api/v1/me", get(me))
         .route("/api/v1/users", get(users).post(create_user))
         .route("/api/v1/tokens", post(create_token))
@@ -66,8 +72,33 @@ async fn me(ApiUser(user): ApiUser) -> AppResult<Response> {
 
 async fn users(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Response> {
     user.require(Perm::Admin)?;
+    #[cfg(feature = "ledger")]
+    let list = crate::users::list(&state, &user).await?.0;
+    #[cfg(not(feature = "ledger"))]
     let list = state.db.run(auth::list_users).await?;
     json(&list)
+}
+
+#[cfg(feature = "ledger")]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProviderLink {
+    /// `null` unlinks.
+    provider_npi: Option<String>,
+}
+
+/// `PUT /api/v1/users/{id}/provider`: links the user to an active rendering provider by
+/// NPI (`{"provider_npi": null}` unlinks); answers with the user as listed.
+#[cfg(feature = "ledger")]
+async fn link_provider(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> AppResult<Response> {
+    user.require(Perm::Admin)?;
+    let link: ProviderLink = body_json(&body)?;
+    json(&crate::users::link(&state, &user, id, link.provider_npi).await?)
 }
 
 #[derive(Deserialize)]

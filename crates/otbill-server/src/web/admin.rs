@@ -1,4 +1,5 @@
-//! Sign-in and sign-out, and the admin's pages: users, API tokens, the audit log.
+//! Sign-in and sign-out, and the admin's pages: users (with their rendering provider link),
+//! API tokens, the audit log.
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -15,13 +16,19 @@ use crate::AppState;
 
 /// Routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let r = Router::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", axum::routing::post(logout))
         .route("/admin", get(admin_page))
         .route("/admin/users", axum::routing::post(create_user))
         .route("/admin/tokens", axum::routing::post(create_token))
-        .route("/admin/audit", get(audit_page))
+        .route("/admin/audit", get(audit_page));
+    #[cfg(feature = "ledger")]
+    let r = r.route(
+        "/admin/users/{id}/provider",
+        axum::routing::post(link_provider),
+    );
+    r
 }
 
 fn login_form(csrf: &str, message: Option<&str>) -> String {
@@ -134,27 +141,12 @@ async fn admin_body(
     user: &WebUser,
     note: Option<String>,
 ) -> Result<Response, super::WebError> {
-    let users = state
-        .db
-        .run(auth::list_users)
-        .await
-        .map_err(|e| user.err(e))?;
-    let rows: String = users
-        .iter()
-        .map(|u| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&u.username),
-                u.role.as_str(),
-                if u.active { "active" } else { "disabled" },
-                esc(&u.created_at)
-            )
-        })
-        .collect();
+    let rows = user_rows(state, user).await?;
     let csrf = csrf_field(&user.0);
     let note = note.unwrap_or_default();
     let body = format!(
-        "{note}<table><tr><th>User</th><th>Role</th><th>State</th><th>Created</th></tr>{rows}</table>\
+        "{note}<table id=\"users\"><tr><th>User</th><th>Role</th><th>State</th><th>Created</th>\
+         <th>Rendering provider</th></tr>{rows}</table>\
          <h2>New user</h2><form method=\"post\" action=\"/admin/users\" class=\"card\">{csrf}\
          <label>User name <input name=\"username\" required></label>\
          <label>Role <select name=\"role\"><option>therapist</option><option>biller</option><option>admin</option></select></label>\
@@ -165,6 +157,106 @@ async fn admin_body(
          <label>Label <input name=\"label\" required></label><button>Issue token</button></form>"
     );
     Ok(page("Users", Some(&user.0), &body).into_response())
+}
+
+fn user_row(u: &auth::UserInfo, provider: &str) -> String {
+    format!(
+        "<tr data-user=\"{0}\"><td>{0}</td><td>{1}</td><td>{2}</td><td>{3}</td><td>{provider}</td></tr>",
+        esc(&u.username),
+        u.role.as_str(),
+        if u.active { "active" } else { "disabled" },
+        esc(&u.created_at)
+    )
+}
+
+/// The users table's rows; a therapist's row shows their rendering provider and a form to
+/// change it.
+#[cfg(feature = "ledger")]
+async fn user_rows(state: &AppState, user: &WebUser) -> Result<String, super::WebError> {
+    let (users, linkable) = crate::users::list(state, &user.0)
+        .await
+        .map_err(|e| user.err(e))?;
+    let csrf = csrf_field(&user.0);
+    Ok(users
+        .iter()
+        .map(|u| {
+            let shown = match (&u.provider_npi, &u.provider_name) {
+                (Some(npi), Some(name)) => {
+                    format!("<span class=\"linked\">{} ({})</span>", esc(name), esc(npi))
+                }
+                _ => "<span class=\"muted\">none</span>".to_owned(),
+            };
+            if u.user.role != Role::Therapist {
+                return user_row(&u.user, &shown);
+            }
+            let opts: String = linkable
+                .iter()
+                .map(|(npi, name)| {
+                    let sel = if u.provider_npi.as_deref() == Some(npi.as_str()) {
+                        " selected"
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "<option value=\"{}\"{sel}>{} ({})</option>",
+                        esc(npi),
+                        esc(name),
+                        esc(npi)
+                    )
+                })
+                .collect();
+            let form = format!(
+                "{shown} <form method=\"post\" action=\"/admin/users/{}/provider\" class=\"inline\">{csrf}\
+                 <select name=\"provider_npi\" aria-label=\"Rendering provider of {}\">\
+                 <option value=\"\">none</option>{opts}</select><button>Link</button></form>",
+                u.user.id,
+                esc(&u.user.username)
+            );
+            user_row(&u.user, &form)
+        })
+        .collect())
+}
+
+#[cfg(not(feature = "ledger"))]
+async fn user_rows(state: &AppState, user: &WebUser) -> Result<String, super::WebError> {
+    let users = state
+        .db
+        .run(auth::list_users)
+        .await
+        .map_err(|e| user.err(e))?;
+    Ok(users.iter().map(|u| user_row(u, "")).collect())
+}
+
+#[cfg(feature = "ledger")]
+#[derive(Deserialize)]
+struct ProviderLink {
+    /// Empty unlinks.
+    provider_npi: String,
+}
+
+/// Links a therapist to a rendering provider (the checks are [`crate::users::link`]'s).
+#[cfg(feature = "ledger")]
+async fn link_provider(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    f: WebForm<ProviderLink>,
+) -> WebResult {
+    let user = f.user;
+    let linked = crate::users::link(&state, &user.0, id, Some(f.form.provider_npi))
+        .await
+        .map_err(|e| user.err(e))?;
+    let note = match &linked.provider_npi {
+        Some(npi) => format!(
+            "<p class=\"ok\">Linked {} to {}.</p>",
+            esc(&linked.user.username),
+            esc(npi)
+        ),
+        None => format!(
+            "<p class=\"ok\">{} has no rendering provider.</p>",
+            esc(&linked.user.username)
+        ),
+    };
+    admin_body(&state, &user, Some(note)).await
 }
 
 #[derive(Deserialize)]

@@ -31,9 +31,15 @@ pub fn routes() -> Router<AppState> {
 
 async fn visit_form(State(state): State<AppState>, user: WebUser) -> WebResult {
     user.require(Perm::Visits)?;
-    let (patients, providers) = state
+    // A therapist picks only among their patients (the same scope as every patient read),
+    // and their own rendering provider comes preselected.
+    let patients = ops::patients_for(&state, &user.0)
+        .await
+        .map_err(|e| user.err(e))?;
+    let me = user.0.username.clone();
+    let (providers, mine) = state
         .db
-        .run(|c| Ok((reads::patients(c)?, reads::providers(c)?)))
+        .run(move |c| Ok((reads::providers(c)?, reads::linked_npi(c, &me)?)))
         .await
         .map_err(|e| user.err(e))?;
     log(
@@ -58,7 +64,18 @@ async fn visit_form(State(state): State<AppState>, user: WebUser) -> WebResult {
         .collect();
     let provider_opts: String = providers
         .iter()
-        .map(|(npi, name)| format!("<option value=\"{}\">{}</option>", esc(npi), esc(name)))
+        .map(|(npi, name)| {
+            let selected = if mine.as_deref() == Some(npi.as_str()) {
+                " selected"
+            } else {
+                ""
+            };
+            format!(
+                "<option value=\"{}\"{selected}>{}</option>",
+                esc(npi),
+                esc(name)
+            )
+        })
         .collect();
     let codes = [
         "97165", "97166", "97167", "97168", "97110", "97112", "97140", "97530", "97535", "97542",

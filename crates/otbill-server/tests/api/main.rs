@@ -9,6 +9,8 @@ mod helpers;
 mod ledger;
 #[cfg(feature = "ledger")]
 mod postgres;
+#[cfg(feature = "ledger")]
+mod scope;
 mod security;
 #[cfg(feature = "ledger")]
 mod settings;
