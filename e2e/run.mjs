@@ -3,7 +3,8 @@
 // (examples/e2e_server.rs) and sets BASE_URL, ERA_FILE, E2E_PASSWORD and SHOTS.
 //
 // Scenarios: a therapist signs in, enters a visit and sees its units and findings live,
-// then signs the note; a biller uploads an 835 and sees the claim paid, then opens the
+// then signs the note and lists their visits (also those others entered under their
+// provider); a biller uploads an 835 and sees the claim paid, then opens the
 // denials worklist and the dashboard; an admin reads the audit log, then adds a payer on the
 // practice settings page, corrects its name and deactivates it, and links a therapist user to
 // a rendering provider on the users page. Each step saves a
@@ -106,6 +107,16 @@ await step("therapist signs the note and a claim is made or explained", async ()
   await shot("02-visit-saved.png");
 });
 
+await step("therapist's visit list shows the visits under their provider, with who entered them", async () => {
+  await page.goto(`${BASE}/visits`);
+  // Column 3 is "Entered by": the visit just signed, and the demo's visits for the OT
+  // `thera` is linked to, entered by someone else.
+  const by = await page.$$eval("#visits tr td:nth-child(3)", (tds) => tds.map((t) => t.textContent));
+  expect(by.includes("thera"), `the visit thera entered is not listed: ${by.slice(0, 5)}`);
+  expect(by.some((b) => b !== "thera"), "no visit entered by another user under thera's provider");
+  await shot("02b-visits-under-provider.png");
+});
+
 await step("therapist may not open the claims list", async () => {
   const res = await page.goto(`${BASE}/claims`);
   expect(res.status() === 403, `status ${res.status()}`);
@@ -171,6 +182,27 @@ await step("biller opens a patient page with the KX bar", async () => {
   await Promise.all([page.waitForNavigation(), link.click()]);
   expect(await page.$("#kx"), "no KX bar");
   await shot("09-patient.png");
+  await signOut();
+});
+
+await step("biller changes a patient's primary coverage, a refused form shows the error", async () => {
+  await signIn("bill");
+  await page.goto(`${BASE}/patients`);
+  const link = await page.$("table tr td a");
+  await Promise.all([page.waitForNavigation(), link.click()]);
+  const change = await page.$('a.coverage-link[href$="/coverages/1"]');
+  expect(change, "no link to change the primary coverage");
+  await Promise.all([page.waitForNavigation(), change.click()]);
+  expect(await page.$("#coverage-form"), "no coverage form");
+  await page.fill('#coverage-form input[name="member_id"]', " ");
+  await page.$eval('#coverage-form input[name="member_id"]', (e) => e.removeAttribute("required"));
+  await Promise.all([page.waitForNavigation(), page.click('#coverage-form button[type="submit"]')]);
+  const err = await page.textContent("#coverage-error");
+  expect(/coverage\.member_id/.test(err), `no field in the error: ${err}`);
+  await page.fill('#coverage-form input[name="member_id"]', "W7654321");
+  await Promise.all([page.waitForNavigation(), page.click('#coverage-form button[type="submit"]')]);
+  expect(await page.$("#coverage-saved"), "the coverage was not saved");
+  await shot("09b-coverage.png");
   await signOut();
 });
 

@@ -13,6 +13,7 @@ use otbill_store::post::PostOutcome;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::audit::{Action, Entry};
 use crate::auth::{Principal, Role};
 use crate::error::{AppError, AppResult};
 use crate::{reads, AppState};
@@ -61,19 +62,93 @@ pub async fn check_patient_scope(
     if mine.contains(&patient_id) {
         return Ok(());
     }
-    crate::audit::record(
-        &state.db,
+    Err(refuse_patient(state, who, route, Some(patient_id)).await)
+}
+
+/// [`refuse`] for a patient (`None`: an account that does not exist).
+async fn refuse_patient(
+    state: &AppState,
+    who: &Principal,
+    route: &str,
+    patient_id: Option<i64>,
+) -> AppError {
+    let entry = Entry::new(Action::Refused, "patient", route)
+        .on(patient_id)
+        .patient(patient_id);
+    refuse(state, who, entry).await
+}
+
+/// Records a refused request (audited as `refused`) and answers it as "not found", so
+/// the caller learns nothing of whether the record exists.
+async fn refuse(state: &AppState, who: &Principal, entry: Entry<'_>) -> AppError {
+    match crate::audit::record(&state.db, who, entry).await {
+        Ok(()) => AppError::NotFound,
+        Err(e) => e.into(),
+    }
+}
+
+/// Refuses (as [`check_patient_scope`] does) a therapist's new visit unless its patient
+/// is theirs ([`reads::patient_ids_of`]) or it names the rendering provider they are
+/// linked to; an unknown account is refused the same way, so the answer does not tell
+/// whether the account exists. Anyone else passes.
+pub async fn check_visit_scope(
+    state: &AppState,
+    who: &Principal,
+    visit: &otbill_store::records::Visit,
+    route: &str,
+) -> AppResult<()> {
+    if who.role != Role::Therapist {
+        return Ok(());
+    }
+    let me = who.username.clone();
+    let account = visit.patient_account.clone();
+    let npi = visit.provider_npi.clone();
+    let (patient_id, allowed) = state
+        .db
+        .run(move |c| {
+            let Some(pid) = reads::patient_id_by_account(c, &account)? else {
+                return Ok((None, false));
+            };
+            let allowed = reads::patient_ids_of(c, &me)?.contains(&pid)
+                || reads::linked_npi(c, &me)?.is_some_and(|n| n == npi);
+            Ok((Some(pid), allowed))
+        })
+        .await?;
+    if allowed {
+        return Ok(());
+    }
+    Err(refuse_patient(state, who, route, patient_id).await)
+}
+
+/// Refuses (404, audited as refused) a therapist's request for a visit that is not one of
+/// theirs ([`reads::is_visit_of`]: entered by them or naming their linked provider),
+/// whether or not it exists; anyone else passes.
+pub async fn check_visit_read(
+    state: &AppState,
+    who: &Principal,
+    visit: Option<&reads::VisitRow>,
+    id: i64,
+    route: &str,
+) -> AppResult<()> {
+    if who.role != Role::Therapist {
+        return Ok(());
+    }
+    let me = who.username.clone();
+    let mine = state
+        .db
+        .run(move |c| reads::is_visit_of(c, id, &me))
+        .await?;
+    if mine && visit.is_some() {
+        return Ok(());
+    }
+    Err(refuse(
+        state,
         who,
-        crate::audit::Entry {
-            action: crate::audit::Action::Refused,
-            resource: "patient",
-            resource_id: Some(patient_id.to_string()),
-            patient_id: Some(patient_id),
-            route,
-        },
+        Entry::new(Action::Refused, "visit", route)
+            .on(id)
+            .patient(visit.map(|v| v.patient_id)),
     )
-    .await?;
-    Err(AppError::NotFound)
+    .await)
 }
 
 /// Loads a patient's page.

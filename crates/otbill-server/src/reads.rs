@@ -79,6 +79,14 @@ pub fn patient_ids_of(c: &mut Conn, username: &str) -> anyhow::Result<Vec<i64>> 
     .collect())
 }
 
+/// The one definition of a therapist's visits, as a condition on `visits v` with the
+/// username as `$1`: those they entered, and, when linked to a rendering provider, those
+/// naming that provider, whoever entered them. A visit of one of their patients rendered
+/// by someone else is not theirs (it brings the patient into their scope through
+/// `patient_ids_of`, not the visit). Wants `Store::visits_of`.
+const VISIT_OF: &str = "(v.created_by = $1 OR v.provider_id IN \
+     (SELECT u.provider_id FROM server_users u WHERE u.username = $1 AND u.provider_id IS NOT NULL))";
+
 /// One patient's full record (wants `Store::patient`).
 #[derive(Clone, Debug, Serialize)]
 pub struct PatientRecord {
@@ -277,11 +285,14 @@ fn visit_row(r: &crate::db::Row) -> VisitRow {
     }
 }
 
-/// Visits entered by `created_by` (all when `None`), newest first.
-pub fn visits(c: &mut Conn, created_by: Option<&str>) -> anyhow::Result<Vec<VisitRow>> {
-    let rows = match created_by {
+/// Visits newest first: every one when `of` is `None`, else the visits of that therapist
+/// (see `VISIT_OF`).
+pub fn visits(c: &mut Conn, of: Option<&str>) -> anyhow::Result<Vec<VisitRow>> {
+    let rows = match of {
         Some(u) => c.query(
-            &format!("{VISIT_COLS} WHERE v.created_by = $1 ORDER BY v.service_date DESC, v.id DESC LIMIT 500"),
+            &format!(
+                "{VISIT_COLS} WHERE {VISIT_OF} ORDER BY v.service_date DESC, v.id DESC LIMIT 500"
+            ),
             &[u.into()],
         )?,
         None => c.query(
@@ -298,6 +309,15 @@ pub fn visit(c: &mut Conn, id: i64) -> anyhow::Result<Option<VisitRow>> {
         c.one(&format!("{VISIT_COLS} WHERE v.id = $1"), &[id.into()])?
             .map(|r| visit_row(&r)),
     )
+}
+
+/// Whether visit `id` is one of therapist `username`'s visits (see `VISIT_OF`).
+pub fn is_visit_of(c: &mut Conn, id: i64, username: &str) -> anyhow::Result<bool> {
+    Ok(c.one(
+        &format!("SELECT v.id FROM visits v WHERE {VISIT_OF} AND v.id = $2"),
+        &[username.into(), id.into()],
+    )?
+    .is_some())
 }
 
 /// The primary payer's coding profile for a patient on a date.

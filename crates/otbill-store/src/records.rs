@@ -790,36 +790,7 @@ impl Store {
         address("patient.address", &p.address, false)?;
         let mut payer_ids = Vec::new();
         for (i, c) in p.coverages.iter().enumerate() {
-            let f = format!("patient.coverages[{i}]");
-            nonempty(&format!("{f}.member_id"), &c.member_id, 80)?;
-            if !(1..=3).contains(&c.rank) {
-                return Err(Error::invalid(format!("{f}.rank"), "must be 1, 2 or 3"));
-            }
-            if !matches!(
-                c.relationship.as_str(),
-                "self" | "spouse" | "child" | "other"
-            ) {
-                return Err(Error::invalid(
-                    format!("{f}.relationship"),
-                    "must be self, spouse, child or other",
-                ));
-            }
-            if (c.relationship == "self") != c.subscriber.is_none() {
-                return Err(Error::invalid(
-                    format!("{f}.subscriber"),
-                    "is given exactly when relationship is not self",
-                ));
-            }
-            if let Some(s) = &c.subscriber {
-                gender(&format!("{f}.subscriber.gender"), &s.gender)?;
-            }
-            if c.expires.is_some_and(|e| e < c.effective) {
-                return Err(Error::invalid(
-                    format!("{f}.expires"),
-                    "is before effective",
-                ));
-            }
-            let id = self.active_payer(&format!("{f}.payer_id"), &c.payer_id)?;
+            let id = self.check_coverage(&format!("patient.coverages[{i}]"), c)?;
             payer_ids.push(id);
         }
         let (p, now, actor) = (p.clone(), now(), self.actor.clone());
@@ -850,6 +821,177 @@ impl Store {
             }
             Ok(id)
         })
+    }
+
+    /// The checks of one coverage, errors naming `f.member_id`, `f.rank`...; returns the row
+    /// id of its (active) payer.
+    fn check_coverage(&mut self, f: &str, c: &Coverage) -> Result<i64, Error> {
+        nonempty(&format!("{f}.member_id"), &c.member_id, 80)?;
+        if !(1..=3).contains(&c.rank) {
+            return Err(Error::invalid(format!("{f}.rank"), "must be 1, 2 or 3"));
+        }
+        if !matches!(
+            c.relationship.as_str(),
+            "self" | "spouse" | "child" | "other"
+        ) {
+            return Err(Error::invalid(
+                format!("{f}.relationship"),
+                "must be self, spouse, child or other",
+            ));
+        }
+        if (c.relationship == "self") != c.subscriber.is_none() {
+            return Err(Error::invalid(
+                format!("{f}.subscriber"),
+                "is given exactly when relationship is not self",
+            ));
+        }
+        if let Some(s) = &c.subscriber {
+            gender(&format!("{f}.subscriber.gender"), &s.gender)?;
+        }
+        if c.expires.is_some_and(|e| e < c.effective) {
+            return Err(Error::invalid(
+                format!("{f}.expires"),
+                "is before effective",
+            ));
+        }
+        self.active_payer(&format!("{f}.payer_id"), &c.payer_id)
+    }
+
+    /// Replaces a patient's coverage of rank `rank` (1 primary, 2 secondary, 3 tertiary)
+    /// whole, or adds it when the patient has none of that rank, with the checks of
+    /// [`Store::add_patient`] (errors name `coverage.payer_id`, `coverage.member_id`...;
+    /// the payer must be active; `coverage.rank` must be `rank`).
+    ///
+    /// History rule: the row is updated in place (one coverage per patient and rank), so
+    /// claims keep pointing at it. Claims already made keep the coverage they were made
+    /// with (`claim_json` is the claim as made, payer and subscriber included); each of
+    /// the patient's claims of that rank not yet in a batch gets a `coverage_updated`
+    /// event (no values: member ids are PHI). Who changed which patient's coverage and
+    /// when is the server's audit log. Visits held (`blocked`, e.g. `PAYER_INACTIVE`) are
+    /// not re-run here: [`Store::claim_visit`] codes them again with the new coverage
+    /// ([`Store::held_visits`] lists them).
+    pub fn update_coverage(
+        &mut self,
+        patient_id: i64,
+        rank: u8,
+        cov: &Coverage,
+    ) -> Result<(), Error> {
+        load_one(
+            &mut self.conn,
+            "SELECT id FROM patients WHERE id = $1",
+            patient_id,
+            "patient",
+        )?;
+        if !(1..=3).contains(&rank) {
+            return Err(Error::invalid("rank", "must be 1, 2 or 3"));
+        }
+        if cov.rank != rank {
+            return Err(Error::invalid(
+                "coverage.rank",
+                "must be the rank in the path",
+            ));
+        }
+        let payer = self.check_coverage("coverage", cov)?;
+        let (cov, actor) = (cov.clone(), self.actor.clone());
+        self.tx(|c| {
+            let s = cov.subscriber.as_ref();
+            let existing = c.one(
+                "SELECT id FROM coverages WHERE patient_id = $1 AND rank = $2",
+                params![patient_id, i64::from(rank)],
+            )?;
+            let values = params![patient_id, payer, i64::from(rank), &cov.member_id, cov.group_number.clone(),
+                &cov.relationship, s.map(|s| s.last_name.clone()), s.map(|s| s.first_name.clone()),
+                s.map(|s| s.birth_date.to_string()), s.map(|s| s.gender.clone()),
+                cov.effective.to_string(), cov.expires.map(|d| d.to_string())];
+            if existing.is_some() {
+                c.exec(
+                    "UPDATE coverages SET payer_id = $2, member_id = $4, group_number = $5, \
+                     relationship = $6, subscriber_last = $7, subscriber_first = $8, \
+                     subscriber_birth_date = $9, subscriber_gender = $10, effective = $11, \
+                     expires = $12 WHERE patient_id = $1 AND rank = $3",
+                    values,
+                )?;
+            } else {
+                c.exec(
+                    "INSERT INTO coverages (patient_id, payer_id, rank, member_id, group_number, \
+                     relationship, subscriber_last, subscriber_first, subscriber_birth_date, \
+                     subscriber_gender, effective, expires) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                     $9, $10, $11, $12)",
+                    values,
+                )?;
+            }
+            let open = c.query(
+                "SELECT id FROM claims WHERE patient_id = $1 AND rank = $2 AND batch_id IS NULL \
+                 AND status IN ('ready', 'blocked') ORDER BY id",
+                params![patient_id, i64::from(rank)],
+            )?;
+            for r in &open {
+                crate::claims::event(
+                    c,
+                    r.int(0),
+                    &actor,
+                    "coverage_updated",
+                    &format!(
+                        "the patient's rank {rank} coverage changed after this claim was made; \
+                         the claim keeps the coverage it was made with"
+                    ),
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// A patient's coverage of one rank as stored (the payer by its payer id), if any; an
+    /// unknown patient is `NotFound`.
+    pub fn coverage(&mut self, patient_id: i64, rank: u8) -> Result<Option<Coverage>, Error> {
+        load_one(
+            &mut self.conn,
+            "SELECT id FROM patients WHERE id = $1",
+            patient_id,
+            "patient",
+        )?;
+        let row = self.conn.one(
+            "SELECT p.payer_id, c.member_id, c.group_number, c.relationship, c.subscriber_last, \
+             c.subscriber_first, c.subscriber_birth_date, c.subscriber_gender, c.effective, \
+             c.expires FROM coverages c JOIN payers p ON p.id = c.payer_id \
+             WHERE c.patient_id = $1 AND c.rank = $2",
+            params![patient_id, i64::from(rank)],
+        )?;
+        let Some(r) = row else { return Ok(None) };
+        let day = |s: String| {
+            NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map_err(|_| Error::Db("bad stored date".into()))
+        };
+        let subscriber = match (r.opt_text(4), r.opt_text(5), r.opt_text(6), r.opt_text(7)) {
+            (Some(last_name), Some(first_name), Some(birth), Some(gender)) => Some(Subscriber {
+                last_name,
+                first_name,
+                birth_date: day(birth)?,
+                gender,
+            }),
+            _ => None,
+        };
+        Ok(Some(Coverage {
+            payer_id: r.text(0),
+            rank,
+            member_id: r.text(1),
+            group_number: r.opt_text(2),
+            relationship: r.text(3),
+            subscriber,
+            effective: day(r.text(8))?,
+            expires: r.opt_text(9).map(day).transpose()?,
+        }))
+    }
+
+    /// A patient's visits held by an error finding (`blocked`), oldest first: the ones to
+    /// code again with [`Store::claim_visit`] once the cause (a coverage, a payer) is fixed.
+    pub fn held_visits(&mut self, patient_id: i64) -> Result<Vec<i64>, Error> {
+        let rows = self.conn.query(
+            "SELECT id FROM visits WHERE patient_id = $1 AND status = 'blocked' \
+             ORDER BY service_date, id",
+            params![patient_id],
+        )?;
+        Ok(rows.iter().map(|r| r.int(0)).collect())
     }
 
     pub(crate) fn payer_key(&mut self, payer_id: &str) -> Result<i64, Error> {

@@ -27,6 +27,7 @@ both!(
     providers_and_payers_are_corrected_and_retired,
     claims_carry_the_plan_start_as_initial_treatment,
     a_secondary_claim_keeps_the_initial_treatment_date,
+    a_coverage_moved_to_an_active_payer_releases_a_held_visit,
 );
 
 fn today() -> NaiveDate {
@@ -948,4 +949,188 @@ fn a_secondary_claim_keeps_the_initial_treatment_date(url: &str) {
     let initial = case.claim.initial_treatment_date.expect("DTP*454");
     let segment = format!("DTP*454*D8*{}", initial.format("%Y%m%d"));
     assert!(case.text.contains(&segment), "{}", case.text);
+}
+
+/// A patient's primary coverage moves to another payer (their payer was retired): bad
+/// input names the field, the visit held for `PAYER_INACTIVE` is claimed to the new payer
+/// once coded again, and the claims already sent keep what they were sent with.
+fn a_coverage_moved_to_an_active_payer_releases_a_held_visit(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox");
+    let mut s = Store::open(url).unwrap();
+    let r = common::rules();
+    demo::fill(&mut s, today()).unwrap();
+    for v in s.visits_in("entered").unwrap() {
+        s.claim_visit(v, &r.engine()).unwrap();
+    }
+    s.build_batches(&outbox, 1000).unwrap();
+    let batch_ids: Vec<i64> = s.batches().unwrap().iter().map(|b| b.0).collect();
+    assert!(!batch_ids.is_empty());
+    let sent: Vec<_> = batch_ids
+        .iter()
+        .map(|b| s.batch_file(*b).unwrap().claims)
+        .collect();
+
+    // Every demo payer retired; a new one takes over.
+    for payer in s.payers().unwrap() {
+        s.set_payer_active(PayerKey::Id(payer.id), false).unwrap();
+    }
+    s.add_payer(&Payer {
+        payer_id: "NEW01".into(),
+        name: "NEW HEALTH PLAN".into(),
+        profile: "commercial".into(),
+        filing_indicator: "CI".into(),
+    })
+    .unwrap();
+    let lopez = s.providers().unwrap()[0].clone();
+    let visit = Visit {
+        patient_account: "A1001".into(),
+        provider_npi: lopez.provider.npi.clone(),
+        date: today(),
+        place_of_service: "11".into(),
+        progress_report: false,
+        services: vec![VisitService {
+            code: "97530".into(),
+            minutes: Some(30),
+            assistant_minutes: None,
+        }],
+    };
+    let v = s.add_visit(&visit).unwrap();
+    let out = s.claim_visit(v, &r.engine()).unwrap();
+    assert!(out.blocked);
+    assert!(
+        out.findings.iter().any(|f| f.code == "PAYER_INACTIVE"),
+        "{out:?}"
+    );
+    let patient = s
+        .patient_accounts()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.1 == "A1001")
+        .unwrap()
+        .0;
+    assert_eq!(s.held_visits(patient).unwrap(), vec![v]);
+
+    let good = Coverage {
+        payer_id: "NEW01".into(),
+        rank: 1,
+        member_id: "SECRETMEMBER9".into(),
+        group_number: Some("G77".into()),
+        relationship: "self".into(),
+        subscriber: None,
+        effective: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        expires: None,
+    };
+    // Bad input names the field, never the value, and changes nothing.
+    let cases = [
+        (
+            Coverage {
+                payer_id: "01112".into(),
+                ..good.clone()
+            },
+            "coverage.payer_id",
+        ),
+        (
+            Coverage {
+                payer_id: "NOPE".into(),
+                ..good.clone()
+            },
+            "coverage.payer_id",
+        ),
+        (
+            Coverage {
+                member_id: " ".into(),
+                ..good.clone()
+            },
+            "coverage.member_id",
+        ),
+        (
+            Coverage {
+                rank: 2,
+                ..good.clone()
+            },
+            "coverage.rank",
+        ),
+        (
+            Coverage {
+                relationship: "cousin".into(),
+                ..good.clone()
+            },
+            "coverage.relationship",
+        ),
+        (
+            Coverage {
+                relationship: "spouse".into(),
+                ..good.clone()
+            },
+            "coverage.subscriber",
+        ),
+        (
+            Coverage {
+                expires: NaiveDate::from_ymd_opt(2025, 1, 1),
+                ..good.clone()
+            },
+            "coverage.expires",
+        ),
+    ];
+    for (bad, field) in cases {
+        let err = s.update_coverage(patient, 1, &bad).unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        assert_eq!(field_of::<()>(Err(err)), field);
+    }
+    assert_eq!(field_of(s.update_coverage(patient, 4, &good)), "rank");
+    assert!(matches!(
+        s.update_coverage(999_999, 1, &good),
+        Err(Error::NotFound(_))
+    ));
+    let out = s.claim_visit(v, &r.engine()).unwrap();
+    assert!(
+        out.findings.iter().any(|f| f.code == "PAYER_INACTIVE"),
+        "{out:?}"
+    );
+
+    // The coverage moves: the held visit is claimed to the new payer.
+    s.update_coverage(patient, 1, &good).unwrap();
+    assert_eq!(s.coverage(patient, 1).unwrap().as_ref(), Some(&good));
+    assert_eq!(s.coverage(patient, 3).unwrap(), None);
+    assert!(matches!(s.coverage(999_999, 1), Err(Error::NotFound(_))));
+    let out = s.claim_visit(v, &r.engine()).unwrap();
+    assert!(
+        out.findings.iter().all(|f| f.code != "PAYER_INACTIVE"),
+        "{out:?}"
+    );
+    assert!(!out.blocked, "{out:?}");
+    let claim = s.claim(out.claim_id.unwrap()).unwrap();
+    assert_eq!(claim.payer_id, "NEW01");
+    assert!(s.held_visits(patient).unwrap().is_empty());
+
+    // A secondary coverage can be added the same way.
+    let second = Coverage {
+        rank: 2,
+        member_id: "SECRETMEMBER8".into(),
+        relationship: "spouse".into(),
+        subscriber: Some(otbill_store::records::Subscriber {
+            last_name: "SECRETSPOUSE".into(),
+            first_name: "LEE".into(),
+            birth_date: NaiveDate::from_ymd_opt(1950, 5, 5).unwrap(),
+            gender: "M".into(),
+        }),
+        ..good.clone()
+    };
+    s.update_coverage(patient, 2, &second).unwrap();
+    assert_eq!(s.coverage(patient, 2).unwrap(), Some(second));
+
+    // The claims already sent are unchanged.
+    let after: Vec<_> = batch_ids
+        .iter()
+        .map(|b| s.batch_file(*b).unwrap().claims)
+        .collect();
+    assert_eq!(after, sent);
+    s.build_batches(&outbox, 1000).unwrap();
+    let last = s.batches().unwrap().last().unwrap().0;
+    let new = s.batch_file(last).unwrap();
+    assert!(new
+        .claims
+        .iter()
+        .any(|c| c.payer.payer_id == "NEW01" && c.subscriber.member_id == "SECRETMEMBER9"));
 }

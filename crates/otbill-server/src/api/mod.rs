@@ -20,6 +20,8 @@ use crate::AppState;
 
 pub mod admin;
 #[cfg(feature = "ledger")]
+pub mod coverage;
+#[cfg(feature = "ledger")]
 pub mod records;
 #[cfg(feature = "ledger")]
 pub mod settings;
@@ -39,7 +41,9 @@ pub fn routes() -> Router<AppState> {
 
 #[cfg(feature = "ledger")]
 fn ledger_routes() -> Router<AppState> {
-    records::routes().merge(settings::routes())
+    records::routes()
+        .merge(settings::routes())
+        .merge(coverage::routes())
 }
 
 #[cfg(not(feature = "ledger"))]

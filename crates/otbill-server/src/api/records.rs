@@ -151,13 +151,11 @@ async fn get_visit(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     user.require(Perm::Visits)?;
-    let visit = state
-        .db
-        .run(move |c| reads::visit(c, id))
-        .await?
-        // A therapist sees only the visits they entered; others are "not found".
-        .filter(|v| v.created_by == user.username)
-        .ok_or(AppError::NotFound)?;
+    let visit = state.db.run(move |c| reads::visit(c, id)).await?;
+    // A therapist reads only their visits (entered by them or naming their provider);
+    // any other is "not found", audited as refused.
+    ops::check_visit_read(&state, &user, visit.as_ref(), id, "/api/v1/visits/{id}").await?;
+    let visit = visit.ok_or(AppError::NotFound)?;
     log(
         &state,
         &user,
@@ -178,6 +176,7 @@ async fn add_visit(
 ) -> AppResult<Response> {
     user.require(Perm::Visits)?;
     let visit: otbill_store::records::Visit = body_json(&body)?;
+    ops::check_visit_scope(&state, &user, &visit, "/api/v1/visits").await?;
     let posted = ops::post_visit(&state, &user, visit).await?;
     log(
         &state,

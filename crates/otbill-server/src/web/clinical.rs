@@ -161,6 +161,9 @@ async fn post_visit(
     let user = f.user;
     user.require(Perm::Visits)?;
     let visit = visit_from_form(&f.form).map_err(|e| user.err(e))?;
+    ops::check_visit_scope(&state, &user.0, &visit, "/visits")
+        .await
+        .map_err(|e| user.err(e))?;
     let posted = ops::post_visit(&state, &user.0, visit)
         .await
         .map_err(|e| user.err(e))?;
@@ -252,17 +255,19 @@ async fn my_visits(State(state): State<AppState>, user: WebUser) -> WebResult {
         .iter()
         .map(|v| {
             format!(
-                "<tr><td>{}</td><td><a href=\"/patients/{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td><a href=\"/patients/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&v.date),
                 v.patient_id,
                 esc(&v.account),
+                esc(&v.created_by),
                 esc(&v.status),
                 v.claim_id.map_or(String::new(), |c| c.to_string())
             )
         })
         .collect();
     let body = format!(
-        "<table><tr><th>Date</th><th>Patient</th><th>Status</th><th>Claim</th></tr>{body}</table>"
+        "<p>The visits you entered and those naming the rendering provider you are linked to.</p>\
+         <table id=\"visits\"><tr><th>Date</th><th>Patient</th><th>Entered by</th><th>Status</th><th>Claim</th></tr>{body}</table>"
     );
     Ok(page("My visits", Some(&user.0), &body).into_response())
 }
@@ -373,9 +378,11 @@ async fn patient(State(state): State<AppState>, user: WebUser, Path(id): Path<i6
         Some(t) => charts::kx_bar(v.kx_allowed, t, v.kx_year),
         None => format!("<p>No KX threshold known for {}.</p>", v.kx_year),
     };
+    let ranks: Vec<i64> = v.record.coverages.iter().map(|c| c.rank).collect();
+    let cov_links = super::coverage::links(&user.0, id, &ranks);
     let body = format!(
         "<p>Account {} · born {} · {}</p><p class=\"muted\">{}</p>\
-         <h2>Insurance</h2><table><tr><th>Rank</th><th>Payer</th><th>Member id</th><th>Covered</th></tr>{covs}</table>\
+         <h2>Insurance</h2><table><tr><th>Rank</th><th>Payer</th><th>Member id</th><th>Covered</th></tr>{covs}</table>{cov_links}\
          <h2>Plans of care</h2><table><tr><th>Start</th><th>Certified</th><th>Through</th><th>Diagnoses</th><th>Progress</th></tr>{plans}</table>\
          <h2>Coming due</h2><ul>{due}</ul><h2>KX threshold {}</h2>{kx}",
         esc(&p.account),

@@ -31,6 +31,8 @@ mod charts;
 #[cfg(feature = "ledger")]
 mod clinical;
 #[cfg(feature = "ledger")]
+mod coverage;
+#[cfg(feature = "ledger")]
 mod denials;
 #[cfg(feature = "ledger")]
 mod practice;
@@ -48,7 +50,8 @@ pub fn routes() -> Router<AppState> {
         .merge(clinical::routes())
         .merge(billing::routes())
         .merge(denials::routes())
-        .merge(practice::routes());
+        .merge(practice::routes())
+        .merge(coverage::routes());
     r.layer(axum::middleware::from_fn(security_headers))
 }
 

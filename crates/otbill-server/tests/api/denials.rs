@@ -290,7 +290,7 @@ async fn a_therapist_sees_only_their_own_patients() {
     let app = spawn_app().await;
     let mut store = otbill_store::Store::open(&app.db_url).unwrap_or_else(|e| panic!("{e}"));
     otbill_store::demo::fill(&mut store, otbill_store::today()).unwrap_or_else(|e| panic!("{e}"));
-    let (mine, account, npi, other) = app
+    let (other, other_account, npi) = app
         .state
         .db
         .run_blocking(|c| {
@@ -301,20 +301,38 @@ async fn a_therapist_sees_only_their_own_patients() {
                     &[],
                 )?
                 .unwrap_or_else(|| panic!("no plan"));
-            let o = c
-                .one("SELECT id FROM patients WHERE id <> $1 ORDER BY id", &[p.int(0).into()])?
-                .unwrap_or_else(|| panic!("one patient only"));
-            Ok((p.int(0), p.text(1), p.text(2), o.int(0)))
+            Ok((p.int(0), p.text(1), p.text(2)))
         })
         .unwrap_or_else(|e| panic!("{e:#}"));
     let thera = app.session_for("thera", Role::Therapist).await;
-    let visit = serde_json::json!({
-        "patient_account": account, "provider_npi": npi, "date": otbill_store::today().to_string(),
-        "services": [{"code": "97110", "minutes": 23}]
+    // The therapist registers a patient and enters a visit for them.
+    let patient = serde_json::json!({
+        "account": "Z900", "last_name": "QUILLFEATHER", "first_name": "ZEBEDIAH",
+        "birth_date": "1950-01-01", "gender": "M",
+        "address": {"line1": "1 A ST", "city": "SALEM", "state": "OR", "zip": "97301"},
+        "coverages": [{"payer_id": "01112", "rank": 1, "member_id": "1EG4TE5MK73",
+                       "effective": "2026-01-01"}]
     })
     .to_string();
-    let res = app.post_json("/api/v1/visits", &thera, &visit).await;
+    let res = app.post_json("/api/v1/patients", &thera, &patient).await;
     assert_eq!(res.status, 201, "{}", res.body);
+    let mine = res.json()["id"].as_i64().unwrap_or_default();
+    let visit = |account: &str| {
+        serde_json::json!({
+            "patient_account": account, "provider_npi": npi, "date": otbill_store::today().to_string(),
+            "services": [{"code": "97110", "minutes": 23}]
+        })
+        .to_string()
+    };
+    let res = app
+        .post_json("/api/v1/visits", &thera, &visit("Z900"))
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    // A visit for someone else's patient is refused as if there were no such account.
+    let res = app
+        .post_json("/api/v1/visits", &thera, &visit(&other_account))
+        .await;
+    assert_eq!(res.status, 404, "{}", res.body);
     let list = app.get("/api/v1/patients", &thera).await.json();
     let ids: Vec<i64> = list
         .as_array()
@@ -362,7 +380,10 @@ async fn a_therapist_sees_only_their_own_patients() {
             .collect::<Vec<_>>())
         })
         .unwrap_or_else(|e| panic!("{e:#}"));
-    assert_eq!(refused, vec!["/api/v1/patients/{id}", "/patients/{id}"]);
+    assert_eq!(
+        refused,
+        vec!["/api/v1/visits", "/api/v1/patients/{id}", "/patients/{id}"]
+    );
     // A biller still sees every patient.
     let bill = app.session_for("bill", Role::Biller).await;
     assert_eq!(

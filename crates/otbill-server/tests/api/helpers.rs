@@ -223,6 +223,25 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("create user: {e:#}"));
     }
 
+    /// Links user `name` to the rendering provider `npi` directly in the database (what
+    /// `PUT /api/v1/users/{id}/provider` does), so the visits they enter may name it.
+    #[cfg(feature = "ledger")]
+    pub async fn link_provider(&self, name: &str, npi: &str) {
+        let (name, npi) = (name.to_owned(), npi.to_owned());
+        self.state
+            .db
+            .run(move |c| {
+                c.exec(
+                    "UPDATE server_users SET provider_id = (SELECT id FROM providers WHERE npi = $1) \
+                     WHERE username = $2",
+                    &[npi.as_str().into(), name.as_str().into()],
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("link provider: {e:#}"));
+    }
+
     /// Creates a user and an API token acting as them.
     pub fn token_for(&self, name: &str, role: Role) -> Auth {
         self.add_user(name, role);

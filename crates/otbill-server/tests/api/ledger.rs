@@ -135,6 +135,8 @@ async fn form_posts_without_the_csrf_token_are_refused() {
     let thera = app.session_for("thera", Role::Therapist).await;
     let bill = app.session_for("bill", Role::Biller).await;
     let root = app.session_for("root", Role::Admin).await;
+    // Linked to the provider the visit names, so the visit is theirs to enter.
+    app.link_provider("thera", &npi).await;
     let visit = [
         ("patient_account", account.as_str()),
         ("provider_npi", npi.as_str()),
@@ -205,6 +207,7 @@ async fn posting_a_visit_codes_scrubs_prices_and_audits_it() {
     fill_demo(&app);
     let (patient_id, account, npi) = demo_ids(&app);
     let emr = app.token_for("thera", Role::Therapist);
+    app.link_provider("thera", &npi).await;
     let res = app
         .post_json("/api/v1/visits", &emr, &visit_json(&account, &npi))
         .await;
@@ -395,6 +398,7 @@ async fn no_phi_in_the_logs_of_a_full_run() {
     let (patient_id, account, npi) = demo_ids(&app);
     let thera = app.session_for("thera", Role::Therapist).await;
     let bill = app.session_for("bill", Role::Biller).await;
+    app.link_provider("thera", &npi).await;
     app.post_json("/api/v1/visits", &thera, &visit_json(&account, &npi))
         .await;
     app.get(&format!("/patients/{patient_id}"), &bill).await;

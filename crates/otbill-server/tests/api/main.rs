@@ -3,6 +3,8 @@
 
 mod basics;
 #[cfg(feature = "ledger")]
+mod coverage;
+#[cfg(feature = "ledger")]
 mod denials;
 mod helpers;
 #[cfg(feature = "ledger")]

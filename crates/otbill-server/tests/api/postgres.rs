@@ -76,8 +76,8 @@ async fn two_instances_share_one_postgres_database() {
     let res = two.get("/api/v1/me", &thera).await;
     assert_eq!(res.status, 200, "{}", res.body);
     // Post a visit on the second instance; it is coded, priced and audited. The therapist
-    // sees only their own patients, so a biller looks the patient up (the therapist's first
-    // visit with a patient needs no prior access).
+    // sees only their own patients, so a biller looks the patient up; the therapist is
+    // linked to the provider the visit names, which lets them enter it.
     let biller = two.sign_in("bill").await;
     let patients = two.get("/api/v1/patients", &biller).await.json();
     let account = patients[0]["account"]
@@ -93,6 +93,7 @@ async fn two_instances_share_one_postgres_database() {
         .unwrap_or_else(|e| panic!("{e:#}"))
         .map(|r| r.text(0))
         .unwrap_or_default();
+    two.link_provider("thera", &npi).await;
     let visit = serde_json::json!({
         "patient_account": account, "provider_npi": npi, "date": otbill_store::today().to_string(),
         "services": [{"code": "97530", "minutes": 38}]

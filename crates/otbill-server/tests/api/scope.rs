@@ -1,8 +1,9 @@
 //! The therapist scope with rendering-provider links, on SQLite and PostgreSQL: an admin
 //! links a therapist user to an active provider (`PUT /api/v1/users/{id}/provider`), and
 //! the linked therapist then reads the patients whose visits name that provider, whoever
-//! entered them; an unlinked or differently linked therapist gets a 404 audited as
-//! `refused`.
+//! entered them, and the visits naming that provider; an unlinked or differently linked
+//! therapist gets a 404 audited as `refused`. A therapist enters visits only for their
+//! patients or naming their own provider (otherwise a 404, audited, nothing stored).
 
 use otbill_server::auth::{self, Role};
 
@@ -105,12 +106,25 @@ async fn scope_follows_the_rendering_provider(app: &TestApp) {
     )
     .await;
     let (thera_id, thera2_id, thera3_id, bill_id) = (ids[2], ids[3], ids[4], ids[5]);
-    let ((n_id, npi), (_, other_npi), (patient_id, account)) = pick(app).await;
+    let ((n_id, npi), (_, other_npi), (demo_id, demo_account)) = pick(app).await;
     let admin = app.sign_in("root").await;
     let aide = app.sign_in("aide").await;
     let thera = app.sign_in("thera").await;
     let thera2 = app.sign_in("thera2").await;
     let thera3 = app.sign_in("thera3").await;
+    // The aide registers a patient (theirs, so they may enter visits for them).
+    let body = serde_json::json!({
+        "account": "Z901", "last_name": "QUILLFEATHER", "first_name": "ZEBEDIAH",
+        "birth_date": "1950-01-01", "gender": "M",
+        "address": {"line1": "1 A ST", "city": "SALEM", "state": "OR", "zip": "97301"},
+        "coverages": [{"payer_id": "01112", "rank": 1, "member_id": "1EG4TE5MK73",
+                       "effective": "2026-01-01"}]
+    });
+    let res = app
+        .post_json("/api/v1/patients", &aide, &body.to_string())
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let (patient_id, account) = (res.json()["id"].as_i64().unwrap_or_default(), "Z901");
     let patient = format!("/api/v1/patients/{patient_id}");
 
     // Only an admin links; a therapist may not link themselves.
@@ -178,16 +192,72 @@ async fn scope_follows_the_rendering_provider(app: &TestApp) {
     for who in [&thera, &thera2, &thera3] {
         assert_eq!(app.get(&patient, who).await.status, 404);
     }
-    // Another user (an aide) enters a visit rendered by thera's provider.
-    let visit = serde_json::json!({
-        "patient_account": account, "provider_npi": npi,
-        "date": otbill_store::today().to_string(),
-        "services": [{"code": "97530", "minutes": 38}]
-    });
+    let visit = |account: &str, npi: &str| {
+        serde_json::json!({
+            "patient_account": account, "provider_npi": npi,
+            "date": otbill_store::today().to_string(),
+            "services": [{"code": "97530", "minutes": 38}]
+        })
+        .to_string()
+    };
+    // The aide may not enter a visit for a patient who is not theirs, even naming a
+    // provider (404 as for an unknown account, audited as refused, nothing stored).
+    let before = visit_count(app).await;
     let res = app
-        .post_json("/api/v1/visits", &aide, &visit.to_string())
+        .post_json("/api/v1/visits", &aide, &visit(&demo_account, &npi))
+        .await;
+    assert_eq!(res.status, 404, "{}", res.body);
+    assert_eq!(res.json()["error"]["code"], "not_found", "{}", res.body);
+    let res = app
+        .post_json("/api/v1/visits", &aide, &visit("NO-SUCH-ACCOUNT", &npi))
+        .await;
+    assert_eq!(res.status, 404, "{}", res.body);
+    assert_eq!(visit_count(app).await, before);
+    assert!(
+        refusals(app, &admin, demo_id).await.contains(&(
+            "aide".into(),
+            "patient".into(),
+            "/api/v1/visits".into()
+        )),
+        "the refused visit is not in the audit log"
+    );
+    // Another user (the aide) enters a visit rendered by thera's provider, for their patient.
+    let res = app
+        .post_json("/api/v1/visits", &aide, &visit(account, &npi))
         .await;
     assert_eq!(res.status, 201, "{}", res.body);
+    let visit_id = res.json()["visit_id"].as_i64().unwrap_or_default();
+    let one_visit = format!("/api/v1/visits/{visit_id}");
+    assert_eq!(visit_count(app).await, before + 1);
+    // The linked therapist lists and reads it; so does the aide who entered it.
+    for who in [&thera, &aide] {
+        let res = app.get(&one_visit, who).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert_eq!(res.json()["created_by"], "aide", "{}", res.body);
+        let list = app.get("/api/v1/visits", who).await.json();
+        assert!(
+            list.as_array()
+                .is_some_and(|l| l.iter().any(|v| v["id"] == visit_id)),
+            "{list}"
+        );
+    }
+    let page = app.get("/visits", &thera).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<td>aide</td>"), "{}", page.body);
+    // The other therapists do not (404, audited as refused against the patient).
+    for who in [&thera2, &thera3] {
+        assert_eq!(app.get(&one_visit, who).await.status, 404);
+        let list = app.get("/api/v1/visits", who).await.json();
+        assert_eq!(list.as_array().map(Vec::len), Some(0), "{list}");
+        assert!(!app.get("/visits", who).await.body.contains("<td>aide</td>"));
+    }
+    let refused = refusals(app, &admin, patient_id).await;
+    for who in ["thera2", "thera3"] {
+        assert!(
+            refused.contains(&(who.into(), "visit".into(), "/api/v1/visits/{id}".into())),
+            "{who}: {refused:?}"
+        );
+    }
     // The linked therapist now reads the patient and finds them in their list...
     let res = app.get(&patient, &thera).await;
     assert_eq!(res.status, 200, "{}", res.body);
@@ -222,11 +292,77 @@ async fn scope_follows_the_rendering_provider(app: &TestApp) {
             "{who}: {log}"
         );
     }
-    // Unlinking takes the patient away again.
+    // A therapist may enter a visit naming their own linked provider for any patient;
+    // naming someone else's provider does not open the patient to them.
+    let before = visit_count(app).await;
+    let res = app
+        .post_json("/api/v1/visits", &thera3, &visit(&demo_account, &npi))
+        .await;
+    assert_eq!(res.status, 404, "{}", res.body);
+    // The visit form is refused the same way.
+    let today = otbill_store::today().to_string();
+    let form = [
+        ("patient_account", demo_account.as_str()),
+        ("provider_npi", npi.as_str()),
+        ("date", today.as_str()),
+        ("code0", "97530"),
+        ("minutes0", "38"),
+        ("csrf", thera3.csrf()),
+    ];
+    assert_eq!(app.post_form("/visits", &thera3, &form).await.status, 404);
+    assert_eq!(visit_count(app).await, before);
+    let refused = refusals(app, &admin, demo_id).await;
+    for route in ["/api/v1/visits", "/visits"] {
+        assert!(
+            refused.contains(&("thera3".into(), "patient".into(), route.into())),
+            "{route}: {refused:?}"
+        );
+    }
+    let res = app
+        .post_json("/api/v1/visits", &thera, &visit(&demo_account, &npi))
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(
+        app.get(&format!("/api/v1/patients/{demo_id}"), &thera)
+            .await
+            .status,
+        200
+    );
+    // Unlinking takes the patient and the aide's visit away again.
     let res = link(app, &admin, thera_id, None).await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert!(res.json()["provider_npi"].is_null());
     assert_eq!(app.get(&patient, &thera).await.status, 404);
+    assert_eq!(app.get(&one_visit, &thera).await.status, 404);
+}
+
+/// How many visits are stored.
+async fn visit_count(app: &TestApp) -> i64 {
+    app.state
+        .db
+        .run(|c| c.one("SELECT COUNT(*) FROM visits", &[]))
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"))
+        .map_or(0, |r| r.int(0))
+}
+
+/// The refusals logged against a patient: `(username, resource, route)`.
+async fn refusals(app: &TestApp, admin: &Auth, patient_id: i64) -> Vec<(String, String, String)> {
+    let log = app
+        .get(&format!("/api/v1/audit?patient_id={patient_id}"), admin)
+        .await
+        .json();
+    log.as_array()
+        .map(|l| {
+            l.iter()
+                .filter(|e| e["action"] == "refused")
+                .map(|e| {
+                    let s = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+                    (s("username"), s("resource"), s("route"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[tokio::test]

@@ -633,6 +633,7 @@ async fn deactivated_providers_and_payers_are_refused_for_new_records() {
         providers[0]["id"].as_i64().unwrap_or_default(),
         providers[0]["npi"].as_str().unwrap_or_default().to_owned(),
     );
+    app.link_provider("thera", &npi).await;
     let visit = |npi: &str| {
         serde_json::json!({
             "patient_account": "A1001", "provider_npi": npi,

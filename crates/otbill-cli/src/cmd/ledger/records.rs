@@ -35,6 +35,18 @@ enum PatientAction {
     },
     /// List patients by id and account number.
     List,
+    /// Correct or replace the patient's coverage of one rank (JSON: payer_id, rank,
+    /// member_id, group_number, relationship, subscriber, effective, expires), or add it.
+    /// Claims already made keep the coverage they were made with; the patient's held
+    /// visits (`PAYER_INACTIVE`, no coverage) are then coded again.
+    Coverage {
+        /// The patient's account number.
+        account: String,
+        /// 1 primary, 2 secondary, 3 tertiary.
+        rank: u8,
+        /// The coverage JSON file.
+        file: PathBuf,
+    },
 }
 
 pub(crate) fn run_patient(args: PatientArgs) -> anyhow::Result<ExitCode> {
@@ -48,6 +60,35 @@ pub(crate) fn run_patient(args: PatientArgs) -> anyhow::Result<ExitCode> {
         PatientAction::List => {
             for (id, account) in store.patient_accounts()? {
                 println!("{id}\t{account}");
+            }
+        }
+        PatientAction::Coverage {
+            account,
+            rank,
+            file,
+        } => {
+            let c: otbill_store::records::Coverage = read_json(&file)?;
+            let id = store
+                .patient_accounts()?
+                .into_iter()
+                .find(|(_, a)| *a == account)
+                .map(|(id, _)| id)
+                .context("no patient with that account number")?;
+            store
+                .update_coverage(id, rank, &c)
+                .context("changing the coverage")?;
+            println!("patient {id}: coverage {rank} saved");
+            let (catalog, payers, rules) = rules()?;
+            let engine = Engine {
+                catalog: &catalog,
+                payers: &payers,
+                rules: &rules,
+            };
+            for v in store.held_visits(id)? {
+                let o = store
+                    .claim_visit(v, &engine)
+                    .with_context(|| format!("coding visit {v}"))?;
+                print_json(&o)?;
             }
         }
     }
