@@ -4,11 +4,17 @@
 //! a failure to record fails the request, so nothing is shown that was not logged. Entries
 //! hold ids (user, patient, record) and the route template, never names or other PHI, so
 //! admins can read the log without seeing patient records.
+//!
+//! Account and access changes (users created, API tokens issued and revoked, a user's
+//! rendering provider link) are audited too, through [`admin_change`], in the same
+//! transaction as the change; their entries carry ids only, never a password, a token or
+//! its hash.
 
 use serde::Serialize;
 
-use crate::auth::Principal;
-use crate::db::{Db, Value};
+use crate::auth::{Perm, Principal};
+use crate::db::{Conn, Db, Value};
+use crate::error::{AppError, AppResult};
 
 /// What was done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,7 +23,7 @@ pub enum Action {
     Read,
     /// Created.
     Create,
-    /// Changed (including posting a payment or a status change).
+    /// Changed (including posting a payment, a status change or revoking an API token).
     Update,
     /// Asked for and refused (a therapist asking for another therapist's patient).
     Refused,
@@ -76,7 +82,38 @@ impl<'a> Entry<'a> {
 
 /// Appends one entry.
 pub async fn record(db: &Db, who: &Principal, entry: Entry<'_>) -> anyhow::Result<()> {
-    let params: Vec<Value> = vec![
+    let params = params(who, entry);
+    db.run(move |c| insert(c, &params)).await
+}
+
+/// Checks that `who` is an admin, then runs `f` on the server's tables and appends the
+/// entry `entry` makes of its result, in one transaction: the change is kept only with its
+/// audit entry. `f` answers `Ok(Err(..))` to refuse (a bad field, a conflict): nothing is
+/// written or audited then. A non-admin's 403 is not audited, as for every role refusal of
+/// a route that holds no patient data (only a refused patient or visit is, as `refused`).
+pub async fn admin_change<T, F, E>(db: &Db, who: &Principal, f: F, entry: E) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Conn) -> anyhow::Result<Result<T, AppError>> + Send + 'static,
+    E: FnOnce(&T) -> Entry<'static> + Send + 'static,
+{
+    who.require(Perm::Admin)?;
+    let who = who.clone();
+    db.run(move |c| {
+        c.transaction(|c| {
+            let out = match f(c)? {
+                Ok(out) => out,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            insert(c, &params(&who, entry(&out)))?;
+            Ok(Ok(out))
+        })
+    })
+    .await?
+}
+
+fn params(who: &Principal, entry: Entry<'_>) -> Vec<Value> {
+    vec![
         crate::now().into(),
         who.user_id.into(),
         who.username.as_str().into(),
@@ -85,16 +122,16 @@ pub async fn record(db: &Db, who: &Principal, entry: Entry<'_>) -> anyhow::Resul
         entry.resource_id.into(),
         entry.patient_id.into(),
         entry.route.into(),
-    ];
-    db.run(move |c| {
-        c.exec(
-            "INSERT INTO server_audit (at, user_id, username, action, resource, resource_id, patient_id, route)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &params,
-        )?;
-        Ok(())
-    })
-    .await
+    ]
+}
+
+fn insert(c: &mut Conn, params: &[Value]) -> anyhow::Result<()> {
+    c.exec(
+        "INSERT INTO server_audit (at, user_id, username, action, resource, resource_id, patient_id, route)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        params,
+    )?;
+    Ok(())
 }
 
 /// One audit entry as shown to admins.

@@ -32,6 +32,7 @@ use axum::http::{header, HeaderMap, Method};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::audit::{Action, Entry};
 use crate::db::{Conn, Db, Value};
 use crate::error::AppError;
 use crate::AppState;
@@ -405,6 +406,99 @@ pub async fn sign_out(db: &Db, token: String) -> anyhow::Result<()> {
         Ok(())
     })
     .await
+}
+
+/// `POST /api/v1/users`, `/admin/users`: an admin creates a user; their id. Audited as
+/// `create` of `user` with the new id (never the password). A taken name is a conflict.
+pub async fn admin_create_user(
+    db: &Db,
+    who: &Principal,
+    route: &'static str,
+    username: String,
+    role: Role,
+    password: String,
+) -> Result<i64, AppError> {
+    who.require(Perm::Admin)?;
+    validate_new_user(&username, &password)?;
+    crate::audit::admin_change(
+        db,
+        who,
+        move |c| {
+            if c.one(
+                "SELECT id FROM server_users WHERE username = $1",
+                &[username.as_str().into()],
+            )?
+            .is_some()
+            {
+                return Ok(Err(AppError::Conflict(
+                    "a user with that name exists".into(),
+                )));
+            }
+            create_user(c, &username, role, &password).map(Ok)
+        },
+        move |id| Entry::new(Action::Create, "user", route).on(*id),
+    )
+    .await
+}
+
+/// `POST /api/v1/tokens`, `/admin/tokens`: an admin issues an API token acting as
+/// `username`; its id and the token, shown once. Audited as `create` of `token` with the
+/// token's id (never the token or its hash).
+pub async fn admin_issue_token(
+    db: &Db,
+    who: &Principal,
+    route: &'static str,
+    username: String,
+    label: String,
+) -> Result<(i64, String), AppError> {
+    who.require(Perm::Admin)?;
+    let label = label.trim().to_owned();
+    if label.is_empty() || label.len() > 100 {
+        return Err(AppError::field("label", "1 to 100 characters"));
+    }
+    crate::audit::admin_change(
+        db,
+        who,
+        move |c| {
+            let Some(u) = c.one(
+                "SELECT id FROM server_users WHERE username = $1",
+                &[username.as_str().into()],
+            )?
+            else {
+                return Ok(Err(AppError::field("username", "no such user")));
+            };
+            issue_token(c, u.int(0), &label).map(Ok)
+        },
+        move |(id, _)| Entry::new(Action::Create, "token", route).on(*id),
+    )
+    .await
+}
+
+/// `DELETE /api/v1/tokens/{id}`: an admin revokes an API token. Audited as `update` of
+/// `token` with its id (revoked, not deleted: the row stays). An unknown or already
+/// revoked token is a 404, and not audited.
+pub async fn admin_revoke_token(
+    db: &Db,
+    tokens: &TokenCache,
+    who: &Principal,
+    route: &'static str,
+    id: i64,
+) -> Result<(), AppError> {
+    let out = crate::audit::admin_change(
+        db,
+        who,
+        move |c| {
+            Ok(if revoke_token(c, id)? {
+                Ok(())
+            } else {
+                Err(AppError::NotFound)
+            })
+        },
+        move |_| Entry::new(Action::Update, "token", route).on(id),
+    )
+    .await;
+    tokens.clear();
+    out
 }
 
 /// Issues an API token to a user; the token, shown once.

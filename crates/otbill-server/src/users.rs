@@ -9,6 +9,7 @@
 
 use serde::Serialize;
 
+use crate::audit::{Action, Entry};
 use crate::auth::{self, Perm, Principal, Role, UserInfo};
 use crate::error::{AppError, AppResult};
 use crate::AppState;
@@ -60,10 +61,12 @@ fn name(p: &otbill_store::records::Provider) -> String {
 }
 
 /// Links user `user_id` to the active provider with NPI `npi`, or unlinks them (`None`);
-/// answers with the user as listed. Errors name the field `provider_npi`.
+/// answers with the user as listed. Errors name the field `provider_npi`. Audited (with
+/// the change, in one transaction) as `update` of `user_provider_link` with the user's id.
 pub async fn link(
     state: &AppState,
     who: &Principal,
+    route: &'static str,
     user_id: i64,
     npi: Option<String>,
 ) -> AppResult<UserView> {
@@ -82,43 +85,43 @@ pub async fn link(
             Some(p.id)
         }
     };
-    let outcome = state
-        .db
-        .run(move |c| {
-            c.transaction(|c| {
-                let Some(u) = c.one(
-                    "SELECT role FROM server_users WHERE id = $1",
-                    &[user_id.into()],
-                )?
-                else {
-                    return Ok(Err(AppError::NotFound));
-                };
-                if provider_id.is_some() && Role::parse(&u.text(0)) != Some(Role::Therapist) {
-                    return Ok(Err(AppError::field(
-                        "provider_npi",
-                        "only a therapist is linked to a rendering provider",
+    crate::audit::admin_change(
+        &state.db,
+        who,
+        move |c| {
+            let Some(u) = c.one(
+                "SELECT role FROM server_users WHERE id = $1",
+                &[user_id.into()],
+            )?
+            else {
+                return Ok(Err(AppError::NotFound));
+            };
+            if provider_id.is_some() && Role::parse(&u.text(0)) != Some(Role::Therapist) {
+                return Ok(Err(AppError::field(
+                    "provider_npi",
+                    "only a therapist is linked to a rendering provider",
+                )));
+            }
+            if let Some(pid) = provider_id {
+                let taken = c.one(
+                    "SELECT id FROM server_users WHERE provider_id = $1 AND id <> $2",
+                    &[pid.into(), user_id.into()],
+                )?;
+                if taken.is_some() {
+                    return Ok(Err(AppError::Conflict(
+                        "that provider is linked to another user".into(),
                     )));
                 }
-                if let Some(pid) = provider_id {
-                    let taken = c.one(
-                        "SELECT id FROM server_users WHERE provider_id = $1 AND id <> $2",
-                        &[pid.into(), user_id.into()],
-                    )?;
-                    if taken.is_some() {
-                        return Ok(Err(AppError::Conflict(
-                            "that provider is linked to another user".into(),
-                        )));
-                    }
-                }
-                c.exec(
-                    "UPDATE server_users SET provider_id = $1 WHERE id = $2",
-                    &[provider_id.into(), user_id.into()],
-                )?;
-                Ok(Ok(()))
-            })
-        })
-        .await?;
-    outcome?;
+            }
+            c.exec(
+                "UPDATE server_users SET provider_id = $1 WHERE id = $2",
+                &[provider_id.into(), user_id.into()],
+            )?;
+            Ok(Ok(()))
+        },
+        move |_| Entry::new(Action::Update, "user_provider_link", route).on(user_id),
+    )
+    .await?;
     let (users, _) = list(state, who).await?;
     users
         .into_iter()

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{body_json, json};
 use crate::auth::{self, ApiUser, Perm, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::AppState;
 
 /// Routes.
@@ -98,7 +98,8 @@ async fn link_provider(
 ) -> AppResult<Response> {
     user.require(Perm::Admin)?;
     let link: ProviderLink = body_json(&body)?;
-    json(&crate::users::link(&state, &user, id, link.provider_npi).await?)
+    let route = "/api/v1/users/{id}/provider";
+    json(&crate::users::link(&state, &user, route, id, link.provider_npi).await?)
 }
 
 #[derive(Deserialize)]
@@ -116,23 +117,15 @@ async fn create_user(
 ) -> AppResult<Response> {
     user.require(Perm::Admin)?;
     let new: NewUser = body_json(&body)?;
-    auth::validate_new_user(&new.username, &new.password)?;
-    let name = new.username.clone();
-    let id = state
-        .db
-        .run(move |c| {
-            if c.one(
-                "SELECT id FROM server_users WHERE username = $1",
-                &[name.as_str().into()],
-            )?
-            .is_some()
-            {
-                return Ok(None);
-            }
-            auth::create_user(c, &name, new.role, &new.password).map(Some)
-        })
-        .await?
-        .ok_or_else(|| AppError::Conflict("a user with that name exists".into()))?;
+    let id = auth::admin_create_user(
+        &state.db,
+        &user,
+        "/api/v1/users",
+        new.username.clone(),
+        new.role,
+        new.password,
+    )
+    .await?;
     let mut res =
         json(&serde_json::json!({ "id": id, "username": new.username, "role": new.role }))?;
     *res.status_mut() = axum::http::StatusCode::CREATED;
@@ -154,23 +147,9 @@ async fn create_token(
 ) -> AppResult<Response> {
     user.require(Perm::Admin)?;
     let new: NewToken = body_json(&body)?;
-    if new.label.trim().is_empty() || new.label.len() > 100 {
-        return Err(AppError::field("label", "1 to 100 characters"));
-    }
-    let (id, token) = state
-        .db
-        .run(move |c| {
-            let Some(u) = c.one(
-                "SELECT id FROM server_users WHERE username = $1",
-                &[new.username.as_str().into()],
-            )?
-            else {
-                return Ok(None);
-            };
-            auth::issue_token(c, u.int(0), new.label.trim()).map(Some)
-        })
-        .await?
-        .ok_or_else(|| AppError::field("username", "no such user"))?;
+    let (id, token) =
+        auth::admin_issue_token(&state.db, &user, "/api/v1/tokens", new.username, new.label)
+            .await?;
     let mut res = json(&serde_json::json!({ "id": id, "token": token }))?;
     *res.status_mut() = axum::http::StatusCode::CREATED;
     Ok(res)
@@ -181,12 +160,7 @@ async fn revoke_token(
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    user.require(Perm::Admin)?;
-    let found = state.db.run(move |c| auth::revoke_token(c, id)).await?;
-    state.tokens.clear();
-    if !found {
-        return Err(AppError::NotFound);
-    }
+    auth::admin_revoke_token(&state.db, &state.tokens, &user, "/api/v1/tokens/{id}", id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 

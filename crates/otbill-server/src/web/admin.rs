@@ -242,9 +242,15 @@ async fn link_provider(
     f: WebForm<ProviderLink>,
 ) -> WebResult {
     let user = f.user;
-    let linked = crate::users::link(&state, &user.0, id, Some(f.form.provider_npi))
-        .await
-        .map_err(|e| user.err(e))?;
+    let linked = crate::users::link(
+        &state,
+        &user.0,
+        "/admin/users/{id}/provider",
+        id,
+        Some(f.form.provider_npi),
+    )
+    .await
+    .map_err(|e| user.err(e))?;
     let note = match &linked.provider_npi {
         Some(npi) => format!(
             "<p class=\"ok\">Linked {} to {}.</p>",
@@ -268,28 +274,17 @@ struct NewUser {
 
 async fn create_user(State(state): State<AppState>, f: WebForm<NewUser>) -> WebResult {
     let user = f.user;
-    user.require(Perm::Admin)?;
     let new = f.form;
-    auth::validate_new_user(&new.username, &new.password).map_err(|e| user.err(e))?;
-    let name = new.username.clone();
-    let created = state
-        .db
-        .run(move |c| {
-            if c.one(
-                "SELECT id FROM server_users WHERE username = $1",
-                &[name.as_str().into()],
-            )?
-            .is_some()
-            {
-                return Ok(false);
-            }
-            auth::create_user(c, &name, new.role, &new.password).map(|_| true)
-        })
-        .await
-        .map_err(|e| user.err(e))?;
-    if !created {
-        return Err(user.err(AppError::Conflict("a user with that name exists".into())));
-    }
+    auth::admin_create_user(
+        &state.db,
+        &user.0,
+        "/admin/users",
+        new.username.clone(),
+        new.role,
+        new.password,
+    )
+    .await
+    .map_err(|e| user.err(e))?;
     let note = format!("<p class=\"ok\">Created {}.</p>", esc(&new.username));
     admin_body(&state, &user, Some(note)).await
 }
@@ -302,23 +297,10 @@ struct NewToken {
 
 async fn create_token(State(state): State<AppState>, f: WebForm<NewToken>) -> WebResult {
     let user = f.user;
-    user.require(Perm::Admin)?;
     let NewToken { username, label } = f.form;
-    let issued = state
-        .db
-        .run(move |c| {
-            let Some(u) = c.one(
-                "SELECT id FROM server_users WHERE username = $1",
-                &[username.as_str().into()],
-            )?
-            else {
-                return Ok(None);
-            };
-            auth::issue_token(c, u.int(0), label.trim()).map(Some)
-        })
+    let issued = auth::admin_issue_token(&state.db, &user.0, "/admin/tokens", username, label)
         .await
-        .map_err(|e| user.err(e))?
-        .ok_or_else(|| user.err(AppError::field("username", "no such user")))?;
+        .map_err(|e| user.err(e))?;
     let note = format!(
         "<p class=\"ok\">Token {} issued. Copy it now; it is not shown again:</p><pre class=\"token\">{}</pre>",
         issued.0,
@@ -357,7 +339,7 @@ async fn audit_page(
         })
         .collect();
     let body = format!(
-        "<p>Append-only: who read or changed which patient's records, newest first.</p>\
+        "<p>Append-only: who read or changed which patient's records, and who created users and API tokens, revoked tokens or linked users to providers, newest first.</p>\
          <form method=\"get\" class=\"filters\"><label>Patient id <input name=\"patient_id\" type=\"number\"></label><button>Filter</button></form>\
          <table id=\"audit\"><tr><th>When (UTC)</th><th>Who</th><th>Action</th><th>Record</th><th>Id</th><th>Patient</th><th>Route</th></tr>{rows}</table>"
     );

@@ -408,6 +408,28 @@ async fn no_phi_in_the_logs_of_a_full_run() {
     app.get("/claims", &bill).await;
     app.get("/api/v1/patients/999999", &bill).await;
     app.post_json("/api/v1/patients", &bill, r#"{"account": "Z1", "last_name": "QUILLFEATHER", "first_name": "ZEBEDIAH", "birth_date": "1931-02-29"}"#).await;
+    // Account changes: neither the new user's password nor the token issued is logged.
+    let root = app.session_for("root", Role::Admin).await;
+    let password = "pw-NOPHI-run-password-0815";
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            &root,
+            &serde_json::json!({"username": "emr", "role": "therapist", "password": password})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let res = app
+        .post_json(
+            "/api/v1/tokens",
+            &root,
+            r#"{"username": "emr", "label": "EMR"}"#,
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let token = res.json()["token"].as_str().unwrap_or_default().to_owned();
+    assert!(token.starts_with("otb_"));
     let phi = app
         .state
         .db
@@ -435,10 +457,11 @@ async fn no_phi_in_the_logs_of_a_full_run() {
     for needle in phi
         .iter()
         .chain(["QUILLFEATHER".to_owned(), "ZEBEDIAH".to_owned()].iter())
+        .chain([password.to_owned(), token].iter())
     {
         assert!(
             !logs.contains(needle.as_str()),
-            "PHI {needle:?} in the logs"
+            "PHI or secret {needle:?} in the logs"
         );
     }
 }

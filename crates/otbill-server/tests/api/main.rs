@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real server on a free loopback port with a fresh
 //! database (see `helpers::spawn_app`).
 
+mod admin_audit;
 mod basics;
 #[cfg(feature = "ledger")]
 mod coverage;
