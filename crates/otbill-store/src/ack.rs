@@ -214,7 +214,7 @@ impl Store {
                  JOIN providers p ON p.id = v.provider_id WHERE v.id = $1",
                 params![r.opt_int(5)],
             )? {
-                claim.rendering_provider = Some(crate::records::rendering_provider(
+                claim.rendering_provider = Some(crate::directory::rendering_provider(
                     &p.text(0),
                     &p.text(1),
                     &p.text(2),

@@ -38,6 +38,7 @@ pub mod batch;
 pub mod claims;
 mod db;
 pub mod demo;
+mod directory;
 pub mod lifecycle;
 pub mod post;
 pub mod records;
