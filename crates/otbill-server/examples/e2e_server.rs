@@ -35,18 +35,20 @@ fn main() -> anyhow::Result<()> {
     let mut config = Config::new("127.0.0.1:0".parse()?, db_url);
     config.secure_cookies = false;
     let state = AppState::new(&config, rules)?;
-    state.db.run_blocking(|c| {
+    state.ledger.run_blocking(|s| {
         for (name, role) in [
             ("thera", Role::Therapist),
             ("thera2", Role::Therapist),
             ("bill", Role::Biller),
             ("root", Role::Admin),
         ] {
-            auth::create_user(c, name, role, &password)?;
+            let phc = auth::hash_password(&password)
+                .map_err(|e| otbill_store::Error::State(format!("{e:#}")))?;
+            s.create_user(name, role, &phc, &otbill_server::now())?;
         }
         // `thera` renders for the first demo OT, so their visit form lists that OT's
         // patients; the admin step links `thera2` on the users page.
-        otbill_server::users::link_demo_therapist(c, "thera")
+        s.link_demo_therapist("thera")
     })?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -112,20 +114,22 @@ fn prepare(dir: &std::path::Path, url: &str, rules: &Rules) -> anyhow::Result<()
     .map_err(|e| anyhow!("{e}"))?;
     std::fs::write(dir.join("remit.835"), remit)?;
     // The PHI of the test patients, one fixed string per line, for the log search.
-    let db = otbill_server::db::Db::open(url)?;
-    let phi = db.run_blocking(|c| {
-        let mut out = Vec::new();
-        for r in c.query(
+    let mut phi = Vec::new();
+    for r in store
+        .raw_query(
             "SELECT last_name, first_name, birth_date FROM patients",
             &[],
-        )? {
-            out.extend([r.text(0), r.text(1), r.text(2)]);
-        }
-        for r in c.query("SELECT member_id FROM coverages", &[])? {
-            out.push(r.text(0));
-        }
-        Ok(out)
-    })?;
+        )
+        .map_err(err)?
+    {
+        phi.extend([r.text(0), r.text(1), r.text(2)]);
+    }
+    for r in store
+        .raw_query("SELECT member_id FROM coverages", &[])
+        .map_err(err)?
+    {
+        phi.push(r.text(0));
+    }
     let mut phi: Vec<String> = phi.into_iter().filter(|s| s.len() >= 4).collect();
     phi.sort();
     phi.dedup();

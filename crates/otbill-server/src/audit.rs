@@ -10,11 +10,13 @@
 //! transaction as the change; their entries carry ids only, never a password, a token or
 //! its hash.
 
-use serde::Serialize;
+use otbill_store::accounts::AuditEntry;
+pub use otbill_store::accounts::Logged;
+use otbill_store::Store;
 
 use crate::auth::{Perm, Principal};
-use crate::db::{Conn, Db, Value};
 use crate::error::{AppError, AppResult};
+use crate::ledger::Ledger;
 
 /// What was done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,108 +83,73 @@ impl<'a> Entry<'a> {
 }
 
 /// Appends one entry.
-pub async fn record(db: &Db, who: &Principal, entry: Entry<'_>) -> anyhow::Result<()> {
-    let params = params(who, entry);
-    db.run(move |c| insert(c, &params)).await
+pub async fn record(ledger: &Ledger, who: &Principal, entry: Entry<'_>) -> AppResult<()> {
+    let who = who.clone();
+    let entry = owned(entry);
+    ledger
+        .run(&who.username.clone(), move |s| append(s, &who, &entry))
+        .await
 }
 
-/// Checks that `who` is an admin, then runs `f` on the server's tables and appends the
-/// entry `entry` makes of its result, in one transaction: the change is kept only with its
-/// audit entry. `f` answers `Ok(Err(..))` to refuse (a bad field, a conflict): nothing is
-/// written or audited then. A non-admin's 403 is not audited, as for every role refusal of
-/// a route that holds no patient data (only a refused patient or visit is, as `refused`).
-pub async fn admin_change<T, F, E>(db: &Db, who: &Principal, f: F, entry: E) -> AppResult<T>
+/// Checks that `who` is an admin, then runs `f` on the store and appends the entry `entry`
+/// makes of its result, in one transaction: the change is kept only with its audit entry.
+/// `f` answers `Err(..)` to refuse (a bad field, a conflict): nothing is written or
+/// audited then. A non-admin's 403 is not audited, as for every role refusal of a route
+/// that holds no patient data (only a refused patient or visit is, as `refused`).
+pub async fn admin_change<T, F, E>(ledger: &Ledger, who: &Principal, f: F, entry: E) -> AppResult<T>
 where
     T: Send + 'static,
-    F: FnOnce(&mut Conn) -> anyhow::Result<Result<T, AppError>> + Send + 'static,
+    F: FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
     E: FnOnce(&T) -> Entry<'static> + Send + 'static,
 {
     who.require(Perm::Admin)?;
     let who = who.clone();
-    db.run(move |c| {
-        c.transaction(|c| {
-            let out = match f(c)? {
-                Ok(out) => out,
-                Err(refused) => return Ok(Err(refused)),
-            };
-            insert(c, &params(&who, entry(&out)))?;
-            Ok(Ok(out))
+    ledger
+        .run_app(&who.username.clone(), move |s| {
+            s.atomically(|s| {
+                let out = f(s)?;
+                append(s, &who, &owned(entry(&out)))?;
+                Ok(out)
+            })
         })
+        .await
+}
+
+/// An entry that owns its texts, to cross onto a blocking thread.
+struct Owned {
+    action: Action,
+    resource: String,
+    resource_id: Option<String>,
+    patient_id: Option<i64>,
+    route: String,
+}
+
+fn owned(e: Entry<'_>) -> Owned {
+    Owned {
+        action: e.action,
+        resource: e.resource.to_owned(),
+        resource_id: e.resource_id,
+        patient_id: e.patient_id,
+        route: e.route.to_owned(),
+    }
+}
+
+fn append(s: &mut Store, who: &Principal, e: &Owned) -> Result<(), otbill_store::Error> {
+    s.audit(&AuditEntry {
+        at: &crate::now(),
+        user_id: who.user_id,
+        username: &who.username,
+        action: e.action.as_str(),
+        resource: &e.resource,
+        resource_id: e.resource_id.clone(),
+        patient_id: e.patient_id,
+        route: &e.route,
     })
-    .await?
-}
-
-fn params(who: &Principal, entry: Entry<'_>) -> Vec<Value> {
-    vec![
-        crate::now().into(),
-        who.user_id.into(),
-        who.username.as_str().into(),
-        entry.action.as_str().into(),
-        entry.resource.into(),
-        entry.resource_id.into(),
-        entry.patient_id.into(),
-        entry.route.into(),
-    ]
-}
-
-fn insert(c: &mut Conn, params: &[Value]) -> anyhow::Result<()> {
-    c.exec(
-        "INSERT INTO server_audit (at, user_id, username, action, resource, resource_id, patient_id, route)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        params,
-    )?;
-    Ok(())
-}
-
-/// One audit entry as shown to admins.
-#[derive(Clone, Debug, Serialize)]
-pub struct Logged {
-    /// Sequence number.
-    pub id: i64,
-    /// When (UTC).
-    pub at: String,
-    /// Who.
-    pub username: String,
-    /// What.
-    pub action: String,
-    /// Which kind of record.
-    pub resource: String,
-    /// Which record.
-    pub resource_id: Option<String>,
-    /// Whose.
-    pub patient_id: Option<i64>,
-    /// Through which route.
-    pub route: String,
 }
 
 /// The newest entries, optionally for one patient.
-pub async fn list(db: &Db, patient_id: Option<i64>, limit: i64) -> anyhow::Result<Vec<Logged>> {
-    db.run(move |c| {
-        let rows = match patient_id {
-            Some(p) => c.query(
-                "SELECT id, at, username, action, resource, resource_id, patient_id, route
-                 FROM server_audit WHERE patient_id = $1 ORDER BY id DESC LIMIT $2",
-                &[p.into(), limit.into()],
-            )?,
-            None => c.query(
-                "SELECT id, at, username, action, resource, resource_id, patient_id, route
-                 FROM server_audit ORDER BY id DESC LIMIT $1",
-                &[limit.into()],
-            )?,
-        };
-        Ok(rows
-            .iter()
-            .map(|r| Logged {
-                id: r.int(0),
-                at: r.text(1),
-                username: r.text(2),
-                action: r.text(3),
-                resource: r.text(4),
-                resource_id: r.opt_text(5),
-                patient_id: r.opt_int(6),
-                route: r.text(7),
-            })
-            .collect())
-    })
-    .await
+pub async fn list(ledger: &Ledger, patient_id: Option<i64>, limit: i64) -> AppResult<Vec<Logged>> {
+    ledger
+        .run("audit", move |s| s.audit_log(patient_id, limit))
+        .await
 }

@@ -22,53 +22,22 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use otbill_store::accounts::{Authenticated, NewSession as StoredSession};
+pub use otbill_store::accounts::{Role, UserInfo};
+use otbill_store::Store;
+
 use crate::audit::{Action, Entry};
-use crate::db::{Conn, Db, Value};
 use crate::error::AppError;
+use crate::ledger::Ledger;
 use crate::AppState;
-
-/// What a user may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Enters and codes visits; reads patients' clinical side.
-    Therapist,
-    /// Claims, payments, denials, reports.
-    Biller,
-    /// Users, tokens, settings, rule data, the audit log.
-    Admin,
-}
-
-impl Role {
-    /// As stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Therapist => "therapist",
-            Role::Biller => "biller",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Parses a stored role.
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "therapist" => Some(Role::Therapist),
-            "biller" => Some(Role::Biller),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
 
 /// A permission a route needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -228,99 +197,25 @@ pub fn validate_new_user(username: &str, password: &str) -> Result<(), AppError>
 
 /// Creates a user; their id.
 pub fn create_user(
-    conn: &mut Conn,
+    store: &mut Store,
     username: &str,
     role: Role,
     password: &str,
 ) -> anyhow::Result<i64> {
     let phc = hash_password(password)?;
-    let row = conn
-        .one(
-            "INSERT INTO server_users (username, role, password_hash, active, created_at)
-             VALUES ($1, $2, $3, 1, $4) RETURNING id",
-            &[
-                username.into(),
-                role.as_str().into(),
-                phc.into(),
-                crate::now().into(),
-            ],
-        )?
-        .context("insert returned no id")?;
-    Ok(row.int(0))
+    Ok(store.create_user(username, role, &phc, &crate::now())?)
 }
 
 /// Creates the user, or sets the password and role of an existing one (the demo's
 /// sign-ins); their id.
 pub fn upsert_user(
-    conn: &mut Conn,
+    store: &mut Store,
     username: &str,
     role: Role,
     password: &str,
 ) -> anyhow::Result<i64> {
-    let existing = conn.one(
-        "SELECT id FROM server_users WHERE username = $1",
-        &[username.into()],
-    )?;
-    match existing {
-        Some(r) => {
-            conn.exec(
-                "UPDATE server_users SET password_hash = $1, role = $2, active = 1 WHERE id = $3",
-                &[
-                    hash_password(password)?.into(),
-                    role.as_str().into(),
-                    r.int(0).into(),
-                ],
-            )?;
-            Ok(r.int(0))
-        }
-        None => create_user(conn, username, role, password),
-    }
-}
-
-/// Whether any user exists.
-pub fn any_user(conn: &mut Conn) -> anyhow::Result<bool> {
-    Ok(conn
-        .one("SELECT id FROM server_users LIMIT 1", &[])?
-        .is_some())
-}
-
-/// One user, as listed to admins.
-#[derive(Clone, Debug, Serialize)]
-pub struct UserInfo {
-    /// Id.
-    pub id: i64,
-    /// User name.
-    pub username: String,
-    /// Role.
-    pub role: Role,
-    /// Whether they may sign in.
-    pub active: bool,
-    /// When created.
-    pub created_at: String,
-    /// The ledger's row id of the rendering provider they are linked to (see
-    /// `crate::users`); the API and the page show its NPI instead.
-    #[serde(skip)]
-    pub provider_id: Option<i64>,
-}
-
-/// Every user.
-pub fn list_users(conn: &mut Conn) -> anyhow::Result<Vec<UserInfo>> {
-    let rows = conn.query(
-        "SELECT id, username, role, active, created_at, provider_id FROM server_users \
-         ORDER BY username",
-        &[],
-    )?;
-    Ok(rows
-        .iter()
-        .map(|r| UserInfo {
-            id: r.int(0),
-            username: r.text(1),
-            role: Role::parse(&r.text(2)).unwrap_or(Role::Therapist),
-            active: r.int(3) != 0,
-            created_at: r.text(4),
-            provider_id: r.opt_int(5),
-        })
-        .collect())
+    let phc = hash_password(password)?;
+    Ok(store.upsert_user(username, role, &phc, &crate::now())?)
 }
 
 /// A new session: `(cookie token, csrf token)`.
@@ -332,86 +227,63 @@ pub struct NewSession {
 }
 
 /// Verifies a password and opens a session, honouring the throttle.
-pub async fn sign_in(db: &Db, username: String, password: String) -> Result<NewSession, AppError> {
-    let res = db
-        .run(move |c| {
+pub async fn sign_in(
+    ledger: &Ledger,
+    username: String,
+    password: String,
+) -> Result<NewSession, AppError> {
+    ledger
+        .run_app("sign-in", move |s| {
             let since = crate::time_offset(-THROTTLE_WINDOW_SECS);
-            let failures = c
-                .one(
-                    "SELECT COUNT(*), MIN(at) FROM server_signin_failures WHERE username = $1 AND at > $2",
-                    &[username.as_str().into(), since.as_str().into()],
-                )?
-                .map_or(0, |r| r.int(0));
-            if failures >= MAX_FAILURES {
-                return Ok(Err(AppError::Throttled(THROTTLE_WINDOW_SECS as u64)));
+            if s.signin_failures(&username, &since)? >= MAX_FAILURES {
+                return Err(AppError::Throttled(THROTTLE_WINDOW_SECS as u64));
             }
-            let user = c.one(
-                "SELECT id, password_hash, active FROM server_users WHERE username = $1",
-                &[username.as_str().into()],
-            )?;
+            let user = s.credentials(&username)?;
             let ok = match &user {
-                Some(r) => verify_password(&password, &r.text(1)) && r.int(2) != 0,
+                Some(u) => verify_password(&password, &u.password_hash) && u.active,
                 None => {
                     let _ = verify_password(&password, dummy_hash());
                     false
                 }
             };
             let Some(user) = user.filter(|_| ok) else {
-                c.exec(
-                    "INSERT INTO server_signin_failures (username, at) VALUES ($1, $2)",
-                    &[username.as_str().into(), crate::now().into()],
-                )?;
-                return Ok(Err(AppError::BadRequest {
+                s.record_signin_failure(&username, &crate::now())?;
+                return Err(AppError::BadRequest {
                     field: Some("password".into()),
                     message: "wrong user name or password".into(),
-                }));
+                });
             };
-            c.exec(
-                "DELETE FROM server_signin_failures WHERE username = $1 OR at < $2",
-                &[username.as_str().into(), since.as_str().into()],
-            )?;
-            // Expired sessions are of no use to anyone; sweep them on each sign-in.
-            c.exec(
-                "DELETE FROM server_sessions WHERE expires_at < $1",
-                &[crate::now().into()],
-            )?;
             let session = NewSession {
                 token: random_token(),
                 csrf: random_token(),
             };
-            c.exec(
-                "INSERT INTO server_sessions (token_hash, user_id, csrf, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    token_hash(&session.token).into(),
-                    user.int(0).into(),
-                    session.csrf.as_str().into(),
-                    crate::now().into(),
-                    crate::time_offset(SESSION_HOURS * 3600).into(),
-                ],
+            s.open_session(
+                &username,
+                &since,
+                &StoredSession {
+                    user_id: user.id,
+                    token_hash: &token_hash(&session.token),
+                    csrf: &session.csrf,
+                    now: &crate::now(),
+                    expires_at: &crate::time_offset(SESSION_HOURS * 3600),
+                },
             )?;
-            Ok(Ok(session))
+            Ok(session)
         })
-        .await?;
-    res
+        .await
 }
 
 /// Ends a session.
-pub async fn sign_out(db: &Db, token: String) -> anyhow::Result<()> {
-    db.run(move |c| {
-        c.exec(
-            "DELETE FROM server_sessions WHERE token_hash = $1",
-            &[token_hash(&token).into()],
-        )?;
-        Ok(())
-    })
-    .await
+pub async fn sign_out(ledger: &Ledger, token: String) -> Result<(), AppError> {
+    ledger
+        .run("sign-out", move |s| s.close_session(&token_hash(&token)))
+        .await
 }
 
 /// `POST /api/v1/users`, `/admin/users`: an admin creates a user; their id. Audited as
 /// `create` of `user` with the new id (never the password). A taken name is a conflict.
 pub async fn admin_create_user(
-    db: &Db,
+    ledger: &Ledger,
     who: &Principal,
     route: &'static str,
     username: String,
@@ -421,20 +293,13 @@ pub async fn admin_create_user(
     who.require(Perm::Admin)?;
     validate_new_user(&username, &password)?;
     crate::audit::admin_change(
-        db,
+        ledger,
         who,
-        move |c| {
-            if c.one(
-                "SELECT id FROM server_users WHERE username = $1",
-                &[username.as_str().into()],
-            )?
-            .is_some()
-            {
-                return Ok(Err(AppError::Conflict(
-                    "a user with that name exists".into(),
-                )));
+        move |s| {
+            if s.user_id(&username)?.is_some() {
+                return Err(AppError::Conflict("a user with that name exists".into()));
             }
-            create_user(c, &username, role, &password).map(Ok)
+            Ok(create_user(s, &username, role, &password)?)
         },
         move |id| Entry::new(Action::Create, "user", route).on(*id),
     )
@@ -445,7 +310,7 @@ pub async fn admin_create_user(
 /// `username`; its id and the token, shown once. Audited as `create` of `token` with the
 /// token's id (never the token or its hash).
 pub async fn admin_issue_token(
-    db: &Db,
+    ledger: &Ledger,
     who: &Principal,
     route: &'static str,
     username: String,
@@ -457,17 +322,13 @@ pub async fn admin_issue_token(
         return Err(AppError::field("label", "1 to 100 characters"));
     }
     crate::audit::admin_change(
-        db,
+        ledger,
         who,
-        move |c| {
-            let Some(u) = c.one(
-                "SELECT id FROM server_users WHERE username = $1",
-                &[username.as_str().into()],
-            )?
-            else {
-                return Ok(Err(AppError::field("username", "no such user")));
+        move |s| {
+            let Some(id) = s.user_id(&username)? else {
+                return Err(AppError::field("username", "no such user"));
             };
-            issue_token(c, u.int(0), &label).map(Ok)
+            Ok(issue_token(s, id, &label)?)
         },
         move |(id, _)| Entry::new(Action::Create, "token", route).on(*id),
     )
@@ -478,21 +339,21 @@ pub async fn admin_issue_token(
 /// `token` with its id (revoked, not deleted: the row stays). An unknown or already
 /// revoked token is a 404, and not audited.
 pub async fn admin_revoke_token(
-    db: &Db,
+    ledger: &Ledger,
     tokens: &TokenCache,
     who: &Principal,
     route: &'static str,
     id: i64,
 ) -> Result<(), AppError> {
     let out = crate::audit::admin_change(
-        db,
+        ledger,
         who,
-        move |c| {
-            Ok(if revoke_token(c, id)? {
+        move |s| {
+            if s.revoke_token(id, &crate::now())? {
                 Ok(())
             } else {
                 Err(AppError::NotFound)
-            })
+            }
         },
         move |_| Entry::new(Action::Update, "token", route).on(id),
     )
@@ -501,30 +362,11 @@ pub async fn admin_revoke_token(
     out
 }
 
-/// Issues an API token to a user; the token, shown once.
-pub fn issue_token(conn: &mut Conn, user_id: i64, label: &str) -> anyhow::Result<(i64, String)> {
+/// Issues an API token to a user; its id and the token, shown once.
+pub fn issue_token(store: &mut Store, user_id: i64, label: &str) -> anyhow::Result<(i64, String)> {
     let token = format!("otb_{}", random_token());
-    let row = conn
-        .one(
-            "INSERT INTO server_api_tokens (token_hash, user_id, label, created_at)
-             VALUES ($1, $2, $3, $4) RETURNING id",
-            &[
-                token_hash(&token).into(),
-                user_id.into(),
-                label.into(),
-                crate::now().into(),
-            ],
-        )?
-        .context("insert returned no id")?;
-    Ok((row.int(0), token))
-}
-
-/// Revokes an API token.
-pub fn revoke_token(conn: &mut Conn, id: i64) -> anyhow::Result<bool> {
-    Ok(conn.exec(
-        "UPDATE server_api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-        &[crate::now().into(), id.into()],
-    )? > 0)
+    let id = store.insert_token(user_id, &token_hash(&token), label, &crate::now())?;
+    Ok((id, token))
 }
 
 /// Validated API tokens: hash → (principal, when checked).
@@ -567,54 +409,36 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+fn principal(a: Authenticated, via: Via) -> Principal {
+    Principal {
+        user_id: a.user_id,
+        username: a.username,
+        role: a.role,
+        via,
+    }
+}
+
 async fn principal_from_token(state: &AppState, token: &str) -> Result<Principal, AppError> {
     let hash = token_hash(token);
     if let Some(p) = state.tokens.get(&hash) {
         return Ok(p);
     }
     let h = hash.clone();
-    let row = state
-        .db
-        .run(move |c| {
-            c.one(
-                "SELECT u.id, u.username, u.role FROM server_api_tokens t
-                 JOIN server_users u ON u.id = t.user_id
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
-                &[h.into()],
-            )
-        })
-        .await?;
-    let row = row.ok_or(AppError::Unauthenticated)?;
-    let p = Principal {
-        user_id: row.int(0),
-        username: row.text(1),
-        role: Role::parse(&row.text(2)).ok_or(AppError::Unauthenticated)?,
-        via: Via::Token,
-    };
+    let user = state.ledger.run("auth", move |s| s.token_user(&h)).await?;
+    let p = principal(user.ok_or(AppError::Unauthenticated)?, Via::Token);
     state.tokens.put(hash, p.clone());
     Ok(p)
 }
 
 async fn principal_from_session(state: &AppState, token: &str) -> Result<Principal, AppError> {
     let hash = token_hash(token);
-    let row = state
-        .db
-        .run(move |c| {
-            c.one(
-                "SELECT u.id, u.username, u.role, s.csrf FROM server_sessions s
-                 JOIN server_users u ON u.id = s.user_id
-                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
-                &[hash.into(), Value::Text(crate::now())],
-            )
-        })
-        .await?;
-    let row = row.ok_or(AppError::Unauthenticated)?;
-    Ok(Principal {
-        user_id: row.int(0),
-        username: row.text(1),
-        role: Role::parse(&row.text(2)).ok_or(AppError::Unauthenticated)?,
-        via: Via::Session { csrf: row.text(3) },
-    })
+    let user = state
+        .ledger
+        .run("auth", move |s| s.session_user(&hash, &crate::now()))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let csrf = user.csrf.clone();
+    Ok(principal(user, Via::Session { csrf }))
 }
 
 /// Authenticates a request by bearer token or session cookie.

@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::reads::ClaimFacts;
-use crate::{reads, AppState};
+use crate::AppState;
+use otbill_store::views::{AppealEvidence, ClaimFacts};
 
 /// What an action did.
 #[derive(Clone, Debug)]
@@ -39,8 +39,8 @@ pub fn writes_off(route: Route) -> bool {
 /// classifies them.
 pub async fn work_items(state: &AppState, claim_id: i64) -> AppResult<(ClaimFacts, Vec<WorkItem>)> {
     let facts = state
-        .db
-        .run(move |c| reads::claim_facts(c, claim_id))
+        .ledger
+        .run("system", move |s| s.claim_facts(claim_id))
         .await?
         .ok_or(AppError::NotFound)?;
     let catalog = otbill_denials::Catalog::builtin();
@@ -235,7 +235,10 @@ pub async fn appeal_letter(
         .ok_or(AppError::NotFound)?;
     let evidence = match facts.visit_id {
         Some(v) => {
-            let raw = state.db.run(move |c| reads::appeal_evidence(c, v)).await?;
+            let raw = state
+                .ledger
+                .run("system", move |s| s.appeal_evidence(v))
+                .await?;
             evidence(raw, claim)
         }
         None => otbill_forms::Evidence::default(),
@@ -275,11 +278,11 @@ pub async fn appeal_letter(
 
 #[allow(clippy::type_complexity)]
 fn evidence(
-    (plan, progress, minutes): (
-        Option<(Option<String>, String, String, String)>,
-        Vec<String>,
-        Vec<(String, String, Option<i64>)>,
-    ),
+    AppealEvidence {
+        plan,
+        progress,
+        minutes,
+    }: AppealEvidence,
     claim: &otbill_837p::model::Claim,
 ) -> otbill_forms::Evidence {
     let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();

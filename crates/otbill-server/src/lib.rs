@@ -9,7 +9,8 @@
 //!   down gracefully on Ctrl-C or SIGTERM.
 //! - [`error`]: one [`AppError`] and one JSON error shape.
 //! - [`telemetry`]: the subscriber and the per-request log (no PHI).
-//! - [`db`]: the server's own tables and migrations on the ledger's database.
+//! - [`ledger`]: the one data layer, a pool of `otbill_store::Store` connections; every
+//!   table (the ledger's, the accounts', the audit log) is read and written through it.
 //! - [`auth`]: users, sessions, API tokens, roles, throttling. [`audit`]: the audit log.
 //! - [`api`]: the JSON API under `/api/v1/`. [`web`]: the HTML pages.
 //! - [`ops`]: the use cases both fronts share; [`followup`]: the denial worklist's actions;
@@ -44,20 +45,12 @@ use tower_http::timeout::TimeoutLayer;
 pub mod api;
 pub mod audit;
 pub mod auth;
-pub mod db;
 pub mod error;
-#[cfg(feature = "ledger")]
 pub mod followup;
-#[cfg(feature = "ledger")]
 pub mod ledger;
-#[cfg(feature = "ledger")]
 pub mod ops;
-#[cfg(feature = "ledger")]
-pub mod reads;
-#[cfg(feature = "ledger")]
 pub mod settings;
 pub mod telemetry;
-#[cfg(feature = "ledger")]
 pub mod users;
 pub mod web;
 
@@ -90,7 +83,7 @@ impl Config {
         let outbox = if db_url.starts_with("postgres") {
             std::path::PathBuf::from("outbox")
         } else {
-            std::path::Path::new(db::sqlite_path(&db_url))
+            std::path::Path::new(sqlite_path(&db_url))
                 .parent()
                 .map_or_else(|| "outbox".into(), |p| p.join("outbox"))
         };
@@ -104,6 +97,13 @@ impl Config {
             log_format: telemetry::LogFormat::Text,
         }
     }
+}
+
+/// The SQLite file a database URL names.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
 }
 
 /// The rule data the engines consult.
@@ -138,10 +138,7 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     /// Rule data.
     pub rules: Rules,
-    /// The server's own tables.
-    pub db: db::Db,
-    /// The ledger.
-    #[cfg(feature = "ledger")]
+    /// The database: every table, through `Store` methods.
     pub ledger: ledger::Ledger,
     /// Validated API tokens.
     pub tokens: auth::TokenCache,
@@ -163,15 +160,11 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// Opens the database (applying the ledger's and the server's migrations).
+    /// Opens the database (applying its migrations).
     pub fn new(config: &Config, rules: Rules) -> anyhow::Result<AppState> {
-        #[cfg(feature = "ledger")]
         let ledger = ledger::Ledger::open(&config.db_url)?;
-        let db = db::Db::open(&config.db_url)?;
         Ok(AppState(Arc::new(Inner {
             rules,
-            db,
-            #[cfg(feature = "ledger")]
             ledger,
             tokens: auth::TokenCache::default(),
             config: config.clone(),
@@ -336,15 +329,27 @@ pub fn run_blocking(
     rt.block_on(serve(config, rules, on_ready))
 }
 
+/// Runs `f` on a store opened on `db_url` (migrating it first), for the CLI's account
+/// commands before the server starts.
+fn with_store<T>(
+    db_url: &str,
+    f: impl FnOnce(&mut otbill_store::Store) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let mut store = otbill_store::Store::open(db_url)
+        .map_err(|e| anyhow::anyhow!("opening the database: {e}"))?;
+    let res = f(&mut store);
+    ledger::drop_off_runtime(store);
+    res
+}
+
 /// Creates the first admin when the database has no user yet; whether one was created.
 pub fn bootstrap_admin(db_url: &str, username: &str, password: &str) -> anyhow::Result<bool> {
     auth::validate_new_user(username, password).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let db = db::Db::open(db_url)?;
-    db.run_blocking(|c| {
-        if auth::any_user(c)? {
+    with_store(db_url, |s| {
+        if s.any_user()? {
             return Ok(false);
         }
-        auth::create_user(c, username, auth::Role::Admin, password)?;
+        auth::create_user(s, username, auth::Role::Admin, password)?;
         Ok(true)
     })
 }
@@ -354,17 +359,15 @@ pub fn bootstrap_admin(db_url: &str, username: &str, password: &str) -> anyhow::
 /// rendering provider (their patients are that provider's).
 pub fn demo_users(db_url: &str) -> anyhow::Result<String> {
     let password = format!("demo-{}", &auth::random_token()[..16]);
-    let db = db::Db::open(db_url)?;
-    db.run_blocking(|c| {
+    with_store(db_url, |s| {
         for (name, role) in [
             ("demo-therapist", auth::Role::Therapist),
             ("demo-biller", auth::Role::Biller),
             ("demo-admin", auth::Role::Admin),
         ] {
-            auth::upsert_user(c, name, role, &password)?;
+            auth::upsert_user(s, name, role, &password)?;
         }
-        #[cfg(feature = "ledger")]
-        users::link_demo_therapist(c, "demo-therapist")?;
+        s.link_demo_therapist("demo-therapist")?;
         Ok(())
     })?;
     Ok(password)
@@ -372,6 +375,5 @@ pub fn demo_users(db_url: &str) -> anyhow::Result<String> {
 
 /// Whether the database has any user (the CLI warns when it has none).
 pub fn has_users(db_url: &str) -> anyhow::Result<bool> {
-    let db = db::Db::open(db_url)?;
-    db.run_blocking(auth::any_user)
+    with_store(db_url, |s| Ok(s.any_user()?))
 }

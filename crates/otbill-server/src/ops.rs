@@ -16,14 +16,15 @@ use serde::Serialize;
 use crate::audit::{Action, Entry};
 use crate::auth::{Principal, Role};
 use crate::error::{AppError, AppResult};
-use crate::{reads, AppState};
+use crate::AppState;
+use otbill_store::views;
 
 /// A patient's page: record, KX use this year, what is coming due.
 #[derive(Clone, Debug, Serialize)]
 pub struct PatientView {
     /// The record.
     #[serde(flatten)]
-    pub record: reads::PatientRecord,
+    pub record: views::PatientRecord,
     /// The year of the KX figures.
     pub kx_year: i32,
     /// Medicare allowed amounts billed this year.
@@ -35,14 +36,20 @@ pub struct PatientView {
 }
 
 /// The patients `who` may see: every patient for a biller, a therapist's own for a
-/// therapist ([`reads::patient_ids_of`], the scope [`check_patient_scope`] also applies).
-pub async fn patients_for(state: &AppState, who: &Principal) -> AppResult<Vec<reads::PatientRow>> {
-    let rows = state.db.run(reads::patients).await?;
+/// therapist (`Store::patient_ids_of`, the scope [`check_patient_scope`] also applies).
+pub async fn patients_for(state: &AppState, who: &Principal) -> AppResult<Vec<views::PatientRow>> {
+    let rows = state
+        .ledger
+        .run(&who.username, |s| s.patient_list())
+        .await?;
     if who.role != Role::Therapist {
         return Ok(rows);
     }
     let me = who.username.clone();
-    let mine = state.db.run(move |c| reads::patient_ids_of(c, &me)).await?;
+    let mine = state
+        .ledger
+        .run(&who.username, move |s| s.patient_ids_of(&me))
+        .await?;
     Ok(rows.into_iter().filter(|p| mine.contains(&p.id)).collect())
 }
 
@@ -58,7 +65,10 @@ pub async fn check_patient_scope(
         return Ok(());
     }
     let me = who.username.clone();
-    let mine = state.db.run(move |c| reads::patient_ids_of(c, &me)).await?;
+    let mine = state
+        .ledger
+        .run(&who.username, move |s| s.patient_ids_of(&me))
+        .await?;
     if mine.contains(&patient_id) {
         return Ok(());
     }
@@ -81,14 +91,14 @@ async fn refuse_patient(
 /// Records a refused request (audited as `refused`) and answers it as "not found", so
 /// the caller learns nothing of whether the record exists.
 async fn refuse(state: &AppState, who: &Principal, entry: Entry<'_>) -> AppError {
-    match crate::audit::record(&state.db, who, entry).await {
+    match crate::audit::record(&state.ledger, who, entry).await {
         Ok(()) => AppError::NotFound,
-        Err(e) => e.into(),
+        Err(e) => e,
     }
 }
 
 /// Refuses (as [`check_patient_scope`] does) a therapist's new visit unless its patient
-/// is theirs ([`reads::patient_ids_of`]) or it names the rendering provider they are
+/// is theirs (`Store::patient_ids_of`) or it names the rendering provider they are
 /// linked to; an unknown account is refused the same way, so the answer does not tell
 /// whether the account exists. Anyone else passes.
 pub async fn check_visit_scope(
@@ -104,13 +114,13 @@ pub async fn check_visit_scope(
     let account = visit.patient_account.clone();
     let npi = visit.provider_npi.clone();
     let (patient_id, allowed) = state
-        .db
-        .run(move |c| {
-            let Some(pid) = reads::patient_id_by_account(c, &account)? else {
+        .ledger
+        .run(&who.username, move |s| {
+            let Some(pid) = s.patient_id_by_account(&account)? else {
                 return Ok((None, false));
             };
-            let allowed = reads::patient_ids_of(c, &me)?.contains(&pid)
-                || reads::linked_npi(c, &me)?.is_some_and(|n| n == npi);
+            let allowed = s.patient_ids_of(&me)?.contains(&pid)
+                || s.linked_npi(&me)?.is_some_and(|n| n == npi);
             Ok((Some(pid), allowed))
         })
         .await?;
@@ -121,12 +131,12 @@ pub async fn check_visit_scope(
 }
 
 /// Refuses (404, audited as refused) a therapist's request for a visit that is not one of
-/// theirs ([`reads::is_visit_of`]: entered by them or naming their linked provider),
+/// theirs (`Store::is_visit_of`: entered by them or naming their linked provider),
 /// whether or not it exists; anyone else passes.
 pub async fn check_visit_read(
     state: &AppState,
     who: &Principal,
-    visit: Option<&reads::VisitRow>,
+    visit: Option<&views::VisitRow>,
     id: i64,
     route: &str,
 ) -> AppResult<()> {
@@ -135,8 +145,8 @@ pub async fn check_visit_read(
     }
     let me = who.username.clone();
     let mine = state
-        .db
-        .run(move |c| reads::is_visit_of(c, id, &me))
+        .ledger
+        .run(&who.username, move |s| s.is_visit_of(id, &me))
         .await?;
     if mine && visit.is_some() {
         return Ok(());
@@ -155,10 +165,10 @@ pub async fn check_visit_read(
 pub async fn patient_view(state: &AppState, id: i64) -> AppResult<PatientView> {
     let year = crate::today().year();
     let (record, kx_allowed) = state
-        .db
-        .run(move |c| {
-            let r = reads::patient(c, id)?;
-            let kx = reads::kx_allowed(c, id, year)?;
+        .ledger
+        .run("system", move |s| {
+            let r = s.patient_record(id)?;
+            let kx = s.kx_allowed(id, year)?;
             Ok((r, kx))
         })
         .await?;
@@ -231,11 +241,11 @@ pub async fn post_visit(
     let account = visit.patient_account.clone();
     let date = visit.date.to_string();
     let (patient_id, profile) = state
-        .db
-        .run(move |c| {
-            let pid = reads::patient_id_by_account(c, &account)?;
+        .ledger
+        .run("system", move |s| {
+            let pid = s.patient_id_by_account(&account)?;
             let profile = match pid {
-                Some(p) => reads::payer_profile(c, p, &date)?,
+                Some(p) => s.payer_profile_on(p, &date)?,
                 None => None,
             };
             Ok((pid, profile))
@@ -307,9 +317,9 @@ pub struct ClaimPage {
     /// Its patient.
     pub patient_id: i64,
     /// Lines.
-    pub lines: Vec<reads::LineRow>,
+    pub lines: Vec<views::LineRow>,
     /// Payments and adjustments.
-    pub payments: Vec<reads::PaymentRow>,
+    pub payments: Vec<views::PaymentRow>,
     /// The findings stored with its visit.
     pub findings: Option<serde_json::Value>,
 }
@@ -321,12 +331,12 @@ pub async fn claim_page(state: &AppState, who: &Principal, id: i64) -> AppResult
         .run(&who.username, move |s| s.claim(id))
         .await?;
     let (owner, lines, payments, findings) = state
-        .db
-        .run(move |c| {
-            let owner = reads::claim_owner(c, id)?;
-            let (lines, payments) = reads::claim_detail(c, id)?;
+        .ledger
+        .run(&who.username, move |s| {
+            let owner = s.claim_owner(id)?;
+            let (lines, payments) = s.claim_detail(id)?;
             let findings = match owner.and_then(|o| o.1) {
-                Some(v) => reads::visit(c, v)?.and_then(|v| v.findings),
+                Some(v) => s.visit_row(v)?.and_then(|v| v.findings),
                 None => None,
             };
             Ok((owner, lines, payments, findings))
@@ -461,7 +471,7 @@ pub struct DenialItem {
 /// The denials worklist: every adjustment that is not an expected contractual one, most
 /// urgent first.
 pub async fn denials(state: &AppState) -> AppResult<Vec<DenialItem>> {
-    let rows = state.db.run(reads::adjustments).await?;
+    let rows = state.ledger.run("system", |s| s.adjustment_list()).await?;
     let catalog = otbill_denials::Catalog::builtin();
     let rules = otbill_denials::AppealRules::medicare();
     let today = crate::today();
@@ -560,7 +570,12 @@ pub async fn report(state: &AppState, who: &Principal, name: &str) -> AppResult<
                     .await?,
             ))
         }
-        "collected" => Ok(to_json(&state.db.run(reads::collected_per_month).await?)),
+        "collected" => Ok(to_json(
+            &state
+                .ledger
+                .run("system", |s| s.collected_per_month())
+                .await?,
+        )),
         "dashboard" => Ok(to_json(&dashboard(state, who).await?)),
         _ => Err(AppError::field(
             "name",
@@ -597,7 +612,10 @@ pub async fn dashboard(state: &AppState, who: &Principal) -> AppResult<Dashboard
             .entry(format!("{}-{}", d.group, d.carc))
             .or_default() += d.amount;
     }
-    let collected_per_month = state.db.run(reads::collected_per_month).await?;
+    let collected_per_month = state
+        .ledger
+        .run("system", |s| s.collected_per_month())
+        .await?;
     Ok(Dashboard {
         ar_by_age,
         denials_by_reason: by_reason.into_iter().collect(),

@@ -48,7 +48,7 @@ where
 {
     who.require(Perm::Admin)?;
     let out = state.ledger.run(&who.username, f).await?;
-    audit::record(&state.db, who, entry(&out)).await?;
+    audit::record(&state.ledger, who, entry(&out)).await?;
     Ok(out)
 }
 

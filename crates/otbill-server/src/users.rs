@@ -3,14 +3,14 @@
 //!
 //! The link is what lets the practice's therapist scope follow who *rendered* the care
 //! and not only who typed it in: a linked therapist's patients include those whose visits
-//! or plans of care name their provider ([`crate::reads::patient_ids_of`], the one
+//! or plans of care name their provider (`Store::patient_ids_of`, the one
 //! definition). Only an active provider may be linked, only to a therapist, and a provider
 //! to at most one user (a unique index holds the last rule under concurrent admins too).
 
 use serde::Serialize;
 
 use crate::audit::{Action, Entry};
-use crate::auth::{self, Perm, Principal, Role, UserInfo};
+use crate::auth::{Perm, Principal, Role, UserInfo};
 use crate::error::{AppError, AppResult};
 use crate::AppState;
 
@@ -32,7 +32,7 @@ pub async fn list(
     who: &Principal,
 ) -> AppResult<(Vec<UserView>, Vec<(String, String)>)> {
     who.require(Perm::Admin)?;
-    let users = state.db.run(auth::list_users).await?;
+    let users = state.ledger.run(&who.username, |s| s.users()).await?;
     let providers = state.ledger.run(&who.username, |s| s.providers()).await?;
     let view = users
         .into_iter()
@@ -86,38 +86,26 @@ pub async fn link(
         }
     };
     crate::audit::admin_change(
-        &state.db,
+        &state.ledger,
         who,
-        move |c| {
-            let Some(u) = c.one(
-                "SELECT role FROM server_users WHERE id = $1",
-                &[user_id.into()],
-            )?
-            else {
-                return Ok(Err(AppError::NotFound));
+        move |s| {
+            let Some(role) = s.user_role(user_id)? else {
+                return Err(AppError::NotFound);
             };
-            if provider_id.is_some() && Role::parse(&u.text(0)) != Some(Role::Therapist) {
-                return Ok(Err(AppError::field(
+            if provider_id.is_some() && role != Role::Therapist {
+                return Err(AppError::field(
                     "provider_npi",
                     "only a therapist is linked to a rendering provider",
-                )));
+                ));
             }
             if let Some(pid) = provider_id {
-                let taken = c.one(
-                    "SELECT id FROM server_users WHERE provider_id = $1 AND id <> $2",
-                    &[pid.into(), user_id.into()],
-                )?;
-                if taken.is_some() {
-                    return Ok(Err(AppError::Conflict(
+                if s.user_linked_to(pid, user_id)?.is_some() {
+                    return Err(AppError::Conflict(
                         "that provider is linked to another user".into(),
-                    )));
+                    ));
                 }
             }
-            c.exec(
-                "UPDATE server_users SET provider_id = $1 WHERE id = $2",
-                &[provider_id.into(), user_id.into()],
-            )?;
-            Ok(Ok(()))
+            Ok(s.link_user_provider(user_id, provider_id)?)
         },
         move |_| Entry::new(Action::Update, "user_provider_link", route).on(user_id),
     )
@@ -127,19 +115,4 @@ pub async fn link(
         .into_iter()
         .find(|u| u.user.id == user_id)
         .ok_or(AppError::NotFound)
-}
-
-/// Links `username` to the first active OT provider no user is linked to yet, unless they
-/// are linked already: the demo's therapist sign-in, so that its visit form lists that
-/// therapist's patients as a real linked therapist's would. Reads the ledger's `providers`
-/// with its own SQL, like [`crate::reads`].
-pub fn link_demo_therapist(c: &mut crate::db::Conn, username: &str) -> anyhow::Result<()> {
-    c.exec(
-        "UPDATE server_users SET provider_id = (SELECT MIN(p.id) FROM providers p \
-           WHERE p.credential = 'OT' AND p.active = 1 AND NOT EXISTS \
-           (SELECT 1 FROM server_users u WHERE u.provider_id = p.id)) \
-         WHERE username = $1 AND provider_id IS NULL",
-        &[username.into()],
-    )?;
-    Ok(())
 }

@@ -13,9 +13,12 @@ use crate::Error;
 
 /// A column or parameter value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Value {
+pub enum Value {
+    /// SQL NULL.
     Null,
+    /// An integer (money in cents, flags 0 or 1).
     Int(i64),
+    /// Text (dates and timestamps as ISO-8601).
     Text(String),
 }
 
@@ -53,30 +56,34 @@ pub(crate) use params;
 
 /// One result row.
 #[derive(Debug, Clone)]
-pub(crate) struct Row(pub(crate) Vec<Value>);
+pub struct Row(pub Vec<Value>);
 
 impl Row {
-    pub(crate) fn int(&self, i: usize) -> i64 {
+    /// Column `i` as an integer (0 when NULL).
+    pub fn int(&self, i: usize) -> i64 {
         match self.0.get(i) {
             Some(Value::Int(v)) => *v,
             Some(Value::Text(t)) => t.parse().unwrap_or(0),
             _ => 0,
         }
     }
-    pub(crate) fn opt_int(&self, i: usize) -> Option<i64> {
+    /// Column `i` as an integer, `None` when NULL.
+    pub fn opt_int(&self, i: usize) -> Option<i64> {
         match self.0.get(i) {
             Some(Value::Int(v)) => Some(*v),
             _ => None,
         }
     }
-    pub(crate) fn text(&self, i: usize) -> String {
+    /// Column `i` as text (empty when NULL).
+    pub fn text(&self, i: usize) -> String {
         match self.0.get(i) {
             Some(Value::Text(t)) => t.clone(),
             Some(Value::Int(v)) => v.to_string(),
             _ => String::new(),
         }
     }
-    pub(crate) fn opt_text(&self, i: usize) -> Option<String> {
+    /// Column `i` as text, `None` when NULL.
+    pub fn opt_text(&self, i: usize) -> Option<String> {
         match self.0.get(i) {
             Some(Value::Text(t)) => Some(t.clone()),
             Some(Value::Int(v)) => Some(v.to_string()),
@@ -184,11 +191,7 @@ impl Conn {
             }
             Conn::Pg { client, statements } => {
                 let st = pg_statement(client, statements, sql)?;
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-                    .iter()
-                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
-                    .collect();
-                client.execute(&st, &refs).map_err(pg_err)
+                client.execute(&st, &pg_params(params)).map_err(pg_err)
             }
         }
     }
@@ -198,34 +201,42 @@ impl Conn {
         match self {
             Conn::Sqlite(c) => {
                 let mut st = c.prepare_cached(&sqlite_sql(sql)).map_err(sqlite_err)?;
-                bind(&mut st, params)?;
-                let n = st.column_count();
-                let mut rows = st.raw_query();
-                let mut out = Vec::new();
-                while let Some(row) = rows.next().map_err(sqlite_err)? {
-                    let mut vals = Vec::with_capacity(n);
-                    for i in 0..n {
-                        vals.push(match row.get_ref(i).map_err(sqlite_err)? {
-                            rusqlite::types::ValueRef::Null => Value::Null,
-                            rusqlite::types::ValueRef::Integer(v) => Value::Int(v),
-                            rusqlite::types::ValueRef::Real(v) => Value::Int(v as i64),
-                            rusqlite::types::ValueRef::Text(t)
-                            | rusqlite::types::ValueRef::Blob(t) => {
-                                Value::Text(String::from_utf8_lossy(t).into_owned())
-                            }
-                        });
-                    }
-                    out.push(Row(vals));
-                }
-                Ok(out)
+                sqlite_rows(&mut st, params)
             }
             Conn::Pg { client, statements } => {
                 let st = pg_statement(client, statements, sql)?;
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-                    .iter()
-                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
-                    .collect();
-                let rows = client.query(&st, &refs).map_err(pg_err)?;
+                let rows = client.query(&st, &pg_params(params)).map_err(pg_err)?;
+                rows.iter().map(pg_row).collect()
+            }
+        }
+    }
+
+    /// [`Conn::exec`] for a statement whose text is not a constant.
+    pub(crate) fn exec_text(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
+        match self {
+            Conn::Sqlite(c) => {
+                let mut st = c
+                    .prepare_cached(&sql.replace('$', "?"))
+                    .map_err(sqlite_err)?;
+                bind(&mut st, params)?;
+                st.raw_execute().map(|n| n as u64).map_err(sqlite_err)
+            }
+            Conn::Pg { client, .. } => client.execute(sql, &pg_params(params)).map_err(pg_err),
+        }
+    }
+
+    /// A query whose text is not a constant (hand-written, [`crate::Store::raw_query`]):
+    /// prepared each time on PostgreSQL, cached by text on SQLite.
+    pub(crate) fn query_text(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
+        match self {
+            Conn::Sqlite(c) => {
+                let mut st = c
+                    .prepare_cached(&sql.replace('$', "?"))
+                    .map_err(sqlite_err)?;
+                sqlite_rows(&mut st, params)
+            }
+            Conn::Pg { client, .. } => {
+                let rows = client.query(sql, &pg_params(params)).map_err(pg_err)?;
                 rows.iter().map(pg_row).collect()
             }
         }
@@ -247,6 +258,38 @@ impl Conn {
             None => Err(Error::Db("insert returned no id".into())),
         }
     }
+}
+
+fn pg_params(params: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+    params
+        .iter()
+        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+        .collect()
+}
+
+fn sqlite_rows(
+    st: &mut rusqlite::CachedStatement<'_>,
+    params: &[Value],
+) -> Result<Vec<Row>, Error> {
+    bind(st, params)?;
+    let n = st.column_count();
+    let mut rows = st.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(sqlite_err)? {
+        let mut vals = Vec::with_capacity(n);
+        for i in 0..n {
+            vals.push(match row.get_ref(i).map_err(sqlite_err)? {
+                rusqlite::types::ValueRef::Null => Value::Null,
+                rusqlite::types::ValueRef::Integer(v) => Value::Int(v),
+                rusqlite::types::ValueRef::Real(v) => Value::Int(v as i64),
+                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                    Value::Text(String::from_utf8_lossy(t).into_owned())
+                }
+            });
+        }
+        out.push(Row(vals));
+    }
+    Ok(out)
 }
 
 fn bind(st: &mut rusqlite::CachedStatement<'_>, params: &[Value]) -> Result<(), Error> {

@@ -33,6 +33,7 @@
 //! # Ok::<(), otbill_store::Error>(())
 //! ```
 
+pub mod accounts;
 pub mod ack;
 pub mod batch;
 pub mod claims;
@@ -45,9 +46,16 @@ pub mod records;
 pub mod reports;
 mod schema;
 pub mod sim;
+pub mod views;
 
 use chrono::NaiveDate;
 pub use db::Engine;
+
+/// Values and rows of hand-written SQL ([`Store::raw_query`]): tests and operators' tools
+/// only; the crates of the workspace read and write through `Store` methods.
+pub mod sql {
+    pub use crate::db::{Row, Value};
+}
 use db::{params, Conn};
 use rust_decimal::Decimal;
 
@@ -107,6 +115,8 @@ impl Error {
 pub struct Store {
     conn: Conn,
     actor: String,
+    /// Open transactions: 0 outside one; above 1, the inner ones are savepoints.
+    depth: u32,
 }
 
 impl Store {
@@ -117,9 +127,21 @@ impl Store {
     pub fn open(url: &str) -> Result<Store, Error> {
         let mut conn = Conn::open(url)?;
         schema::migrate(&mut conn)?;
+        schema::migrate_accounts(&mut conn)?;
         Ok(Store {
             conn,
             actor: "system".to_owned(),
+            depth: 0,
+        })
+    }
+
+    /// Opens a connection to a database that [`Store::open`] has already migrated (a pool's
+    /// further connections), without checking the migrations again.
+    pub fn connect(url: &str) -> Result<Store, Error> {
+        Ok(Store {
+            conn: Conn::open(url)?,
+            actor: "system".to_owned(),
+            depth: 0,
         })
     }
 
@@ -147,22 +169,74 @@ impl Store {
     }
 
     /// Runs `f` in one write transaction: committed if it returns `Ok`, rolled back
-    /// otherwise.
+    /// otherwise. Inside [`Store::atomically`] it is a savepoint of the outer transaction.
     pub(crate) fn tx<T>(
         &mut self,
         f: impl FnOnce(&mut Conn) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        self.conn.begin()?;
-        match f(&mut self.conn) {
-            Ok(v) => {
-                self.conn.commit()?;
-                Ok(v)
-            }
+        self.begin_nested()?;
+        let res = f(&mut self.conn);
+        self.end_nested(res)
+    }
+
+    /// Runs `f` on this store in one write transaction: every step it takes is kept if it
+    /// returns `Ok`, none if it returns `Err`. Store methods called inside join it (as
+    /// savepoints, so a step that fails and is handled leaves nothing of itself behind).
+    pub fn atomically<T, E: From<Error>>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.begin_nested()?;
+        let res = f(self);
+        self.end_nested(res)
+    }
+
+    fn begin_nested(&mut self) -> Result<(), Error> {
+        if self.depth == 0 {
+            self.conn.begin()?;
+        } else {
+            self.conn
+                .batch(&format!("SAVEPOINT otbill_{}", self.depth))?;
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn end_nested<T, E: From<Error>>(&mut self, res: Result<T, E>) -> Result<T, E> {
+        self.depth -= 1;
+        let d = self.depth;
+        match res {
+            Ok(v) if d == 0 => self.conn.commit().map(|()| v).map_err(E::from),
+            Ok(v) => self
+                .conn
+                .batch(&format!("RELEASE SAVEPOINT otbill_{d}"))
+                .map(|()| v)
+                .map_err(E::from),
             Err(e) => {
-                self.conn.rollback();
+                if d == 0 {
+                    self.conn.rollback();
+                } else {
+                    // A failed rollback to a savepoint leaves the outer transaction failed,
+                    // and its commit then fails: nothing half-done is kept.
+                    let _ = self.conn.batch(&format!(
+                        "ROLLBACK TO SAVEPOINT otbill_{d}; RELEASE SAVEPOINT otbill_{d}"
+                    ));
+                }
                 Err(e)
             }
         }
+    }
+
+    /// Runs one hand-written SQL query (`$1` placeholders) and returns its rows. For tests
+    /// and operators' tools; nothing in the workspace's crates reads through it.
+    pub fn raw_query(&mut self, sql: &str, params: &[sql::Value]) -> Result<Vec<sql::Row>, Error> {
+        self.conn.query_text(sql, params)
+    }
+
+    /// Runs one hand-written SQL statement; the number of rows it changed. For tests and
+    /// operators' tools, as [`Store::raw_query`].
+    pub fn raw_exec(&mut self, sql: &str, params: &[sql::Value]) -> Result<u64, Error> {
+        self.conn.exec_text(sql, params)
     }
 
     /// Copies an SQLite database to `dest` with `VACUUM INTO` (consistent while others

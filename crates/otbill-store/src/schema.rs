@@ -201,3 +201,107 @@ pub(crate) fn migrate(conn: &mut Conn) -> Result<i64, Error> {
     }
     Ok(current)
 }
+
+/// The accounts' tables (users, sessions, API tokens, sign-in failures, the audit log),
+/// numbered on their own in `server_migrations` (they were the server's before the store
+/// owned every table; the numbers and texts are kept so existing databases carry on).
+/// `(version, name, SQL)`; a released migration is never edited: add one.
+const ACCOUNT_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "accounts and audit", A1),
+    (2, "user to rendering provider link", A2),
+];
+
+const A1: &str = "
+CREATE TABLE server_users (
+  id {pk}, username TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('therapist', 'biller', 'admin')),
+  password_hash TEXT NOT NULL, active BIGINT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE server_sessions (
+  token_hash TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES server_users(id),
+  csrf TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE TABLE server_api_tokens (
+  id {pk}, token_hash TEXT NOT NULL UNIQUE, user_id BIGINT NOT NULL REFERENCES server_users(id),
+  label TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE server_signin_failures (id {pk}, username TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX server_signin_failures_user ON server_signin_failures (username, at);
+CREATE TABLE server_audit (
+  id {pk}, at TEXT NOT NULL, user_id BIGINT, username TEXT NOT NULL, action TEXT NOT NULL,
+  resource TEXT NOT NULL, resource_id TEXT, patient_id BIGINT, route TEXT NOT NULL);
+CREATE INDEX server_audit_patient ON server_audit (patient_id, at);
+";
+
+// The ledger's `providers.id`, not the NPI, so that an NPI corrected in place keeps the
+// link; no foreign key because the server's tables must not constrain the ledger's. The
+// unique index makes a provider linked to at most one user (NULLs are distinct on both
+// engines).
+const A2: &str = "
+ALTER TABLE server_users ADD COLUMN provider_id BIGINT;
+CREATE UNIQUE INDEX server_users_provider ON server_users (provider_id);
+";
+
+const SQLITE_APPEND_ONLY: &str = "
+CREATE TRIGGER server_audit_no_update BEFORE UPDATE ON server_audit
+  BEGIN SELECT RAISE(ABORT, 'server_audit is append-only'); END;
+CREATE TRIGGER server_audit_no_delete BEFORE DELETE ON server_audit
+  BEGIN SELECT RAISE(ABORT, 'server_audit is append-only'); END;
+";
+
+const PG_APPEND_ONLY: &str = "
+CREATE FUNCTION server_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN RAISE EXCEPTION 'server_audit is append-only'; END $$;
+CREATE TRIGGER server_audit_no_change BEFORE UPDATE OR DELETE ON server_audit
+  FOR EACH ROW EXECUTE FUNCTION server_audit_append_only();
+";
+
+/// Applies the accounts' migrations not yet applied, in one transaction serialized
+/// against other processes opening the same database.
+pub(crate) fn migrate_accounts(conn: &mut Conn) -> Result<(), Error> {
+    let pg = conn.engine() == Engine::Postgres;
+    conn.batch(
+        "CREATE TABLE IF NOT EXISTS server_migrations (
+           version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )?;
+    conn.begin()?;
+    let res = (|| {
+        if pg {
+            // Several instances may start at once on one PostgreSQL.
+            conn.batch("SELECT pg_advisory_xact_lock(7242001)")?;
+        }
+        let done: Vec<i64> = conn
+            .query("SELECT version FROM server_migrations", params![])?
+            .iter()
+            .map(|r| r.int(0))
+            .collect();
+        for (version, name, sql) in ACCOUNT_MIGRATIONS {
+            if done.contains(version) {
+                continue;
+            }
+            let pk = if pg {
+                "BIGSERIAL PRIMARY KEY"
+            } else {
+                "INTEGER PRIMARY KEY"
+            };
+            conn.batch(&sql.replace("{pk}", pk))
+                .map_err(|e| Error::Db(format!("accounts migration {version} ({name}): {e}")))?;
+            if *version == 1 {
+                conn.batch(if pg {
+                    PG_APPEND_ONLY
+                } else {
+                    SQLITE_APPEND_ONLY
+                })?;
+            }
+            conn.exec(
+                "INSERT INTO server_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                params![*version, *name, now()],
+            )?;
+        }
+        Ok(())
+    })();
+    match res {
+        Ok(()) => conn.commit(),
+        Err(e) => {
+            conn.rollback();
+            Err(e)
+        }
+    }
+}

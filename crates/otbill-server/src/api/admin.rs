@@ -17,7 +17,6 @@ use crate::AppState;
 /// Routes.
 pub fn routes() -> Router<AppState> {
     let r = Router::new();
-    #[cfg(feature = "ledger")]
     let r = r.route(
         "/api/v1/users/{id}/provider",
         axum::routing::put(link_provider),
@@ -41,7 +40,7 @@ struct SignIn {
 /// cookie-authenticated writes must send as `X-CSRF-Token`.
 async fn sign_in(State(state): State<AppState>, body: Bytes) -> AppResult<Response> {
     let form: SignIn = body_json(&body)?;
-    let s = auth::sign_in(&state.db, form.username, form.password).await?;
+    let s = auth::sign_in(&state.ledger, form.username, form.password).await?;
     let mut res = json(&serde_json::json!({ "csrf_token": s.csrf }))?;
     if let Ok(v) = auth::session_cookie(&s.token, state.config.secure_cookies).parse() {
         res.headers_mut().insert(header::SET_COOKIE, v);
@@ -55,7 +54,7 @@ async fn sign_out(
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE) {
-        auth::sign_out(&state.db, token.to_owned()).await?;
+        auth::sign_out(&state.ledger, token.to_owned()).await?;
     }
     let mut res = axum::http::StatusCode::NO_CONTENT.into_response();
     if let Ok(v) = auth::clear_cookie(auth::SESSION_COOKIE, state.config.secure_cookies).parse() {
@@ -72,14 +71,10 @@ async fn me(ApiUser(user): ApiUser) -> AppResult<Response> {
 
 async fn users(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Response> {
     user.require(Perm::Admin)?;
-    #[cfg(feature = "ledger")]
     let list = crate::users::list(&state, &user).await?.0;
-    #[cfg(not(feature = "ledger"))]
-    let list = state.db.run(auth::list_users).await?;
     json(&list)
 }
 
-#[cfg(feature = "ledger")]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProviderLink {
@@ -89,7 +84,6 @@ struct ProviderLink {
 
 /// `PUT /api/v1/users/{id}/provider`: links the user to an active rendering provider by
 /// NPI (`{"provider_npi": null}` unlinks); answers with the user as listed.
-#[cfg(feature = "ledger")]
 async fn link_provider(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -118,7 +112,7 @@ async fn create_user(
     user.require(Perm::Admin)?;
     let new: NewUser = body_json(&body)?;
     let id = auth::admin_create_user(
-        &state.db,
+        &state.ledger,
         &user,
         "/api/v1/users",
         new.username.clone(),
@@ -147,9 +141,14 @@ async fn create_token(
 ) -> AppResult<Response> {
     user.require(Perm::Admin)?;
     let new: NewToken = body_json(&body)?;
-    let (id, token) =
-        auth::admin_issue_token(&state.db, &user, "/api/v1/tokens", new.username, new.label)
-            .await?;
+    let (id, token) = auth::admin_issue_token(
+        &state.ledger,
+        &user,
+        "/api/v1/tokens",
+        new.username,
+        new.label,
+    )
+    .await?;
     let mut res = json(&serde_json::json!({ "id": id, "token": token }))?;
     *res.status_mut() = axum::http::StatusCode::CREATED;
     Ok(res)
@@ -160,7 +159,14 @@ async fn revoke_token(
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    auth::admin_revoke_token(&state.db, &state.tokens, &user, "/api/v1/tokens/{id}", id).await?;
+    auth::admin_revoke_token(
+        &state.ledger,
+        &state.tokens,
+        &user,
+        "/api/v1/tokens/{id}",
+        id,
+    )
+    .await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
@@ -177,6 +183,6 @@ async fn audit_log(
 ) -> AppResult<Response> {
     user.require(Perm::Admin)?;
     let limit = q.limit.unwrap_or(200).clamp(1, 5000);
-    let entries = crate::audit::list(&state.db, q.patient_id, limit).await?;
+    let entries = crate::audit::list(&state.ledger, q.patient_id, limit).await?;
     json(&entries)
 }

@@ -67,7 +67,7 @@ pub async fn change(
         })
         .await?;
     audit::record(
-        &state.db,
+        &state.ledger,
         who,
         Entry::new(Action::Update, "coverage", route)
             .on(i64::from(rank))
@@ -98,7 +98,7 @@ pub async fn change(
         .await?;
     for claim in reclaimed.iter().filter_map(|o| o.claim_id) {
         audit::record(
-            &state.db,
+            &state.ledger,
             who,
             Entry::new(Action::Create, "claim", route)
                 .on(claim)

@@ -19,11 +19,8 @@ use crate::error::{AppError, AppResult};
 use crate::AppState;
 
 pub mod admin;
-#[cfg(feature = "ledger")]
 pub mod coverage;
-#[cfg(feature = "ledger")]
 pub mod records;
-#[cfg(feature = "ledger")]
 pub mod settings;
 
 /// The hand-written OpenAPI 3.1 document.
@@ -39,16 +36,10 @@ pub fn routes() -> Router<AppState> {
         .merge(ledger_routes())
 }
 
-#[cfg(feature = "ledger")]
 fn ledger_routes() -> Router<AppState> {
     records::routes()
         .merge(settings::routes())
         .merge(coverage::routes())
-}
-
-#[cfg(not(feature = "ledger"))]
-fn ledger_routes() -> Router<AppState> {
-    Router::new()
 }
 
 async fn health() -> Response {

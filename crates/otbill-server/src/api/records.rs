@@ -17,7 +17,7 @@ use super::{body_json, json};
 use crate::audit::{self, Action, Entry};
 use crate::auth::{ApiUser, Perm, Principal};
 use crate::error::{AppError, AppResult};
-use crate::{ops, reads, AppState};
+use crate::{ops, AppState};
 
 /// Routes.
 pub fn routes() -> Router<AppState> {
@@ -39,7 +39,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Appends an audit entry for `who`.
 pub async fn log(state: &AppState, who: &Principal, entry: Entry<'_>) -> AppResult<()> {
-    audit::record(&state.db, who, entry).await?;
+    audit::record(&state.ledger, who, entry).await?;
     Ok(())
 }
 
@@ -118,8 +118,8 @@ async fn add_plan(
         .run(&user.username, move |s| s.add_plan(&plan))
         .await?;
     let patient = state
-        .db
-        .run(move |c| reads::patient_id_by_account(c, &account))
+        .ledger
+        .run(&user.username, move |s| s.patient_id_by_account(&account))
         .await?;
     log(
         &state,
@@ -135,7 +135,10 @@ async fn add_plan(
 async fn list_visits(State(state): State<AppState>, ApiUser(user): ApiUser) -> AppResult<Response> {
     user.require(Perm::Visits)?;
     let me = user.username.clone();
-    let rows = state.db.run(move |c| reads::visits(c, Some(&me))).await?;
+    let rows = state
+        .ledger
+        .run(&user.username, move |s| s.visit_list(Some(&me)))
+        .await?;
     log(
         &state,
         &user,
@@ -151,7 +154,10 @@ async fn get_visit(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     user.require(Perm::Visits)?;
-    let visit = state.db.run(move |c| reads::visit(c, id)).await?;
+    let visit = state
+        .ledger
+        .run(&user.username, move |s| s.visit_row(id))
+        .await?;
     // A therapist reads only their visits (entered by them or naming their provider);
     // any other is "not found", audited as refused.
     ops::check_visit_read(&state, &user, visit.as_ref(), id, "/api/v1/visits/{id}").await?;
@@ -202,8 +208,10 @@ async fn list_claims(
 ) -> AppResult<Response> {
     user.require(Perm::Billing)?;
     let rows = state
-        .db
-        .run(move |c| reads::claims(c, f.status.as_deref(), f.payer.as_deref()))
+        .ledger
+        .run(&user.username, move |s| {
+            s.claim_list(f.status.as_deref(), f.payer.as_deref())
+        })
         .await?;
     log(
         &state,

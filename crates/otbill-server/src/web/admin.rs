@@ -16,19 +16,17 @@ use crate::AppState;
 
 /// Routes.
 pub fn routes() -> Router<AppState> {
-    let r = Router::new()
+    Router::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", axum::routing::post(logout))
         .route("/admin", get(admin_page))
         .route("/admin/users", axum::routing::post(create_user))
         .route("/admin/tokens", axum::routing::post(create_token))
-        .route("/admin/audit", get(audit_page));
-    #[cfg(feature = "ledger")]
-    let r = r.route(
-        "/admin/users/{id}/provider",
-        axum::routing::post(link_provider),
-    );
-    r
+        .route("/admin/audit", get(audit_page))
+        .route(
+            "/admin/users/{id}/provider",
+            axum::routing::post(link_provider),
+        )
 }
 
 fn login_form(csrf: &str, message: Option<&str>) -> String {
@@ -92,7 +90,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             "The form expired; please sign in again.",
         );
     }
-    match auth::sign_in(&state.db, form.username, form.password).await {
+    match auth::sign_in(&state.ledger, form.username, form.password).await {
         Ok(s) => {
             let mut res = Redirect::to("/").into_response();
             if let Ok(v) = auth::session_cookie(&s.token, secure).parse() {
@@ -120,7 +118,7 @@ struct Empty {}
 async fn logout(State(state): State<AppState>, headers: HeaderMap, f: WebForm<Empty>) -> WebResult {
     let _ = f.form;
     if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE) {
-        auth::sign_out(&state.db, token.to_owned())
+        auth::sign_out(&state.ledger, token.to_owned())
             .await
             .map_err(|e| f.user.err(e))?;
     }
@@ -171,7 +169,6 @@ fn user_row(u: &auth::UserInfo, provider: &str) -> String {
 
 /// The users table's rows; a therapist's row shows their rendering provider and a form to
 /// change it.
-#[cfg(feature = "ledger")]
 async fn user_rows(state: &AppState, user: &WebUser) -> Result<String, super::WebError> {
     let (users, linkable) = crate::users::list(state, &user.0)
         .await
@@ -217,17 +214,6 @@ async fn user_rows(state: &AppState, user: &WebUser) -> Result<String, super::We
         .collect())
 }
 
-#[cfg(not(feature = "ledger"))]
-async fn user_rows(state: &AppState, user: &WebUser) -> Result<String, super::WebError> {
-    let users = state
-        .db
-        .run(auth::list_users)
-        .await
-        .map_err(|e| user.err(e))?;
-    Ok(users.iter().map(|u| user_row(u, "")).collect())
-}
-
-#[cfg(feature = "ledger")]
 #[derive(Deserialize)]
 struct ProviderLink {
     /// Empty unlinks.
@@ -235,7 +221,6 @@ struct ProviderLink {
 }
 
 /// Links a therapist to a rendering provider (the checks are [`crate::users::link`]'s).
-#[cfg(feature = "ledger")]
 async fn link_provider(
     State(state): State<AppState>,
     axum::extract::Path(id): axum::extract::Path<i64>,
@@ -276,7 +261,7 @@ async fn create_user(State(state): State<AppState>, f: WebForm<NewUser>) -> WebR
     let user = f.user;
     let new = f.form;
     auth::admin_create_user(
-        &state.db,
+        &state.ledger,
         &user.0,
         "/admin/users",
         new.username.clone(),
@@ -298,7 +283,7 @@ struct NewToken {
 async fn create_token(State(state): State<AppState>, f: WebForm<NewToken>) -> WebResult {
     let user = f.user;
     let NewToken { username, label } = f.form;
-    let issued = auth::admin_issue_token(&state.db, &user.0, "/admin/tokens", username, label)
+    let issued = auth::admin_issue_token(&state.ledger, &user.0, "/admin/tokens", username, label)
         .await
         .map_err(|e| user.err(e))?;
     let note = format!(
@@ -320,7 +305,7 @@ async fn audit_page(
     Query(q): Query<AuditQuery>,
 ) -> WebResult {
     user.require(Perm::Admin)?;
-    let entries = crate::audit::list(&state.db, q.patient_id, 500)
+    let entries = crate::audit::list(&state.ledger, q.patient_id, 500)
         .await
         .map_err(|e| user.err(e))?;
     let rows: String = entries

@@ -11,7 +11,7 @@ use super::{charts, csrf_field, esc, money, page, WebForm, WebResult, WebUser};
 use crate::api::records::log;
 use crate::audit::{Action, Entry};
 use crate::auth::Perm;
-use crate::{ops, reads, AppState};
+use crate::{ops, AppState};
 
 /// Routes.
 pub fn routes() -> Router<AppState> {
@@ -82,8 +82,10 @@ async fn claims(
     let payer = f.payer.filter(|s| !s.is_empty());
     let (st, py) = (status.clone(), payer.clone());
     let rows = state
-        .db
-        .run(move |c| reads::claims(c, st.as_deref(), py.as_deref()))
+        .ledger
+        .run(&user.0.username, move |s| {
+            s.claim_list(st.as_deref(), py.as_deref())
+        })
         .await
         .map_err(|e| user.err(e))?;
     log(

@@ -15,7 +15,7 @@ use crate::api::records::log;
 use crate::audit::{Action, Entry};
 use crate::auth::Perm;
 use crate::error::AppError;
-use crate::{ops, reads, AppState};
+use crate::{ops, AppState};
 
 /// Service rows on the visit form.
 const ROWS: usize = 6;
@@ -38,8 +38,10 @@ async fn visit_form(State(state): State<AppState>, user: WebUser) -> WebResult {
         .map_err(|e| user.err(e))?;
     let me = user.0.username.clone();
     let (providers, mine) = state
-        .db
-        .run(move |c| Ok((reads::providers(c)?, reads::linked_npi(c, &me)?)))
+        .ledger
+        .run(&user.0.username, move |s| {
+            Ok((s.provider_choices()?, s.linked_npi(&me)?))
+        })
         .await
         .map_err(|e| user.err(e))?;
     log(
@@ -240,8 +242,8 @@ async fn my_visits(State(state): State<AppState>, user: WebUser) -> WebResult {
     user.require(Perm::Visits)?;
     let me = user.0.username.clone();
     let rows = state
-        .db
-        .run(move |c| reads::visits(c, Some(&me)))
+        .ledger
+        .run(&user.0.username, move |s| s.visit_list(Some(&me)))
         .await
         .map_err(|e| user.err(e))?;
     log(

@@ -122,14 +122,14 @@ async fn stored(
         .await
         .map_err(|e| user.err(e))?;
     audit::record(
-        &state.db,
+        &state.ledger,
         &user.0,
         Entry::new(Action::Read, "coverage", ROUTE)
             .on(i64::from(rank))
             .patient(id),
     )
     .await
-    .map_err(|e| user.err(AppError::Internal(e)))?;
+    .map_err(|e| user.err(e))?;
     let mut v = Values::new();
     if let Some(c) = cov {
         let s = c.subscriber.as_ref();

@@ -24,17 +24,11 @@ use crate::error::AppError;
 use crate::AppState;
 
 mod admin;
-#[cfg(feature = "ledger")]
 mod billing;
-#[cfg(feature = "ledger")]
 mod charts;
-#[cfg(feature = "ledger")]
 mod clinical;
-#[cfg(feature = "ledger")]
 mod coverage;
-#[cfg(feature = "ledger")]
 mod denials;
-#[cfg(feature = "ledger")]
 mod practice;
 
 /// Routes of the web app.
@@ -45,7 +39,6 @@ pub fn routes() -> Router<AppState> {
         .route("/static/visit.js", get(visit_js))
         .route("/static/era.js", get(era_js))
         .merge(admin::routes());
-    #[cfg(feature = "ledger")]
     let r = r
         .merge(clinical::routes())
         .merge(billing::routes())
@@ -139,9 +132,7 @@ pub fn page(title: &str, user: Option<&Principal>, body: &str) -> Html<String> {
             }
             if Perm::Admin.allows(u.role) {
                 links.push(("/admin", "Users"));
-                if cfg!(feature = "ledger") {
-                    links.push(("/admin/practice", "Practice"));
-                }
+                links.push(("/admin/practice", "Practice"));
                 links.push(("/admin/audit", "Audit log"));
             }
             let links: String = links

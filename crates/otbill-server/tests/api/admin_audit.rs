@@ -31,8 +31,7 @@ fn assert_entry(e: &serde_json::Value, action: &str, id: i64, route: &str, who: 
 }
 
 fn token_hash(app: &TestApp, id: i64) -> String {
-    app.state
-        .db
+    app.raw_db()
         .run_blocking(move |c| {
             c.one(
                 "SELECT token_hash FROM server_api_tokens WHERE id = $1",
@@ -94,8 +93,7 @@ async fn user_and_token_changes_write_one_audit_entry_each() {
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
     let desk = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(|c| {
             c.one(
                 "SELECT id FROM server_users WHERE username = 'front-desk'",
@@ -153,8 +151,7 @@ async fn user_and_token_changes_write_one_audit_entry_each() {
         .to_owned();
     assert!(web_token.starts_with("otb_"), "{web_token}");
     let web_token_id = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(|c| c.one("SELECT MAX(id) FROM server_api_tokens", &[]))
         .unwrap_or_else(|e| panic!("{e:#}"))
         .map(|r| r.int(0))
@@ -194,8 +191,7 @@ async fn user_and_token_changes_write_one_audit_entry_each() {
     ];
     let log = app.get("/api/v1/audit?limit=5000", &admin).await.body;
     let table = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(|c| {
             let rows = c.query(
                 "SELECT username, action, resource, resource_id, route FROM server_audit",
@@ -234,7 +230,6 @@ async fn user_and_token_changes_write_one_audit_entry_each() {
     }
 }
 
-#[cfg(feature = "ledger")]
 #[tokio::test]
 async fn linking_a_user_to_a_provider_writes_one_audit_entry() {
     let app = spawn_app().await;
@@ -244,8 +239,7 @@ async fn linking_a_user_to_a_provider_writes_one_audit_entry() {
     let biller = app.session_for("bill", Role::Biller).await;
     app.add_user("thera", Role::Therapist);
     let (thera, npi) = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(|c| {
             let u = c.one("SELECT id FROM server_users WHERE username = 'thera'", &[])?;
             let p = c.one(

@@ -32,8 +32,7 @@ async fn billers_move_a_coverage_and_the_held_visit_is_claimed() {
     let biller = app.token_for("bill", Role::Biller);
     let thera = app.token_for("thera", Role::Therapist);
     let (patient, old_member) = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(|c| {
             let r = c
                 .one(
@@ -47,8 +46,7 @@ async fn billers_move_a_coverage_and_the_held_visit_is_claimed() {
         .unwrap_or_else(|e| panic!("{e:#}"));
     let payers = app.get("/api/v1/payers", &admin).await.json();
     let old_payer = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(move |c| {
             Ok(c.one(
                 "SELECT py.id FROM coverages c JOIN payers py ON py.id = c.payer_id \
@@ -203,8 +201,7 @@ async fn billers_change_a_coverage_from_the_patient_page() {
     let biller = app.session_for("bill", Role::Biller).await;
     let thera = app.session_for("thera", Role::Therapist).await;
     let (patient, payer) = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(|c| {
             let r = c
                 .one(
@@ -262,8 +259,7 @@ async fn billers_change_a_coverage_from_the_patient_page() {
         .await;
     assert_eq!(res.status, 403, "{}", res.body);
     let stored = |app: &TestApp| {
-        app.state
-            .db
+        app.raw_db()
             .run_blocking(move |c| {
                 Ok(c.one(
                     "SELECT member_id FROM coverages WHERE patient_id = $1 AND rank = 1",

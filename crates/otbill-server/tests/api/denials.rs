@@ -72,8 +72,7 @@ pub async fn denied_practice(app: &TestApp) -> Auth {
 /// A denied claim whose adjustment has this CARC: `(claim id, patient id)`.
 fn claim_with(app: &TestApp, carc: &str) -> (i64, i64) {
     let code = carc.to_owned();
-    app.state
-        .db
+    app.raw_db()
         .run_blocking(move |c| {
             Ok(c.one(
                 "SELECT c.id, c.patient_id FROM claims c JOIN adjustments a ON a.claim_id = c.id \
@@ -87,8 +86,7 @@ fn claim_with(app: &TestApp, carc: &str) -> (i64, i64) {
 }
 
 fn status(app: &TestApp, id: i64) -> String {
-    app.state
-        .db
+    app.raw_db()
         .run_blocking(move |c| {
             Ok(
                 c.one("SELECT status FROM claims WHERE id = $1", &[id.into()])?
@@ -102,8 +100,8 @@ fn status(app: &TestApp, id: i64) -> String {
 /// The audit entries `(action, resource, resource id, patient id)` of a route template.
 fn audited(app: &TestApp, route: &str) -> Vec<(String, String, Option<String>, Option<i64>)> {
     let route = route.to_owned();
-    app.state
-        .db
+    app
+        .raw_db()
         .run_blocking(move |c| {
             Ok(c.query(
                 "SELECT action, resource, resource_id, patient_id FROM server_audit WHERE route = $1 ORDER BY id",
@@ -157,8 +155,7 @@ async fn corrected_claim_action_creates_the_replacement_with_the_kx_fix() {
     assert!(!to.ends_with("&fixes=0"), "the KX fix applied: {to}");
     assert_eq!(status(&app, id), "corrected");
     let new = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(move |c| {
             c.one(
                 "SELECT id, frequency, claim_json FROM claims WHERE original_claim_id = $1",
@@ -249,8 +246,7 @@ async fn write_off_action_writes_off_what_cannot_be_appealed() {
     let to = act(&app, &bill, &format!("/denials/{id}/write-off")).await;
     assert_eq!(to, format!("/denials?done=written_off&claim={id}"));
     let written = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(move |c| {
             c.one(
                 "SELECT COUNT(*), SUM(amount_cents) FROM ledger WHERE claim_id = $1 AND kind = 'write_off'",
@@ -291,8 +287,7 @@ async fn a_therapist_sees_only_their_own_patients() {
     let mut store = otbill_store::Store::open(&app.db_url).unwrap_or_else(|e| panic!("{e}"));
     otbill_store::demo::fill(&mut store, otbill_store::today()).unwrap_or_else(|e| panic!("{e}"));
     let (other, other_account, npi) = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(|c| {
             let p = c
                 .one(
@@ -368,8 +363,7 @@ async fn a_therapist_sees_only_their_own_patients() {
     assert!(!page.body.contains(&format!("/patients/{other}\"")));
     // Both refusals are in the audit log, against the patient asked for.
     let refused = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(move |c| {
             Ok(c.query(
                 "SELECT route FROM server_audit WHERE action = 'refused' AND username = 'thera' AND patient_id = $1 ORDER BY id",

@@ -11,6 +11,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use otbill_server::auth::{self, Role};
 use otbill_server::{AppState, Config, Rules};
+pub use otbill_store::sql::{Row, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Every log line of this test binary.
@@ -65,8 +66,6 @@ impl Write for Tee {
 /// A running server.
 pub struct TestApp {
     pub addr: SocketAddr,
-    pub state: AppState,
-    #[cfg_attr(not(feature = "ledger"), allow(dead_code))]
     pub db_url: String,
     _dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
@@ -102,16 +101,14 @@ pub async fn spawn_app_on(dir: tempfile::TempDir, db_url: String) -> TestApp {
         .unwrap_or_else(|e| panic!("bind: {e}"));
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let s = state.clone();
     tokio::spawn(async move {
-        let _ = otbill_server::serve_on(listener, s, async {
+        let _ = otbill_server::serve_on(listener, state, async {
             let _ = rx.await;
         })
         .await;
     });
     TestApp {
         addr,
-        state,
         db_url,
         _dir: dir,
         _stop: tx,
@@ -147,7 +144,80 @@ impl Res {
     }
 }
 
+/// Hand-written SQL on the test's database, to set up or inspect what the API cannot
+/// (the server itself reads and writes only through `Store` methods).
+pub struct RawDb {
+    url: String,
+}
+
+/// One connection of [`RawDb`]: hand-written SQL, and every `Store` method.
+pub struct RawConn(otbill_store::Store);
+
+impl std::ops::Deref for RawConn {
+    type Target = otbill_store::Store;
+    fn deref(&self) -> &otbill_store::Store {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for RawConn {
+    fn deref_mut(&mut self) -> &mut otbill_store::Store {
+        &mut self.0
+    }
+}
+
+impl RawConn {
+    /// Every row of a query.
+    pub fn query(&mut self, sql: &str, params: &[Value]) -> anyhow::Result<Vec<Row>> {
+        Ok(self.0.raw_query(sql, params)?)
+    }
+
+    /// The first row of a query.
+    pub fn one(&mut self, sql: &str, params: &[Value]) -> anyhow::Result<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// Runs a statement; the rows changed.
+    pub fn exec(&mut self, sql: &str, params: &[Value]) -> anyhow::Result<u64> {
+        Ok(self.0.raw_exec(sql, params)?)
+    }
+}
+
+impl RawDb {
+    /// A database URL.
+    pub fn new(url: &str) -> RawDb {
+        RawDb {
+            url: url.to_owned(),
+        }
+    }
+
+    /// Runs `f` on a connection, on this thread.
+    pub fn run_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut RawConn) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let mut c = RawConn(otbill_store::Store::connect(&self.url)?);
+        let res = f(&mut c);
+        otbill_server::ledger::drop_off_runtime(c.0);
+        res
+    }
+
+    /// Runs `f` on a connection, on a blocking thread.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut RawConn) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let url = self.url.clone();
+        tokio::task::spawn_blocking(move || RawDb { url }.run_blocking(f)).await?
+    }
+}
+
 impl TestApp {
+    /// Hand-written SQL on this app's database.
+    pub fn raw_db(&self) -> RawDb {
+        RawDb::new(&self.db_url)
+    }
+
     /// Sends one request; `headers` are extra `(name, value)` pairs.
     pub async fn send(
         &self,
@@ -217,19 +287,17 @@ impl TestApp {
 
     /// Creates a user directly in the database.
     pub fn add_user(&self, name: &str, role: Role) {
-        self.state
-            .db
+        self.raw_db()
             .run_blocking(|c| auth::create_user(c, name, role, PASSWORD))
             .unwrap_or_else(|e| panic!("create user: {e:#}"));
     }
 
     /// Links user `name` to the rendering provider `npi` directly in the database (what
     /// `PUT /api/v1/users/{id}/provider` does), so the visits they enter may name it.
-    #[cfg(feature = "ledger")]
     pub async fn link_provider(&self, name: &str, npi: &str) {
         let (name, npi) = (name.to_owned(), npi.to_owned());
-        self.state
-            .db
+        self
+            .raw_db()
             .run(move |c| {
                 c.exec(
                     "UPDATE server_users SET provider_id = (SELECT id FROM providers WHERE npi = $1) \
@@ -246,8 +314,7 @@ impl TestApp {
     pub fn token_for(&self, name: &str, role: Role) -> Auth {
         self.add_user(name, role);
         let token = self
-            .state
-            .db
+            .raw_db()
             .run_blocking(|c| {
                 let id = c
                     .one(

@@ -13,8 +13,8 @@ fn fill_demo(app: &TestApp) {
 
 /// A Medicare patient's account and a provider's NPI from the demo practice.
 fn demo_ids(app: &TestApp) -> (i64, String, String) {
-    app.state
-        .db
+    app
+        .raw_db()
         .run_blocking(|c| {
             let p = c
                 .one(
@@ -169,8 +169,7 @@ async fn form_posts_without_the_csrf_token_are_refused() {
     }
     // Nothing was stored by the refused posts.
     let n = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(|c| {
             c.one(
                 "SELECT COUNT(*) FROM visits WHERE created_by = 'thera'",
@@ -278,8 +277,7 @@ async fn posting_a_visit_codes_scrubs_prices_and_audits_it() {
     );
     // The audit log cannot be changed.
     let changed = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(|c| c.exec("DELETE FROM server_audit", &[]));
     assert!(changed.is_err());
 }
@@ -431,8 +429,7 @@ async fn no_phi_in_the_logs_of_a_full_run() {
     let token = res.json()["token"].as_str().unwrap_or_default().to_owned();
     assert!(token.starts_with("otb_"));
     let phi = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(|c| {
             let mut out = Vec::new();
             for r in c.query(

@@ -23,11 +23,9 @@ pub(crate) async fn fresh_database() -> Option<String> {
     );
     let (b, n) = (base.clone(), name.clone());
     tokio::task::spawn_blocking(move || {
-        let mut client = postgres::Client::connect(&b, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("connecting to OTBILL_TEST_PG_URL: {e}"));
-        client
-            .batch_execute(&format!("CREATE DATABASE {n}"))
-            .unwrap_or_else(|e| panic!("creating {n}: {e}"));
+        crate::helpers::RawDb::new(&b)
+            .run_blocking(|c| c.exec(&format!("CREATE DATABASE {n}"), &[]))
+            .unwrap_or_else(|e| panic!("creating {n} on OTBILL_TEST_PG_URL: {e:#}"));
     })
     .await
     .unwrap_or_else(|e| panic!("{e}"));
@@ -54,7 +52,7 @@ async fn two_instances_share_one_postgres_database() {
         let mut store = otbill_store::Store::open(&demo_url).unwrap_or_else(|e| panic!("{e}"));
         otbill_store::demo::fill(&mut store, otbill_store::today())
             .unwrap_or_else(|e| panic!("{e}"));
-        let db = otbill_server::db::Db::open(&u).unwrap_or_else(|e| panic!("{e:#}"));
+        let db = crate::helpers::RawDb::new(&u);
         db.run_blocking(|c| {
             otbill_server::auth::create_user(
                 c,
@@ -66,7 +64,6 @@ async fn two_instances_share_one_postgres_database() {
             otbill_server::auth::create_user(c, "root", Role::Admin, crate::helpers::PASSWORD)
         })
         .unwrap_or_else(|e| panic!("{e:#}"));
-        otbill_server::db::drop_off_runtime(db);
     })
     .await
     .unwrap_or_else(|e| panic!("{e}"));
@@ -86,8 +83,7 @@ async fn two_instances_share_one_postgres_database() {
         .to_owned();
     let patient_id = patients[0]["id"].as_i64().unwrap_or_default();
     let npi = one
-        .state
-        .db
+        .raw_db()
         .run(|c| c.one("SELECT npi FROM providers ORDER BY id", &[]))
         .await
         .unwrap_or_else(|e| panic!("{e:#}"))
@@ -118,8 +114,7 @@ async fn two_instances_share_one_postgres_database() {
     );
     // The audit log refuses changes on PostgreSQL too.
     let changed = one
-        .state
-        .db
+        .raw_db()
         .run(|c| c.exec("UPDATE server_audit SET action = 'x'", &[]))
         .await;
     assert!(changed.is_err());

@@ -13,8 +13,7 @@ use crate::postgres::{fresh_database, spawn_pg};
 /// Creates users through the async pool (the PostgreSQL driver must not block the test's
 /// runtime); their ids, in order.
 async fn add_users(app: &TestApp, users: &'static [(&'static str, Role)]) -> Vec<i64> {
-    app.state
-        .db
+    app.raw_db()
         .run(move |c| {
             users
                 .iter()
@@ -65,8 +64,7 @@ async fn pick(app: &TestApp) -> ((i64, String), (i64, String), (i64, String)) {
     .await
     .unwrap_or_else(|e| panic!("{e}"));
     let p = app
-        .state
-        .db
+        .raw_db()
         .run(|c| c.one("SELECT id, account FROM patients ORDER BY id", &[]))
         .await
         .unwrap_or_else(|e| panic!("{e:#}"))
@@ -151,8 +149,7 @@ async fn scope_follows_the_rendering_provider(app: &TestApp) {
     );
     // An inactive provider cannot be linked (deactivate the other one, then try).
     let inactive = app
-        .state
-        .db
+        .raw_db()
         .run(|c| {
             c.one(
                 "SELECT id FROM providers WHERE credential = 'OT' ORDER BY id DESC",
@@ -338,8 +335,7 @@ async fn scope_follows_the_rendering_provider(app: &TestApp) {
 
 /// How many visits are stored.
 async fn visit_count(app: &TestApp) -> i64 {
-    app.state
-        .db
+    app.raw_db()
         .run(|c| c.one("SELECT COUNT(*) FROM visits", &[]))
         .await
         .unwrap_or_else(|e| panic!("{e:#}"))

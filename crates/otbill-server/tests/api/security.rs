@@ -109,8 +109,7 @@ async fn admin_manages_users_and_tokens_others_cannot() {
     );
     // The token is stored hashed, never in clear.
     let stored = app
-        .state
-        .db
+        .raw_db()
         .run_blocking(|c| {
             c.one(
                 "SELECT token_hash FROM server_api_tokens WHERE id = $1",

@@ -52,8 +52,7 @@ fn assert_field(res: &crate::helpers::Res, field: &str) {
 /// The whole API on one server: set and read back the practice, providers and payers.
 async fn settings_round_trip(app: &TestApp) {
     // Through the async pool: the PostgreSQL driver must not block the test's runtime.
-    app.state
-        .db
+    app.raw_db()
         .run(|c| auth::create_user(c, "root", Role::Admin, PASSWORD))
         .await
         .unwrap_or_else(|e| panic!("create user: {e:#}"));
