@@ -1,6 +1,12 @@
-//! Staff accounts and what guards them: users with their role, sign-in sessions, API
-//! tokens, sign-in failures (the throttle), a user's link to a rendering provider, and
-//! the append-only audit log of who read or changed which records.
+//! Staff accounts and what guards them: practices, users with their role in each practice
+//! (a biller of a billing company works several), sign-in sessions with their current
+//! practice, API tokens (each acting in one practice), sign-in failures (the throttle), a
+//! user's link to a rendering provider of a practice, and the append-only audit log of who
+//! read or changed which records, per practice.
+//!
+//! A user is one person across practices (`server_users`: name, password, active);
+//! `server_memberships` says what they are in each practice. Methods that read or change a
+//! membership, a token or the audit log do so in the practice the store is scoped to.
 //!
 //! The store keeps what the HTTP server decides: secrets arrive hashed (an argon2id PHC
 //! string for a password, SHA-256 for session and API tokens), never in the clear, and
@@ -78,17 +84,40 @@ pub struct Credentials {
     pub active: bool,
 }
 
-/// The user behind a session or an API token.
+/// The user behind a session or an API token, in the practice it acts in.
 #[derive(Clone, Debug)]
 pub struct Authenticated {
     /// User id.
     pub user_id: i64,
     /// User name.
     pub username: String,
-    /// Role.
+    /// Their role in that practice.
     pub role: Role,
+    /// The practice.
+    pub practice_id: i64,
     /// The session's CSRF token (empty for an API token).
     pub csrf: String,
+}
+
+/// One practice of the deployment.
+#[derive(Clone, Debug, Serialize)]
+pub struct PracticeInfo {
+    /// Id.
+    pub id: i64,
+    /// Short code (`main`, `lakeside`), unique.
+    pub code: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A practice a user belongs to, with their role there.
+#[derive(Clone, Debug, Serialize)]
+pub struct Membership {
+    /// The practice.
+    #[serde(flatten)]
+    pub practice: PracticeInfo,
+    /// Their role in it.
+    pub role: Role,
 }
 
 /// A new session to record.
@@ -172,10 +201,10 @@ impl Store {
             .map(|r| r.int(0)))
     }
 
-    /// A user's role by id.
+    /// A user's role in the current practice; `None` when they are not a member.
     pub fn user_role(&mut self, user_id: i64) -> Result<Option<Role>, Error> {
         match self.conn.one(
-            "SELECT role FROM server_users WHERE id = $1",
+            "SELECT role FROM server_memberships WHERE user_id = $1 AND practice_id = $P",
             params![user_id],
         )? {
             Some(r) => role(&r, 0).map(Some),
@@ -183,8 +212,8 @@ impl Store {
         }
     }
 
-    /// Creates a user with an already hashed password; their id. A taken name is a
-    /// conflict.
+    /// Creates a user with an already hashed password, a member of the current practice
+    /// with `role`; their id. A taken name is a conflict.
     pub fn create_user(
         &mut self,
         username: &str,
@@ -192,15 +221,36 @@ impl Store {
         password_hash: &str,
         now: &str,
     ) -> Result<i64, Error> {
-        self.conn.insert(
-            "INSERT INTO server_users (username, role, password_hash, active, created_at)
-             VALUES ($1, $2, $3, 1, $4) RETURNING id",
-            params![username, role.as_str(), password_hash, now],
-        )
+        self.atomically(|s| {
+            let id = s.conn.insert(
+                "INSERT INTO server_users (username, role, password_hash, active, created_at)
+                 VALUES ($1, $2, $3, 1, $4) RETURNING id",
+                params![username, role.as_str(), password_hash, now],
+            )?;
+            s.set_membership(id, role, now)?;
+            Ok(id)
+        })
     }
 
-    /// Creates the user, or sets the password and role of an existing one and activates
-    /// it (the demo's sign-ins); their id.
+    /// Makes user `user_id` a member of the current practice with `role`, or changes
+    /// their role there.
+    pub fn set_membership(&mut self, user_id: i64, role: Role, now: &str) -> Result<(), Error> {
+        let changed = self.conn.exec(
+            "UPDATE server_memberships SET role = $2 WHERE user_id = $1 AND practice_id = $P",
+            params![user_id, role.as_str()],
+        )?;
+        if changed == 0 {
+            self.conn.exec(
+                "INSERT INTO server_memberships (user_id, practice_id, role, created_at) \
+                 VALUES ($1, $P, $2, $3)",
+                params![user_id, role.as_str(), now],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Creates the user, or sets the password of an existing one, activates it and sets
+    /// their role in the current practice (the demo's sign-ins); their id.
     pub fn upsert_user(
         &mut self,
         username: &str,
@@ -209,23 +259,25 @@ impl Store {
         now: &str,
     ) -> Result<i64, Error> {
         match self.user_id(username)? {
-            Some(id) => {
-                self.conn.exec(
-                    "UPDATE server_users SET password_hash = $1, role = $2, active = 1 WHERE id = $3",
-                    params![password_hash, role.as_str(), id],
+            Some(id) => self.atomically(|s| {
+                s.conn.exec(
+                    "UPDATE server_users SET password_hash = $1, active = 1 WHERE id = $2",
+                    params![password_hash, id],
                 )?;
+                s.set_membership(id, role, now)?;
                 Ok(id)
-            }
+            }),
             None => self.create_user(username, role, password_hash, now),
         }
     }
 
-    /// Every user, by name.
+    /// The members of the current practice, by name, with their role there.
     pub fn users(&mut self) -> Result<Vec<UserInfo>, Error> {
         self.conn
             .query(
-                "SELECT id, username, role, active, created_at, provider_id FROM server_users \
-                 ORDER BY username",
+                "SELECT u.id, u.username, m.role, u.active, u.created_at, m.provider_id \
+                 FROM server_users u JOIN server_memberships m ON m.user_id = u.id \
+                 WHERE m.practice_id = $P ORDER BY u.username",
                 params![],
             )?
             .iter()
@@ -237,6 +289,81 @@ impl Store {
                     active: r.int(3) != 0,
                     created_at: r.text(4),
                     provider_id: r.opt_int(5),
+                })
+            })
+            .collect()
+    }
+
+    /// Creates a practice (with its own counters, so its control numbers start at 1);
+    /// its id. A taken code is a conflict.
+    pub fn create_practice(&mut self, code: &str, name: &str, now: &str) -> Result<i64, Error> {
+        let ok = !code.is_empty()
+            && code.len() <= 30
+            && code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            return Err(Error::invalid(
+                "practice.code",
+                "1 to 30 lowercase letters, digits or -",
+            ));
+        }
+        if name.trim().is_empty() || name.len() > 60 {
+            return Err(Error::invalid("practice.name", "1 to 60 characters"));
+        }
+        let previous = self.practice_id();
+        let res = self.atomically(|s| {
+            let id = s.conn.insert(
+                "INSERT INTO practices (code, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+                params![code, name.trim(), now],
+            )?;
+            s.use_practice(id);
+            for counter in ["interchange", "group", "claim", "import"] {
+                s.conn.exec(
+                    "INSERT INTO counters (practice_id, name, value) VALUES ($P, $1, 0)",
+                    params![counter],
+                )?;
+            }
+            Ok(id)
+        });
+        self.use_practice(previous);
+        res
+    }
+
+    /// Every practice, by id.
+    pub fn practices(&mut self) -> Result<Vec<PracticeInfo>, Error> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT id, code, name FROM practices ORDER BY id",
+                params![],
+            )?
+            .iter()
+            .map(|r| PracticeInfo {
+                id: r.int(0),
+                code: r.text(1),
+                name: r.text(2),
+            })
+            .collect())
+    }
+
+    /// The practices user `user_id` belongs to, by id, with their role in each.
+    pub fn memberships(&mut self, user_id: i64) -> Result<Vec<Membership>, Error> {
+        self.conn
+            .query(
+                "SELECT p.id, p.code, p.name, m.role FROM server_memberships m \
+                 JOIN practices p ON p.id = m.practice_id WHERE m.user_id = $1 ORDER BY p.id",
+                params![user_id],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(Membership {
+                    practice: PracticeInfo {
+                        id: r.int(0),
+                        code: r.text(1),
+                        name: r.text(2),
+                    },
+                    role: role(r, 3)?,
                 })
             })
             .collect()
@@ -295,9 +422,10 @@ impl Store {
                 "DELETE FROM server_sessions WHERE expires_at < $1",
                 params![s.now],
             )?;
+            // The session opens in the user's first practice; they switch on the page.
             c.exec(
-                "INSERT INTO server_sessions (token_hash, user_id, csrf, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO server_sessions (token_hash, user_id, csrf, created_at, expires_at, practice_id)
+                 VALUES ($1, $2, $3, $4, $5, (SELECT MIN(practice_id) FROM server_memberships WHERE user_id = $2))",
                 params![s.token_hash, s.user_id, s.csrf, s.now, s.expires_at],
             )?;
             Ok(())
@@ -320,8 +448,9 @@ impl Store {
         now: &str,
     ) -> Result<Option<Authenticated>, Error> {
         match self.conn.one(
-            "SELECT u.id, u.username, u.role, s.csrf FROM server_sessions s
+            "SELECT u.id, u.username, m.role, s.csrf, m.practice_id FROM server_sessions s
              JOIN server_users u ON u.id = s.user_id
+             JOIN server_memberships m ON m.user_id = u.id AND m.practice_id = s.practice_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
             params![token_hash, now],
         )? {
@@ -330,6 +459,7 @@ impl Store {
                 username: r.text(1),
                 role: role(&r, 2)?,
                 csrf: r.text(3),
+                practice_id: r.int(4),
             })),
             None => Ok(None),
         }
@@ -338,8 +468,9 @@ impl Store {
     /// The active user an unrevoked API token acts as.
     pub fn token_user(&mut self, token_hash: &str) -> Result<Option<Authenticated>, Error> {
         match self.conn.one(
-            "SELECT u.id, u.username, u.role FROM server_api_tokens t
+            "SELECT u.id, u.username, m.role, m.practice_id FROM server_api_tokens t
              JOIN server_users u ON u.id = t.user_id
+             JOIN server_memberships m ON m.user_id = u.id AND m.practice_id = t.practice_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
             params![token_hash],
         )? {
@@ -348,12 +479,29 @@ impl Store {
                 username: r.text(1),
                 role: role(&r, 2)?,
                 csrf: String::new(),
+                practice_id: r.int(3),
             })),
             None => Ok(None),
         }
     }
 
-    /// Records an API token (its SHA-256) issued to a user; its id.
+    /// Moves a session to practice `practice_id`; whether the session's user is a member
+    /// there (nothing changes otherwise).
+    pub fn switch_session_practice(
+        &mut self,
+        token_hash: &str,
+        practice_id: i64,
+    ) -> Result<bool, Error> {
+        Ok(self.conn.exec(
+            "UPDATE server_sessions SET practice_id = $2 WHERE token_hash = $1 AND EXISTS \
+             (SELECT 1 FROM server_memberships m WHERE m.user_id = server_sessions.user_id \
+              AND m.practice_id = $2)",
+            params![token_hash, practice_id],
+        )? > 0)
+    }
+
+    /// Records an API token (its SHA-256) issued to a user, acting in the current
+    /// practice; its id.
     pub fn insert_token(
         &mut self,
         user_id: i64,
@@ -362,16 +510,18 @@ impl Store {
         now: &str,
     ) -> Result<i64, Error> {
         self.conn.insert(
-            "INSERT INTO server_api_tokens (token_hash, user_id, label, created_at)
-             VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO server_api_tokens (token_hash, user_id, label, created_at, practice_id)
+             VALUES ($1, $2, $3, $4, $P) RETURNING id",
             params![token_hash, user_id, label, now],
         )
     }
 
-    /// Revokes an API token; whether one unrevoked token had that id.
+    /// Revokes an API token of the current practice; whether one unrevoked token had that
+    /// id there.
     pub fn revoke_token(&mut self, id: i64, now: &str) -> Result<bool, Error> {
         Ok(self.conn.exec(
-            "UPDATE server_api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            "UPDATE server_api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL \
+             AND practice_id = $P",
             params![now, id],
         )? > 0)
     }
@@ -381,7 +531,7 @@ impl Store {
         Ok(self
             .conn
             .one(
-                "SELECT token_hash FROM server_api_tokens WHERE id = $1",
+                "SELECT token_hash FROM server_api_tokens WHERE id = $1 AND practice_id = $P",
                 params![id],
             )?
             .map(|r| r.text(0)))
@@ -392,13 +542,14 @@ impl Store {
         Ok(self
             .conn
             .one(
-                "SELECT id FROM server_users WHERE provider_id = $1 AND id <> $2",
+                "SELECT user_id FROM server_memberships WHERE provider_id = $1 AND user_id <> $2",
                 params![provider_id, user_id],
             )?
             .map(|r| r.int(0)))
     }
 
-    /// Links a user to a rendering provider's row, or unlinks them (`None`). A provider
+    /// Links a user to a rendering provider's row in the current practice, or unlinks
+    /// them (`None`). A provider
     /// linked to another user is a conflict (a unique index holds it under concurrent
     /// admins).
     pub fn link_user_provider(
@@ -407,7 +558,7 @@ impl Store {
         provider_id: Option<i64>,
     ) -> Result<(), Error> {
         self.conn.exec(
-            "UPDATE server_users SET provider_id = $1 WHERE id = $2",
+            "UPDATE server_memberships SET provider_id = $1 WHERE user_id = $2 AND practice_id = $P",
             params![provider_id, user_id],
         )?;
         Ok(())
@@ -416,8 +567,9 @@ impl Store {
     /// Links `username` to the active provider with NPI `npi` (tests and tools).
     pub fn link_user_npi(&mut self, username: &str, npi: &str) -> Result<(), Error> {
         self.conn.exec(
-            "UPDATE server_users SET provider_id = (SELECT id FROM providers WHERE npi = $1) \
-             WHERE username = $2",
+            "UPDATE server_memberships SET provider_id = \
+               (SELECT id FROM providers WHERE npi = $1 AND practice_id = $P) \
+             WHERE practice_id = $P AND user_id = (SELECT id FROM server_users WHERE username = $2)",
             params![npi, username],
         )?;
         Ok(())
@@ -427,10 +579,11 @@ impl Store {
     /// they are linked already (the demo's therapist sign-in).
     pub fn link_demo_therapist(&mut self, username: &str) -> Result<(), Error> {
         self.conn.exec(
-            "UPDATE server_users SET provider_id = (SELECT MIN(p.id) FROM providers p \
-               WHERE p.credential = 'OT' AND p.active = 1 AND NOT EXISTS \
-               (SELECT 1 FROM server_users u WHERE u.provider_id = p.id)) \
-             WHERE username = $1 AND provider_id IS NULL",
+            "UPDATE server_memberships SET provider_id = (SELECT MIN(p.id) FROM providers p \
+               WHERE p.practice_id = $P AND p.credential = 'OT' AND p.active = 1 AND NOT EXISTS \
+               (SELECT 1 FROM server_memberships m WHERE m.provider_id = p.id)) \
+             WHERE practice_id = $P AND provider_id IS NULL \
+             AND user_id = (SELECT id FROM server_users WHERE username = $1)",
             params![username],
         )?;
         Ok(())
@@ -439,8 +592,8 @@ impl Store {
     /// Appends one audit entry.
     pub fn audit(&mut self, e: &AuditEntry<'_>) -> Result<(), Error> {
         self.conn.exec(
-            "INSERT INTO server_audit (at, user_id, username, action, resource, resource_id, patient_id, route)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO server_audit (at, user_id, username, action, resource, resource_id, patient_id, route, practice_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $P)",
             &[
                 Value::from(e.at),
                 Value::from(e.user_id),
@@ -455,17 +608,17 @@ impl Store {
         Ok(())
     }
 
-    /// The newest audit entries, optionally for one patient.
+    /// The current practice's newest audit entries, optionally for one patient.
     pub fn audit_log(&mut self, patient_id: Option<i64>, limit: i64) -> Result<Vec<Logged>, Error> {
         let rows = match patient_id {
             Some(p) => self.conn.query(
                 "SELECT id, at, username, action, resource, resource_id, patient_id, route
-                 FROM server_audit WHERE patient_id = $1 ORDER BY id DESC LIMIT $2",
+                 FROM server_audit WHERE practice_id = $P AND patient_id = $1 ORDER BY id DESC LIMIT $2",
                 params![p, limit],
             )?,
             None => self.conn.query(
                 "SELECT id, at, username, action, resource, resource_id, patient_id, route
-                 FROM server_audit ORDER BY id DESC LIMIT $1",
+                 FROM server_audit WHERE practice_id = $P ORDER BY id DESC LIMIT $1",
                 params![limit],
             )?,
         };

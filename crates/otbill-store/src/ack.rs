@@ -52,7 +52,7 @@ impl Store {
                 for ack in &acks999 {
                     let gcn: i64 = ack.group_control_number.trim().parse().unwrap_or(-1);
                     let Some(b) = c.one(
-                        "SELECT id FROM batches WHERE group_control = $1",
+                        "SELECT id FROM batches WHERE batches.practice_id = $P AND group_control = $1",
                         params![gcn],
                     )?
                     else {
@@ -144,7 +144,7 @@ impl Store {
             for ack in &acks277 {
                 for cl in &ack.claims {
                     let pcn = cl.patient_control_number.as_str();
-                    let Some(row) = c.one("SELECT id, status FROM claims WHERE pcn = $1", params![pcn])? else {
+                    let Some(row) = c.one("SELECT id, status FROM claims WHERE claims.practice_id = $P AND pcn = $1", params![pcn])? else {
                         out.unmatched.push(format!("277CA: no claim {pcn}"));
                         continue;
                     };
@@ -160,11 +160,11 @@ impl Store {
                     };
                     let icn = (!cl.payer_claim_number.is_empty()).then_some(cl.payer_claim_number.as_str());
                     c.exec(
-                        "UPDATE claims SET payer_claim_number = COALESCE($2, payer_claim_number) WHERE id = $1",
+                        "UPDATE claims SET payer_claim_number = COALESCE($2, payer_claim_number) WHERE practice_id = $P AND id = $1",
                         params![id, icn],
                     )?;
                     if ["batched", "accepted"].contains(&row.text(1).as_str()) {
-                        c.exec("UPDATE claims SET status = $2, updated_at = $3 WHERE id = $1", params![id, status, now()])?;
+                        c.exec("UPDATE claims SET status = $2, updated_at = $3 WHERE practice_id = $P AND id = $1", params![id, status, now()])?;
                     }
                     event(c, id, &actor, ev, &format!("277CA status {}", codes.join(",")))?;
                     if status == "accepted" { out.accepted += 1 } else { out.rejected += 1 }
@@ -184,7 +184,7 @@ impl Store {
     ) -> Result<i64, Error> {
         let r = load_one(
             &mut self.conn,
-            "SELECT claim_json, status, patient_id, payer_id, rank, visit_id FROM claims WHERE id = $1",
+            "SELECT claim_json, status, patient_id, payer_id, rank, visit_id FROM claims WHERE claims.practice_id = $P AND id = $1",
             claim_id,
             "claim",
         )?;
@@ -200,7 +200,7 @@ impl Store {
         // payer and rendering provider as they are on file now (corrected since it was
         // sent), then the caller's own fix.
         if let Some(p) = self.conn.one(
-            "SELECT payer_id, name FROM payers WHERE id = $1",
+            "SELECT payer_id, name FROM payers WHERE payers.practice_id = $P AND id = $1",
             params![r.int(3)],
         )? {
             claim.payer = m::Payer {
@@ -211,7 +211,7 @@ impl Store {
         if claim.rendering_provider.is_some() {
             if let Some(p) = self.conn.one(
                 "SELECT p.npi, p.last_name, p.first_name, p.taxonomy FROM visits v \
-                 JOIN providers p ON p.id = v.provider_id WHERE v.id = $1",
+                 JOIN providers p ON p.id = v.provider_id WHERE v.practice_id = $P AND v.id = $1",
                 params![r.opt_int(5)],
             )? {
                 claim.rendering_provider = Some(crate::directory::rendering_provider(
@@ -233,7 +233,7 @@ impl Store {
         let allowed: Vec<i64> = self
             .conn
             .query(
-                "SELECT allowed_cents FROM claim_lines WHERE claim_id = $1 ORDER BY seq",
+                "SELECT allowed_cents FROM claim_lines WHERE claim_lines.practice_id = $P AND claim_id = $1 ORDER BY seq",
                 params![claim_id],
             )?
             .iter()
@@ -253,10 +253,10 @@ impl Store {
                 actor: &actor,
             })?;
             c.exec(
-                "INSERT INTO ledger (claim_id, party, kind, amount_cents, at, actor) VALUES ($1, 'payer', 'resubmitted', $2, $3, $4)",
+                "INSERT INTO ledger (practice_id, claim_id, party, kind, amount_cents, at, actor) VALUES ($P, $1, 'payer', 'resubmitted', $2, $3, $4)",
                 params![claim_id, -open, now(), actor.as_str()],
             )?;
-            c.exec("UPDATE claims SET status = 'resubmitted', updated_at = $2 WHERE id = $1", params![claim_id, now()])?;
+            c.exec("UPDATE claims SET status = 'resubmitted', updated_at = $2 WHERE practice_id = $P AND id = $1", params![claim_id, now()])?;
             event(c, claim_id, &actor, "resubmitted", &format!("sent again as {pcn}"))?;
             event(c, id, &actor, "ready", &format!("resubmission of claim {claim_id}"))?;
             Ok(id)
@@ -266,8 +266,8 @@ impl Store {
 
 fn record(c: &mut Conn, kind: &str, hash: &str, file: &str, actor: &str) -> Result<bool, Error> {
     Ok(c.one(
-        "INSERT INTO acks (kind, content_hash, file_name, received_at, actor, accepted, rejected) \
-             VALUES ($1, $2, $3, $4, $5, 0, 0) ON CONFLICT DO NOTHING RETURNING id",
+        "INSERT INTO acks (practice_id, kind, content_hash, file_name, received_at, actor, accepted, rejected) \
+             VALUES ($P, $1, $2, $3, $4, $5, 0, 0) ON CONFLICT DO NOTHING RETURNING id",
         params![kind, hash, file, now(), actor],
     )?
     .is_some())
@@ -284,11 +284,11 @@ fn mark(
 ) -> Result<usize, Error> {
     let ids: Vec<i64> = match st02 {
         Some(t) => c.query(
-            "SELECT id FROM claims WHERE batch_id = $1 AND transaction_control = $2 AND status IN ('batched', 'accepted')",
+            "SELECT id FROM claims WHERE claims.practice_id = $P AND batch_id = $1 AND transaction_control = $2 AND status IN ('batched', 'accepted')",
             params![batch, t],
         )?,
         None => c.query(
-            "SELECT id FROM claims WHERE batch_id = $1 AND status IN ('batched', 'accepted')",
+            "SELECT id FROM claims WHERE claims.practice_id = $P AND batch_id = $1 AND status IN ('batched', 'accepted')",
             params![batch],
         )?,
     }
@@ -297,7 +297,7 @@ fn mark(
     .collect();
     for id in &ids {
         c.exec(
-            "UPDATE claims SET status = $2, updated_at = $3 WHERE id = $1",
+            "UPDATE claims SET status = $2, updated_at = $3 WHERE practice_id = $P AND id = $1",
             params![*id, status, now()],
         )?;
         event(c, *id, actor, ev, detail)?;

@@ -101,19 +101,33 @@ pub enum Engine {
     Postgres,
 }
 
-pub(crate) enum Conn {
+/// One connection, and the practice its statements are scoped to.
+///
+/// **Architecture Invariant:** a ledger statement names its practice as `$P` (in its
+/// `WHERE`, and as the `practice_id` it inserts); the connection binds its practice there,
+/// so no caller passes it and none can pass another. On PostgreSQL the session setting
+/// `otbill.practice`, which the row-level security policies read, follows it.
+pub(crate) struct Conn {
+    link: Link,
+    /// The practice `$P` binds (0: none, which matches no row).
+    practice: i64,
+    /// The practice the PostgreSQL session setting holds, when known.
+    session_practice: Option<i64>,
+}
+
+enum Link {
     Sqlite(rusqlite::Connection),
     Pg {
         client: Box<postgres::Client>,
-        statements: HashMap<&'static str, postgres::Statement>,
+        statements: HashMap<&'static str, (postgres::Statement, Option<usize>)>,
     },
 }
 
 impl std::fmt::Debug for Conn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Conn::Sqlite(_) => "Conn::Sqlite",
-            Conn::Pg { .. } => "Conn::Pg",
+        f.write_str(match self.link {
+            Link::Sqlite(_) => "Conn::Sqlite",
+            Link::Pg { .. } => "Conn::Pg",
         })
     }
 }
@@ -121,53 +135,122 @@ impl std::fmt::Debug for Conn {
 /// How long a writer waits for another writer's lock before failing (SQLite).
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// `sql` with `$P` numbered after its last `$N`, and that number (`None` without `$P`); on
+/// SQLite every `$N` becomes `?N`.
+fn translate(sql: &str, sqlite: bool) -> (String, Option<usize>) {
+    let b = sql.as_bytes();
+    let mut max = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' {
+            let mut j = i + 1;
+            let mut n = 0usize;
+            while j < b.len() && b[j].is_ascii_digit() {
+                n = n * 10 + usize::from(b[j] - b'0');
+                j += 1;
+            }
+            max = max.max(n);
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    let p = sql.contains("$P").then_some(max + 1);
+    let mut out = match p {
+        Some(p) => sql.replace("$P", &format!("${p}")),
+        None => sql.to_owned(),
+    };
+    if sqlite {
+        out = out.replace('$', "?");
+    }
+    (out, p)
+}
+
 impl Conn {
     pub(crate) fn open(url: &str) -> Result<Conn, Error> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let link = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let client = postgres::Client::connect(url, postgres::NoTls)
                 .map_err(|e| Error::Db(format!("connecting to PostgreSQL: {e}")))?;
-            return Ok(Conn::Pg {
+            Link::Pg {
                 client: Box::new(client),
                 statements: HashMap::new(),
-            });
-        }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        let conn = rusqlite::Connection::open(path)
-            .map_err(|e| Error::Db(format!("opening SQLite database {path}: {e}")))?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite_err)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
-        )
-        .map_err(sqlite_err)?;
-        conn.set_prepared_statement_cache_capacity(128);
-        Ok(Conn::Sqlite(conn))
+            }
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            let conn = rusqlite::Connection::open(path)
+                .map_err(|e| Error::Db(format!("opening SQLite database {path}: {e}")))?;
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite_err)?;
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+            )
+            .map_err(sqlite_err)?;
+            conn.set_prepared_statement_cache_capacity(128);
+            Link::Sqlite(conn)
+        };
+        Ok(Conn {
+            link,
+            practice: 0,
+            session_practice: None,
+        })
     }
 
     pub(crate) fn engine(&self) -> Engine {
-        match self {
-            Conn::Sqlite(_) => Engine::Sqlite,
-            Conn::Pg { .. } => Engine::Postgres,
+        match self.link {
+            Link::Sqlite(_) => Engine::Sqlite,
+            Link::Pg { .. } => Engine::Postgres,
         }
+    }
+
+    /// The practice `$P` binds from now on.
+    pub(crate) fn set_practice(&mut self, practice: i64) {
+        self.practice = practice;
+    }
+
+    /// The practice `$P` binds.
+    pub(crate) fn practice(&self) -> i64 {
+        self.practice
+    }
+
+    /// Brings PostgreSQL's `otbill.practice` in step with the connection's practice.
+    fn sync_practice(&mut self) -> Result<(), Error> {
+        if self.session_practice == Some(self.practice) {
+            return Ok(());
+        }
+        if let Link::Pg { client, .. } = &mut self.link {
+            client
+                .execute(
+                    "SELECT set_config('otbill.practice', $1, false)",
+                    &[&self.practice.to_string()],
+                )
+                .map_err(pg_err)?;
+        }
+        self.session_practice = Some(self.practice);
+        Ok(())
+    }
+
+    /// A rolled back transaction takes a setting made in it along: set it again next time.
+    pub(crate) fn forget_session_practice(&mut self) {
+        self.session_practice = None;
     }
 
     /// Runs statements without parameters (DDL, transaction control).
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), Error> {
-        match self {
-            Conn::Sqlite(c) => c.execute_batch(sql).map_err(sqlite_err),
-            Conn::Pg { client, .. } => client.batch_execute(sql).map_err(pg_err),
+        match &mut self.link {
+            Link::Sqlite(c) => c.execute_batch(sql).map_err(sqlite_err),
+            Link::Pg { client, .. } => client.batch_execute(sql).map_err(pg_err),
         }
     }
 
     /// Starts a write transaction. SQLite takes the write lock now (`BEGIN IMMEDIATE`), so
     /// two writers queue on the busy timeout instead of failing half-way.
     pub(crate) fn begin(&mut self) -> Result<(), Error> {
-        match self {
-            Conn::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE").map_err(sqlite_err),
-            Conn::Pg { client, .. } => client.batch_execute("BEGIN").map_err(pg_err),
+        match &mut self.link {
+            Link::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE").map_err(sqlite_err),
+            Link::Pg { client, .. } => client.batch_execute("BEGIN").map_err(pg_err),
         }
     }
 
@@ -179,33 +262,44 @@ impl Conn {
         // Nothing useful can be done if the rollback fails: the connection is dropped by
         // the caller's error path and the engine rolls back on its own.
         let _ = self.batch("ROLLBACK");
+        self.forget_session_practice();
     }
 
     /// Executes one statement, returning the number of rows changed.
     pub(crate) fn exec(&mut self, sql: &'static str, params: &[Value]) -> Result<u64, Error> {
-        match self {
-            Conn::Sqlite(c) => {
-                let mut st = c.prepare_cached(&sqlite_sql(sql)).map_err(sqlite_err)?;
-                bind(&mut st, params)?;
+        self.sync_practice()?;
+        let practice = Value::Int(self.practice);
+        match &mut self.link {
+            Link::Sqlite(c) => {
+                let (text, p) = sqlite_sql(sql);
+                let mut st = c.prepare_cached(&text).map_err(sqlite_err)?;
+                bind(&mut st, params, p.map(|p| (p, &practice)))?;
                 st.raw_execute().map(|n| n as u64).map_err(sqlite_err)
             }
-            Conn::Pg { client, statements } => {
-                let st = pg_statement(client, statements, sql)?;
-                client.execute(&st, &pg_params(params)).map_err(pg_err)
+            Link::Pg { client, statements } => {
+                let (st, p) = pg_statement(client, statements, sql)?;
+                client
+                    .execute(&st, &pg_params(params, p.map(|_| &practice)))
+                    .map_err(pg_err)
             }
         }
     }
 
     /// Runs a query and returns every row.
     pub(crate) fn query(&mut self, sql: &'static str, params: &[Value]) -> Result<Vec<Row>, Error> {
-        match self {
-            Conn::Sqlite(c) => {
-                let mut st = c.prepare_cached(&sqlite_sql(sql)).map_err(sqlite_err)?;
-                sqlite_rows(&mut st, params)
+        self.sync_practice()?;
+        let practice = Value::Int(self.practice);
+        match &mut self.link {
+            Link::Sqlite(c) => {
+                let (text, p) = sqlite_sql(sql);
+                let mut st = c.prepare_cached(&text).map_err(sqlite_err)?;
+                sqlite_rows(&mut st, params, p.map(|p| (p, &practice)))
             }
-            Conn::Pg { client, statements } => {
-                let st = pg_statement(client, statements, sql)?;
-                let rows = client.query(&st, &pg_params(params)).map_err(pg_err)?;
+            Link::Pg { client, statements } => {
+                let (st, p) = pg_statement(client, statements, sql)?;
+                let rows = client
+                    .query(&st, &pg_params(params, p.map(|_| &practice)))
+                    .map_err(pg_err)?;
                 rows.iter().map(pg_row).collect()
             }
         }
@@ -213,30 +307,40 @@ impl Conn {
 
     /// [`Conn::exec`] for a statement whose text is not a constant.
     pub(crate) fn exec_text(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
-        match self {
-            Conn::Sqlite(c) => {
-                let mut st = c
-                    .prepare_cached(&sql.replace('$', "?"))
-                    .map_err(sqlite_err)?;
-                bind(&mut st, params)?;
+        self.sync_practice()?;
+        let practice = Value::Int(self.practice);
+        match &mut self.link {
+            Link::Sqlite(c) => {
+                let (text, p) = translate(sql, true);
+                let mut st = c.prepare_cached(&text).map_err(sqlite_err)?;
+                bind(&mut st, params, p.map(|p| (p, &practice)))?;
                 st.raw_execute().map(|n| n as u64).map_err(sqlite_err)
             }
-            Conn::Pg { client, .. } => client.execute(sql, &pg_params(params)).map_err(pg_err),
+            Link::Pg { client, .. } => {
+                let (text, p) = translate(sql, false);
+                client
+                    .execute(&text, &pg_params(params, p.map(|_| &practice)))
+                    .map_err(pg_err)
+            }
         }
     }
 
     /// A query whose text is not a constant (hand-written, [`crate::Store::raw_query`]):
     /// prepared each time on PostgreSQL, cached by text on SQLite.
     pub(crate) fn query_text(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
-        match self {
-            Conn::Sqlite(c) => {
-                let mut st = c
-                    .prepare_cached(&sql.replace('$', "?"))
-                    .map_err(sqlite_err)?;
-                sqlite_rows(&mut st, params)
+        self.sync_practice()?;
+        let practice = Value::Int(self.practice);
+        match &mut self.link {
+            Link::Sqlite(c) => {
+                let (text, p) = translate(sql, true);
+                let mut st = c.prepare_cached(&text).map_err(sqlite_err)?;
+                sqlite_rows(&mut st, params, p.map(|p| (p, &practice)))
             }
-            Conn::Pg { client, .. } => {
-                let rows = client.query(sql, &pg_params(params)).map_err(pg_err)?;
+            Link::Pg { client, .. } => {
+                let (text, p) = translate(sql, false);
+                let rows = client
+                    .query(&text, &pg_params(params, p.map(|_| &practice)))
+                    .map_err(pg_err)?;
                 rows.iter().map(pg_row).collect()
             }
         }
@@ -260,9 +364,13 @@ impl Conn {
     }
 }
 
-fn pg_params(params: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+fn pg_params<'a>(
+    params: &'a [Value],
+    practice: Option<&'a Value>,
+) -> Vec<&'a (dyn postgres::types::ToSql + Sync)> {
     params
         .iter()
+        .chain(practice)
         .map(|v| v as &(dyn postgres::types::ToSql + Sync))
         .collect()
 }
@@ -270,8 +378,9 @@ fn pg_params(params: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
 fn sqlite_rows(
     st: &mut rusqlite::CachedStatement<'_>,
     params: &[Value],
+    practice: Option<(usize, &Value)>,
 ) -> Result<Vec<Row>, Error> {
-    bind(st, params)?;
+    bind(st, params, practice)?;
     let n = st.column_count();
     let mut rows = st.raw_query();
     let mut out = Vec::new();
@@ -292,43 +401,54 @@ fn sqlite_rows(
     Ok(out)
 }
 
-fn bind(st: &mut rusqlite::CachedStatement<'_>, params: &[Value]) -> Result<(), Error> {
-    for (i, v) in params.iter().enumerate() {
+fn bind(
+    st: &mut rusqlite::CachedStatement<'_>,
+    params: &[Value],
+    practice: Option<(usize, &Value)>,
+) -> Result<(), Error> {
+    let numbered = params.iter().enumerate().map(|(i, v)| (i + 1, v));
+    for (i, v) in numbered.chain(practice) {
         let r = match v {
-            Value::Null => st.raw_bind_parameter(i + 1, rusqlite::types::Null),
-            Value::Int(n) => st.raw_bind_parameter(i + 1, n),
-            Value::Text(t) => st.raw_bind_parameter(i + 1, t.as_str()),
+            Value::Null => st.raw_bind_parameter(i, rusqlite::types::Null),
+            Value::Int(n) => st.raw_bind_parameter(i, n),
+            Value::Text(t) => st.raw_bind_parameter(i, t.as_str()),
         };
         r.map_err(sqlite_err)?;
     }
     Ok(())
 }
 
-/// `$1` → `?1`: SQLite numbers `$NAME` parameters by first appearance, `?N` by N. The
-/// translation of each static SQL text is cached per thread (keyed by its address).
-fn sqlite_sql(sql: &'static str) -> std::rc::Rc<str> {
+/// `$1` → `?1` and `$P` numbered (see [`translate`]): SQLite numbers `$NAME` parameters by
+/// first appearance, `?N` by N. The translation of each static SQL text is cached per
+/// thread (keyed by its address).
+fn sqlite_sql(sql: &'static str) -> (std::rc::Rc<str>, Option<usize>) {
+    type Cache = HashMap<usize, (std::rc::Rc<str>, Option<usize>)>;
     thread_local! {
-        static CACHE: std::cell::RefCell<HashMap<usize, std::rc::Rc<str>>> = std::cell::RefCell::new(HashMap::new());
+        static CACHE: std::cell::RefCell<Cache> = std::cell::RefCell::new(HashMap::new());
     }
     CACHE.with(|c| {
         c.borrow_mut()
             .entry(sql.as_ptr() as usize)
-            .or_insert_with(|| std::rc::Rc::from(sql.replace('$', "?")))
+            .or_insert_with(|| {
+                let (text, p) = translate(sql, true);
+                (std::rc::Rc::from(text), p)
+            })
             .clone()
     })
 }
 
 fn pg_statement(
     client: &mut postgres::Client,
-    statements: &mut HashMap<&'static str, postgres::Statement>,
+    statements: &mut HashMap<&'static str, (postgres::Statement, Option<usize>)>,
     sql: &'static str,
-) -> Result<postgres::Statement, Error> {
+) -> Result<(postgres::Statement, Option<usize>), Error> {
     if let Some(st) = statements.get(sql) {
         return Ok(st.clone());
     }
-    let st = client.prepare(sql).map_err(pg_err)?;
-    statements.insert(sql, st.clone());
-    Ok(st)
+    let (text, p) = translate(sql, false);
+    let st = client.prepare(&text).map_err(pg_err)?;
+    statements.insert(sql, (st.clone(), p));
+    Ok((st, p))
 }
 
 fn pg_row(row: &postgres::Row) -> Result<Row, Error> {

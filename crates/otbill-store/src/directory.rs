@@ -22,8 +22,8 @@ impl Store {
         let (p, now) = (p.clone(), now());
         self.tx(|c| {
             c.insert(
-                "INSERT INTO providers (npi, last_name, first_name, credential, taxonomy, supervisor_id, \
-                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "INSERT INTO providers (practice_id, npi, last_name, first_name, credential, taxonomy, supervisor_id, \
+                 created_at) VALUES ($P, $1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 params![p.npi, p.last_name, p.first_name, p.credential.as_str(), p.taxonomy, supervisor, now],
             )
         })
@@ -76,7 +76,7 @@ impl Store {
             let supervises = self
                 .conn
                 .one(
-                    "SELECT id FROM providers WHERE supervisor_id = $1 LIMIT 1",
+                    "SELECT id FROM providers WHERE providers.practice_id = $P AND supervisor_id = $1 LIMIT 1",
                     params![id],
                 )?
                 .is_some();
@@ -94,11 +94,11 @@ impl Store {
     fn provider_state(&mut self, key: ProviderKey<'_>) -> Result<(i64, bool), Error> {
         let row = match key {
             ProviderKey::Id(id) => self.conn.one(
-                "SELECT id, active FROM providers WHERE id = $1",
+                "SELECT id, active FROM providers WHERE providers.practice_id = $P AND id = $1",
                 params![id],
             )?,
             ProviderKey::Npi(n) => self.conn.one(
-                "SELECT id, active FROM providers WHERE npi = $1",
+                "SELECT id, active FROM providers WHERE providers.practice_id = $P AND npi = $1",
                 params![n],
             )?,
         };
@@ -125,7 +125,7 @@ impl Store {
         let r = load_one(
             &mut self.conn,
             "SELECT p.id, p.active, p.npi, p.last_name, p.first_name, p.credential, p.taxonomy, s.npi \
-             FROM providers p LEFT JOIN providers s ON s.id = p.supervisor_id WHERE p.id = $1",
+             FROM providers p LEFT JOIN providers s ON s.id = p.supervisor_id WHERE p.practice_id = $P AND p.id = $1",
             id,
             "provider",
         )?;
@@ -152,13 +152,13 @@ impl Store {
         self.tx(|c| {
             c.exec(
                 "UPDATE providers SET npi = $2, last_name = $3, first_name = $4, credential = $5, \
-                 taxonomy = $6, supervisor_id = $7, updated_at = $8, updated_by = $9 WHERE id = $1",
+                 taxonomy = $6, supervisor_id = $7, updated_at = $8, updated_by = $9 WHERE practice_id = $P AND id = $1",
                 params![id, p.npi, p.last_name, p.first_name, p.credential.as_str(), p.taxonomy,
                     supervisor, now, actor.as_str()],
             )?;
             let unsent = c.query(
                 "SELECT c.id, c.claim_json FROM claims c JOIN visits v ON v.id = c.visit_id \
-                 WHERE v.provider_id = $1 AND c.batch_id IS NULL AND c.status IN ('ready', 'blocked')",
+                 WHERE c.practice_id = $P AND v.provider_id = $1 AND c.batch_id IS NULL AND c.status IN ('ready', 'blocked')",
                 params![id],
             )?;
             rewrite_unsent(c, &unsent, &actor, "provider_updated", |claim| {
@@ -179,7 +179,7 @@ impl Store {
     ) -> Result<ProviderEntry, Error> {
         let (id, _) = self.provider_state(key)?;
         self.set_active(
-            "UPDATE providers SET active = $2, updated_at = $3, updated_by = $4 WHERE id = $1",
+            "UPDATE providers SET active = $2, updated_at = $3, updated_by = $4 WHERE practice_id = $P AND id = $1",
             id,
             active,
         )?;
@@ -191,7 +191,7 @@ impl Store {
     pub fn providers(&mut self) -> Result<Vec<ProviderEntry>, Error> {
         let rows = self.conn.query(
             "SELECT p.id, p.active, p.npi, p.last_name, p.first_name, p.credential, p.taxonomy, s.npi \
-             FROM providers p LEFT JOIN providers s ON s.id = p.supervisor_id ORDER BY p.id",
+             FROM providers p LEFT JOIN providers s ON s.id = p.supervisor_id WHERE p.practice_id = $P ORDER BY p.id",
             params![],
         )?;
         Ok(rows.iter().map(provider_entry).collect())
@@ -203,8 +203,8 @@ impl Store {
         let (p, now) = (p.clone(), now());
         self.tx(|c| {
             c.insert(
-                "INSERT INTO payers (payer_id, name, profile, filing_indicator, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO payers (practice_id, payer_id, name, profile, filing_indicator, created_at) \
+                 VALUES ($P, $1, $2, $3, $4, $5) RETURNING id",
                 params![p.payer_id, p.name, p.profile, p.filing_indicator, now],
             )
         })
@@ -213,7 +213,7 @@ impl Store {
     /// Every payer, active or not, in the order they were added.
     pub fn payers(&mut self) -> Result<Vec<PayerEntry>, Error> {
         let rows = self.conn.query(
-            "SELECT id, active, payer_id, name, profile, filing_indicator FROM payers ORDER BY id",
+            "SELECT id, active, payer_id, name, profile, filing_indicator FROM payers WHERE payers.practice_id = $P ORDER BY id",
             params![],
         )?;
         Ok(rows.iter().map(payer_entry).collect())
@@ -222,11 +222,12 @@ impl Store {
     /// A payer's row id and whether it is active; `NotFound` if there is none.
     fn payer_state(&mut self, key: PayerKey<'_>) -> Result<(i64, bool), Error> {
         let row = match key {
-            PayerKey::Id(id) => self
-                .conn
-                .one("SELECT id, active FROM payers WHERE id = $1", params![id])?,
+            PayerKey::Id(id) => self.conn.one(
+                "SELECT id, active FROM payers WHERE payers.practice_id = $P AND id = $1",
+                params![id],
+            )?,
             PayerKey::PayerId(p) => self.conn.one(
-                "SELECT id, active FROM payers WHERE payer_id = $1",
+                "SELECT id, active FROM payers WHERE payers.practice_id = $P AND payer_id = $1",
                 params![p],
             )?,
         };
@@ -252,7 +253,7 @@ impl Store {
         let (id, _) = self.payer_state(key)?;
         let r = load_one(
             &mut self.conn,
-            "SELECT id, active, payer_id, name, profile, filing_indicator FROM payers WHERE id = $1",
+            "SELECT id, active, payer_id, name, profile, filing_indicator FROM payers WHERE payers.practice_id = $P AND id = $1",
             id,
             "payer",
         )?;
@@ -279,7 +280,7 @@ impl Store {
         self.tx(|c| {
             c.exec(
                 "UPDATE payers SET payer_id = $2, name = $3, profile = $4, filing_indicator = $5, \
-                 updated_at = $6, updated_by = $7 WHERE id = $1",
+                 updated_at = $6, updated_by = $7 WHERE practice_id = $P AND id = $1",
                 params![
                     id,
                     p.payer_id,
@@ -291,7 +292,7 @@ impl Store {
                 ],
             )?;
             let unsent = c.query(
-                "SELECT id, claim_json FROM claims WHERE payer_id = $1 AND batch_id IS NULL \
+                "SELECT id, claim_json FROM claims WHERE claims.practice_id = $P AND payer_id = $1 AND batch_id IS NULL \
                  AND status IN ('ready', 'blocked')",
                 params![id],
             )?;
@@ -313,7 +314,7 @@ impl Store {
     ) -> Result<PayerEntry, Error> {
         let (id, _) = self.payer_state(key)?;
         self.set_active(
-            "UPDATE payers SET active = $2, updated_at = $3, updated_by = $4 WHERE id = $1",
+            "UPDATE payers SET active = $2, updated_at = $3, updated_by = $4 WHERE practice_id = $P AND id = $1",
             id,
             active,
         )?;
@@ -417,7 +418,7 @@ fn rewrite_unsent(
         fix(&mut claim);
         let json = serde_json::to_string(&claim).map_err(|e| Error::Db(e.to_string()))?;
         c.exec(
-            "UPDATE claims SET claim_json = $2, updated_at = $3 WHERE id = $1",
+            "UPDATE claims SET claim_json = $2, updated_at = $3 WHERE practice_id = $P AND id = $1",
             params![id, json, now()],
         )?;
         crate::claims::event(

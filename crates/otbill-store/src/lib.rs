@@ -110,6 +110,10 @@ impl Error {
     }
 }
 
+/// The practice a single-practice database's records belong to (and the one a new
+/// `Store` is scoped to): migration 3 moved every existing row into it.
+pub const MAIN_PRACTICE: i64 = 1;
+
 /// An open ledger database.
 #[derive(Debug)]
 pub struct Store {
@@ -128,6 +132,7 @@ impl Store {
         let mut conn = Conn::open(url)?;
         schema::migrate(&mut conn)?;
         schema::migrate_accounts(&mut conn)?;
+        conn.set_practice(MAIN_PRACTICE);
         Ok(Store {
             conn,
             actor: "system".to_owned(),
@@ -138,11 +143,24 @@ impl Store {
     /// Opens a connection to a database that [`Store::open`] has already migrated (a pool's
     /// further connections), without checking the migrations again.
     pub fn connect(url: &str) -> Result<Store, Error> {
+        let mut conn = Conn::open(url)?;
+        conn.set_practice(MAIN_PRACTICE);
         Ok(Store {
-            conn: Conn::open(url)?,
+            conn,
             actor: "system".to_owned(),
             depth: 0,
         })
+    }
+
+    /// Scopes the following steps to practice `id`: every record they read or write is that
+    /// practice's (0 scopes to none). A store starts in [`MAIN_PRACTICE`].
+    pub fn use_practice(&mut self, id: i64) {
+        self.conn.set_practice(id);
+    }
+
+    /// The practice the following steps are scoped to.
+    pub fn practice_id(&self) -> i64 {
+        self.conn.practice()
     }
 
     /// Sets who is recorded as doing the following steps (a user name, never PHI).
@@ -216,6 +234,7 @@ impl Store {
                 if d == 0 {
                     self.conn.rollback();
                 } else {
+                    self.conn.forget_session_practice();
                     // A failed rollback to a savepoint leaves the outer transaction failed,
                     // and its commit then fails: nothing half-done is kept.
                     let _ = self.conn.batch(&format!(

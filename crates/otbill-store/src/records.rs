@@ -398,7 +398,7 @@ fn gender(field: &str, g: &str) -> Result<(), Error> {
 }
 
 impl Store {
-    /// Sets the practice (there is one per database), replacing what was there.
+    /// Sets the settings of the practice the store is scoped to, replacing what was there.
     pub fn set_practice(&mut self, p: &Practice) -> Result<(), Error> {
         nonempty("practice.name", &p.name, 60)?;
         npi("practice.npi", &p.npi)?;
@@ -418,11 +418,11 @@ impl Store {
         }
         let actor = self.actor.clone();
         self.tx(|c| {
-            c.exec("DELETE FROM practice", params![])?;
+            c.exec("DELETE FROM practice WHERE id = $P", params![])?;
             c.exec(
                 "INSERT INTO practice (id, name, npi, ein, taxonomy, line1, line2, city, state, zip, \
                  submitter_id, receiver_id, receiver_name, contact_name, contact_phone, usage, \
-                 updated_at, updated_by) VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+                 updated_at, updated_by) VALUES ($P, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
                  $12, $13, $14, $15, $16, $17)",
                 params![&p.name, &p.npi, &p.ein, &p.taxonomy, &p.address.line1, p.address.line2.clone(),
                     &p.address.city, &p.address.state, &p.address.zip, &p.submitter_id, &p.receiver_id,
@@ -432,11 +432,11 @@ impl Store {
         })
     }
 
-    /// The practice, if set.
+    /// The settings of the practice the store is scoped to, if set.
     pub fn practice(&mut self) -> Result<Option<Practice>, Error> {
         let row = self.conn.one(
             "SELECT name, npi, ein, taxonomy, line1, line2, city, state, zip, submitter_id, \
-             receiver_id, receiver_name, contact_name, contact_phone, usage FROM practice",
+             receiver_id, receiver_name, contact_name, contact_phone, usage FROM practice WHERE id = $P",
             params![],
         )?;
         Ok(row.map(|r| Practice {
@@ -478,8 +478,8 @@ impl Store {
         let (p, now, actor) = (p.clone(), now(), self.actor.clone());
         self.tx(|c| {
             let id = c.insert(
-                "INSERT INTO patients (account, last_name, first_name, birth_date, gender, line1, line2, \
-                 city, state, zip, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                "INSERT INTO patients (practice_id, account, last_name, first_name, birth_date, gender, line1, line2, \
+                 city, state, zip, created_at, created_by) VALUES ($P, $1, $2, $3, $4, $5, $6, $7, $8, $9, \
                  $10, $11, $12) RETURNING id",
                 params![p.account, p.last_name, p.first_name, p.birth_date.to_string(), p.gender,
                     p.address.line1, p.address.line2, p.address.city, p.address.state, p.address.zip,
@@ -491,9 +491,9 @@ impl Store {
             for (cov, payer) in p.coverages.iter().zip(payer_ids) {
                 let s = cov.subscriber.as_ref();
                 c.exec(
-                    "INSERT INTO coverages (patient_id, payer_id, rank, member_id, group_number, \
+                    "INSERT INTO coverages (practice_id, patient_id, payer_id, rank, member_id, group_number, \
                      relationship, subscriber_last, subscriber_first, subscriber_birth_date, \
-                     subscriber_gender, effective, expires) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                     subscriber_gender, effective, expires) VALUES ($P, $1, $2, $3, $4, $5, $6, $7, $8, \
                      $9, $10, $11, $12)",
                     params![id, payer, i64::from(cov.rank), &cov.member_id, cov.group_number.clone(),
                         &cov.relationship, s.map(|s| s.last_name.clone()), s.map(|s| s.first_name.clone()),
@@ -560,7 +560,7 @@ impl Store {
     ) -> Result<(), Error> {
         load_one(
             &mut self.conn,
-            "SELECT id FROM patients WHERE id = $1",
+            "SELECT id FROM patients WHERE patients.practice_id = $P AND id = $1",
             patient_id,
             "patient",
         )?;
@@ -578,7 +578,7 @@ impl Store {
         self.tx(|c| {
             let s = cov.subscriber.as_ref();
             let existing = c.one(
-                "SELECT id FROM coverages WHERE patient_id = $1 AND rank = $2",
+                "SELECT id FROM coverages WHERE coverages.practice_id = $P AND patient_id = $1 AND rank = $2",
                 params![patient_id, i64::from(rank)],
             )?;
             let values = params![patient_id, payer, i64::from(rank), &cov.member_id, cov.group_number.clone(),
@@ -590,20 +590,20 @@ impl Store {
                     "UPDATE coverages SET payer_id = $2, member_id = $4, group_number = $5, \
                      relationship = $6, subscriber_last = $7, subscriber_first = $8, \
                      subscriber_birth_date = $9, subscriber_gender = $10, effective = $11, \
-                     expires = $12 WHERE patient_id = $1 AND rank = $3",
+                     expires = $12 WHERE practice_id = $P AND patient_id = $1 AND rank = $3",
                     values,
                 )?;
             } else {
                 c.exec(
-                    "INSERT INTO coverages (patient_id, payer_id, rank, member_id, group_number, \
+                    "INSERT INTO coverages (practice_id, patient_id, payer_id, rank, member_id, group_number, \
                      relationship, subscriber_last, subscriber_first, subscriber_birth_date, \
-                     subscriber_gender, effective, expires) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                     subscriber_gender, effective, expires) VALUES ($P, $1, $2, $3, $4, $5, $6, $7, $8, \
                      $9, $10, $11, $12)",
                     values,
                 )?;
             }
             let open = c.query(
-                "SELECT id FROM claims WHERE patient_id = $1 AND rank = $2 AND batch_id IS NULL \
+                "SELECT id FROM claims WHERE claims.practice_id = $P AND patient_id = $1 AND rank = $2 AND batch_id IS NULL \
                  AND status IN ('ready', 'blocked') ORDER BY id",
                 params![patient_id, i64::from(rank)],
             )?;
@@ -628,7 +628,7 @@ impl Store {
     pub fn coverage(&mut self, patient_id: i64, rank: u8) -> Result<Option<Coverage>, Error> {
         load_one(
             &mut self.conn,
-            "SELECT id FROM patients WHERE id = $1",
+            "SELECT id FROM patients WHERE patients.practice_id = $P AND id = $1",
             patient_id,
             "patient",
         )?;
@@ -636,7 +636,7 @@ impl Store {
             "SELECT p.payer_id, c.member_id, c.group_number, c.relationship, c.subscriber_last, \
              c.subscriber_first, c.subscriber_birth_date, c.subscriber_gender, c.effective, \
              c.expires FROM coverages c JOIN payers p ON p.id = c.payer_id \
-             WHERE c.patient_id = $1 AND c.rank = $2",
+             WHERE c.practice_id = $P AND c.patient_id = $1 AND c.rank = $2",
             params![patient_id, i64::from(rank)],
         )?;
         let Some(r) = row else { return Ok(None) };
@@ -669,7 +669,7 @@ impl Store {
     /// code again with [`Store::claim_visit`] once the cause (a coverage, a payer) is fixed.
     pub fn held_visits(&mut self, patient_id: i64) -> Result<Vec<i64>, Error> {
         let rows = self.conn.query(
-            "SELECT id FROM visits WHERE patient_id = $1 AND status = 'blocked' \
+            "SELECT id FROM visits WHERE visits.practice_id = $P AND patient_id = $1 AND status = 'blocked' \
              ORDER BY service_date, id",
             params![patient_id],
         )?;
@@ -679,7 +679,7 @@ impl Store {
     pub(crate) fn payer_key(&mut self, payer_id: &str) -> Result<i64, Error> {
         self.conn
             .one(
-                "SELECT id FROM payers WHERE payer_id = $1",
+                "SELECT id FROM payers WHERE payers.practice_id = $P AND payer_id = $1",
                 params![payer_id],
             )?
             .map(|r| r.int(0))
@@ -689,7 +689,7 @@ impl Store {
     pub(crate) fn patient_id(&mut self, account: &str) -> Result<i64, Error> {
         self.conn
             .one(
-                "SELECT id FROM patients WHERE account = $1",
+                "SELECT id FROM patients WHERE patients.practice_id = $P AND account = $1",
                 params![account],
             )?
             .map(|r| r.int(0))
@@ -698,9 +698,10 @@ impl Store {
 
     /// Patients as `(id, account)`, for listings that must not show names.
     pub fn patient_accounts(&mut self) -> Result<Vec<(i64, String)>, Error> {
-        let rows = self
-            .conn
-            .query("SELECT id, account FROM patients ORDER BY id", params![])?;
+        let rows = self.conn.query(
+            "SELECT id, account FROM patients WHERE patients.practice_id = $P ORDER BY id",
+            params![],
+        )?;
         Ok(rows.iter().map(|r| (r.int(0), r.text(1))).collect())
     }
 
@@ -743,9 +744,9 @@ impl Store {
         let (p, now) = (p.clone(), now());
         self.tx(|c| {
             c.insert(
-                "INSERT INTO plans_of_care (patient_id, provider_id, discipline, start_date, certified_date, \
+                "INSERT INTO plans_of_care (practice_id, patient_id, provider_id, discipline, start_date, certified_date, \
                  certified_through, referring_npi, referring_last, referring_first, diagnoses, \
-                 progress_every, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 progress_every, created_at) VALUES ($P, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                  RETURNING id",
                 params![patient, provider, p.discipline, p.start.to_string(), p.certified.map(|d| d.to_string()),
                     p.certified_through.to_string(), p.referring_npi, p.referring_last_name,
@@ -770,8 +771,8 @@ impl Store {
         let a = a.clone();
         self.tx(|c| {
             c.insert(
-                "INSERT INTO authorizations (patient_id, payer_id, number, visits_allowed, start_date, end_date) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO authorizations (practice_id, patient_id, payer_id, number, visits_allowed, start_date, end_date) \
+                 VALUES ($P, $1, $2, $3, $4, $5, $6) RETURNING id",
                 params![patient, payer, a.number, a.visits_allowed.map(i64::from), a.start.to_string(), a.end.to_string()],
             )
         })
@@ -804,7 +805,7 @@ impl Store {
         let plan = self
             .conn
             .one(
-                "SELECT id FROM plans_of_care WHERE patient_id = $1 AND start_date <= $2 \
+                "SELECT id FROM plans_of_care WHERE plans_of_care.practice_id = $P AND patient_id = $1 AND start_date <= $2 \
                  ORDER BY start_date DESC LIMIT 1",
                 params![patient, v.date.to_string()],
             )?
@@ -812,16 +813,16 @@ impl Store {
         let (v, now, actor) = (v.clone(), now(), self.actor.clone());
         self.tx(|c| {
             let id = c.insert(
-                "INSERT INTO visits (patient_id, provider_id, plan_id, service_date, place_of_service, \
-                 progress_report, status, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, \
+                "INSERT INTO visits (practice_id, patient_id, provider_id, plan_id, service_date, place_of_service, \
+                 progress_report, status, created_at, created_by) VALUES ($P, $1, $2, $3, $4, $5, $6, \
                  'entered', $7, $8) RETURNING id",
                 params![patient, provider, plan, v.date.to_string(), v.place_of_service,
                     i64::from(v.progress_report), now, actor],
             )?;
             for (i, s) in v.services.iter().enumerate() {
                 c.exec(
-                    "INSERT INTO visit_services (visit_id, seq, code, minutes, assistant_minutes) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO visit_services (practice_id, visit_id, seq, code, minutes, assistant_minutes) \
+                     VALUES ($P, $1, $2, $3, $4, $5)",
                     params![id, i as i64 + 1, &s.code, s.minutes.map(i64::from), s.assistant_minutes.map(i64::from)],
                 )?;
             }
@@ -832,7 +833,7 @@ impl Store {
     /// Visits in a status (`entered`, `blocked`, `claimed`), oldest first.
     pub fn visits_in(&mut self, status: &str) -> Result<Vec<i64>, Error> {
         let rows = self.conn.query(
-            "SELECT id FROM visits WHERE status = $1 ORDER BY service_date, id",
+            "SELECT id FROM visits WHERE visits.practice_id = $P AND status = $1 ORDER BY service_date, id",
             params![status],
         )?;
         Ok(rows.iter().map(|r| r.int(0)).collect())

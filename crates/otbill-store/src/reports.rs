@@ -73,7 +73,7 @@ impl Store {
         let rows = self.conn.query(
             "SELECT c.id, p.payer_id, c.service_date, l.party, CAST(SUM(l.amount_cents) AS BIGINT) \
              FROM ledger l JOIN claims c ON c.id = l.claim_id JOIN payers p ON p.id = c.payer_id \
-             GROUP BY c.id, p.payer_id, c.service_date, l.party HAVING SUM(l.amount_cents) <> 0 ORDER BY p.payer_id",
+             WHERE l.practice_id = $P GROUP BY c.id, p.payer_id, c.service_date, l.party HAVING SUM(l.amount_cents) <> 0 ORDER BY p.payer_id",
             params![],
         )?;
         let mut out: Vec<ArRow> = Vec::new();
@@ -118,7 +118,7 @@ impl Store {
     pub fn report_denials(&mut self) -> Result<Vec<DenialRow>, Error> {
         let rows = self.conn.query(
             "SELECT group_code, reason, COUNT(DISTINCT claim_id), CAST(SUM(amount_cents) AS BIGINT) \
-             FROM adjustments WHERE group_code <> 'PR' GROUP BY group_code, reason ORDER BY 4 DESC",
+             FROM adjustments WHERE adjustments.practice_id = $P AND group_code <> 'PR' GROUP BY group_code, reason ORDER BY 4 DESC",
             params![],
         )?;
         Ok(rows
@@ -138,7 +138,7 @@ impl Store {
         let rows = self.conn.query(
             "SELECT pt.account, CAST(SUM(l.allowed_cents) AS BIGINT) FROM claim_lines l \
              JOIN claims c ON c.id = l.claim_id JOIN payers p ON p.id = c.payer_id \
-             JOIN patients pt ON pt.id = c.patient_id WHERE p.profile = 'medicare' AND c.frequency = '1' \
+             JOIN patients pt ON pt.id = c.patient_id WHERE l.practice_id = $P AND p.profile = 'medicare' AND c.frequency = '1' \
              AND c.rank = 1 AND c.status NOT IN ('resubmitted', 'voided') \
              AND c.service_date >= $1 AND c.service_date < $2 GROUP BY pt.account ORDER BY 2 DESC",
             params![format!("{year:04}-01-01"), format!("{:04}-01-01", year + 1)],
@@ -167,7 +167,7 @@ impl Store {
     pub fn report_due(&mut self, as_of: NaiveDate, within_days: i64) -> Result<Vec<DueRow>, Error> {
         let plans = self.conn.query(
             "SELECT pl.id, pt.account, pl.certified_through, pl.progress_every, pl.start_date FROM plans_of_care pl \
-             JOIN patients pt ON pt.id = pl.patient_id ORDER BY pl.certified_through",
+             JOIN patients pt ON pt.id = pl.patient_id WHERE pl.practice_id = $P ORDER BY pl.certified_through",
             params![],
         )?;
         let mut out = Vec::new();
@@ -186,7 +186,7 @@ impl Store {
             let last = self
                 .conn
                 .one(
-                    "SELECT MAX(service_date) FROM visits WHERE plan_id = $1 AND progress_report = 1",
+                    "SELECT MAX(service_date) FROM visits WHERE visits.practice_id = $P AND plan_id = $1 AND progress_report = 1",
                     params![p.int(0)],
                 )?
                 .and_then(|r| r.opt_text(0))
@@ -194,7 +194,7 @@ impl Store {
             let since = self
                 .conn
                 .one(
-                    "SELECT COUNT(*) FROM visits WHERE plan_id = $1 AND service_date > $2 AND status <> 'blocked'",
+                    "SELECT COUNT(*) FROM visits WHERE visits.practice_id = $P AND plan_id = $1 AND service_date > $2 AND status <> 'blocked'",
                     params![p.int(0), last],
                 )?
                 .map_or(0, |r| r.int(0));
@@ -218,11 +218,26 @@ impl Store {
     pub fn counts(&mut self) -> Result<Vec<(&'static str, i64)>, Error> {
         let mut out = Vec::new();
         for (t, sql) in [
-            ("claims", "SELECT COUNT(*) FROM claims"),
-            ("batches", "SELECT COUNT(*) FROM batches"),
-            ("remittances", "SELECT COUNT(*) FROM remittances"),
-            ("ledger", "SELECT COUNT(*) FROM ledger"),
-            ("unmatched", "SELECT COUNT(*) FROM unmatched"),
+            (
+                "claims",
+                "SELECT COUNT(*) FROM claims WHERE claims.practice_id = $P",
+            ),
+            (
+                "batches",
+                "SELECT COUNT(*) FROM batches WHERE batches.practice_id = $P",
+            ),
+            (
+                "remittances",
+                "SELECT COUNT(*) FROM remittances WHERE remittances.practice_id = $P",
+            ),
+            (
+                "ledger",
+                "SELECT COUNT(*) FROM ledger WHERE ledger.practice_id = $P",
+            ),
+            (
+                "unmatched",
+                "SELECT COUNT(*) FROM unmatched WHERE unmatched.practice_id = $P",
+            ),
         ] {
             out.push((t, self.conn.one(sql, params![])?.map_or(0, |r| r.int(0))));
         }
@@ -235,7 +250,7 @@ impl Store {
         Ok(self
             .conn
             .one(
-                "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger WHERE kind IN ('payment', 'reversal')",
+                "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger WHERE ledger.practice_id = $P AND kind IN ('payment', 'reversal')",
                 params![],
             )?
             .map_or(0, |r| -r.int(0)))

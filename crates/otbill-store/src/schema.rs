@@ -12,7 +12,11 @@ use crate::db::{params, Conn, Engine};
 use crate::{now, Error};
 
 /// `(version, name, SQL)`, in order.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "ledger", V1), (2, "settings_active", V2)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "ledger", V1),
+    (2, "settings_active", V2),
+    (3, "practices", V3),
+];
 
 const V1: &str = "
 CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
@@ -152,6 +156,321 @@ ALTER TABLE payers ADD COLUMN updated_at TEXT;
 ALTER TABLE payers ADD COLUMN updated_by TEXT;
 ";
 
+/// Many practices in one database: `practices`, and a `practice_id` on every ledger row;
+/// what was unique in the one practice (an NPI, a payer id, an account, a PCN, control
+/// numbers, counters, a file's hash) is unique per practice now. SQLite cannot change a
+/// table's constraints in place, so every table is rebuilt (new table, copy, drop, rename;
+/// on both engines alike); the rows of a single-practice database become practice 1.
+/// Generated once by a script from migrations 1 and 2; like every released migration it is
+/// never edited.
+const V3: &str = "
+CREATE TABLE practices (
+  id {pk}, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+  active BIGINT NOT NULL DEFAULT 1, created_at TEXT NOT NULL);
+INSERT INTO practices (id, code, name, created_at)
+  SELECT 1, 'main', COALESCE((SELECT name FROM practice), 'Practice 1'), '{now}';
+CREATE TABLE counters_v3 (
+  practice_id BIGINT NOT NULL REFERENCES practices(id),
+  name TEXT NOT NULL, value BIGINT NOT NULL, PRIMARY KEY (practice_id, name));
+INSERT INTO counters_v3 (practice_id, name, value)
+  SELECT 1, name, value FROM counters;
+CREATE TABLE practice_v3 (
+  id BIGINT PRIMARY KEY REFERENCES practices(id),
+  name TEXT NOT NULL, npi TEXT NOT NULL, ein TEXT NOT NULL, taxonomy TEXT NOT NULL,
+  line1 TEXT NOT NULL, line2 TEXT, city TEXT NOT NULL, state TEXT NOT NULL, zip TEXT NOT NULL,
+  submitter_id TEXT NOT NULL, receiver_id TEXT NOT NULL, receiver_name TEXT NOT NULL,
+  contact_name TEXT NOT NULL, contact_phone TEXT NOT NULL, usage TEXT NOT NULL,
+  updated_at TEXT NOT NULL, updated_by TEXT NOT NULL);
+INSERT INTO practice_v3 (id, name, npi, ein, taxonomy, line1, line2, city, state, zip, submitter_id, receiver_id, receiver_name, contact_name, contact_phone, usage, updated_at, updated_by)
+  SELECT id, name, npi, ein, taxonomy, line1, line2, city, state, zip, submitter_id, receiver_id, receiver_name, contact_name, contact_phone, usage, updated_at, updated_by FROM practice;
+CREATE TABLE providers_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  npi TEXT NOT NULL, last_name TEXT NOT NULL, first_name TEXT NOT NULL,
+  credential TEXT NOT NULL CHECK (credential IN ('OT', 'OTA')), taxonomy TEXT NOT NULL,
+  supervisor_id BIGINT REFERENCES providers_v3(id), created_at TEXT NOT NULL,
+  active BIGINT NOT NULL DEFAULT 1, updated_at TEXT, updated_by TEXT, UNIQUE (practice_id, npi));
+INSERT INTO providers_v3 (practice_id, id, npi, last_name, first_name, credential, taxonomy, supervisor_id, created_at, active, updated_at, updated_by)
+  SELECT 1, id, npi, last_name, first_name, credential, taxonomy, supervisor_id, created_at, active, updated_at, updated_by FROM providers;
+CREATE TABLE payers_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  payer_id TEXT NOT NULL, name TEXT NOT NULL, profile TEXT NOT NULL,
+  filing_indicator TEXT NOT NULL, created_at TEXT NOT NULL,
+  active BIGINT NOT NULL DEFAULT 1, updated_at TEXT, updated_by TEXT, UNIQUE (practice_id, payer_id));
+INSERT INTO payers_v3 (practice_id, id, payer_id, name, profile, filing_indicator, created_at, active, updated_at, updated_by)
+  SELECT 1, id, payer_id, name, profile, filing_indicator, created_at, active, updated_at, updated_by FROM payers;
+CREATE TABLE patients_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  account TEXT NOT NULL, last_name TEXT NOT NULL, first_name TEXT NOT NULL,
+  birth_date TEXT NOT NULL, gender TEXT NOT NULL, line1 TEXT NOT NULL, line2 TEXT,
+  city TEXT NOT NULL, state TEXT NOT NULL, zip TEXT NOT NULL, created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL, UNIQUE (practice_id, account));
+INSERT INTO patients_v3 (practice_id, id, account, last_name, first_name, birth_date, gender, line1, line2, city, state, zip, created_at, created_by)
+  SELECT 1, id, account, last_name, first_name, birth_date, gender, line1, line2, city, state, zip, created_at, created_by FROM patients;
+CREATE TABLE coverages_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  patient_id BIGINT NOT NULL REFERENCES patients_v3(id),
+  payer_id BIGINT NOT NULL REFERENCES payers_v3(id), rank BIGINT NOT NULL CHECK (rank IN (1, 2, 3)),
+  member_id TEXT NOT NULL, group_number TEXT, relationship TEXT NOT NULL,
+  subscriber_last TEXT, subscriber_first TEXT, subscriber_birth_date TEXT, subscriber_gender TEXT,
+  effective TEXT NOT NULL, expires TEXT, UNIQUE (patient_id, rank));
+INSERT INTO coverages_v3 (practice_id, id, patient_id, payer_id, rank, member_id, group_number, relationship, subscriber_last, subscriber_first, subscriber_birth_date, subscriber_gender, effective, expires)
+  SELECT 1, id, patient_id, payer_id, rank, member_id, group_number, relationship, subscriber_last, subscriber_first, subscriber_birth_date, subscriber_gender, effective, expires FROM coverages;
+CREATE TABLE plans_of_care_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  patient_id BIGINT NOT NULL REFERENCES patients_v3(id),
+  provider_id BIGINT NOT NULL REFERENCES providers_v3(id), discipline TEXT NOT NULL,
+  start_date TEXT NOT NULL, certified_date TEXT, certified_through TEXT NOT NULL,
+  referring_npi TEXT NOT NULL, referring_last TEXT NOT NULL, referring_first TEXT NOT NULL,
+  diagnoses TEXT NOT NULL, progress_every BIGINT NOT NULL, created_at TEXT NOT NULL);
+INSERT INTO plans_of_care_v3 (practice_id, id, patient_id, provider_id, discipline, start_date, certified_date, certified_through, referring_npi, referring_last, referring_first, diagnoses, progress_every, created_at)
+  SELECT 1, id, patient_id, provider_id, discipline, start_date, certified_date, certified_through, referring_npi, referring_last, referring_first, diagnoses, progress_every, created_at FROM plans_of_care;
+CREATE TABLE authorizations_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  patient_id BIGINT NOT NULL REFERENCES patients_v3(id),
+  payer_id BIGINT NOT NULL REFERENCES payers_v3(id), number TEXT NOT NULL,
+  visits_allowed BIGINT, start_date TEXT NOT NULL, end_date TEXT NOT NULL);
+INSERT INTO authorizations_v3 (practice_id, id, patient_id, payer_id, number, visits_allowed, start_date, end_date)
+  SELECT 1, id, patient_id, payer_id, number, visits_allowed, start_date, end_date FROM authorizations;
+CREATE TABLE visits_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  patient_id BIGINT NOT NULL REFERENCES patients_v3(id),
+  provider_id BIGINT NOT NULL REFERENCES providers_v3(id),
+  plan_id BIGINT REFERENCES plans_of_care_v3(id), service_date TEXT NOT NULL,
+  place_of_service TEXT NOT NULL, progress_report BIGINT NOT NULL,
+  status TEXT NOT NULL, result_json TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL);
+INSERT INTO visits_v3 (practice_id, id, patient_id, provider_id, plan_id, service_date, place_of_service, progress_report, status, result_json, created_at, created_by)
+  SELECT 1, id, patient_id, provider_id, plan_id, service_date, place_of_service, progress_report, status, result_json, created_at, created_by FROM visits;
+CREATE TABLE visit_services_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  visit_id BIGINT NOT NULL REFERENCES visits_v3(id), seq BIGINT NOT NULL,
+  code TEXT NOT NULL, minutes BIGINT, assistant_minutes BIGINT);
+INSERT INTO visit_services_v3 (practice_id, id, visit_id, seq, code, minutes, assistant_minutes)
+  SELECT 1, id, visit_id, seq, code, minutes, assistant_minutes FROM visit_services;
+CREATE TABLE batches_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  state TEXT NOT NULL CHECK (state IN ('reserved', 'written')),
+  interchange_control BIGINT NOT NULL, group_control BIGINT NOT NULL,
+  created TEXT NOT NULL, file_name TEXT NOT NULL, sha256 TEXT, claim_count BIGINT NOT NULL,
+  created_by TEXT NOT NULL, written_at TEXT, UNIQUE (practice_id, interchange_control),
+  UNIQUE (practice_id, group_control), UNIQUE (practice_id, file_name));
+INSERT INTO batches_v3 (practice_id, id, state, interchange_control, group_control, created, file_name, sha256, claim_count, created_by, written_at)
+  SELECT 1, id, state, interchange_control, group_control, created, file_name, sha256, claim_count, created_by, written_at FROM batches;
+CREATE TABLE claims_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  pcn TEXT NOT NULL, claim_key TEXT NOT NULL, visit_id BIGINT REFERENCES visits_v3(id),
+  patient_id BIGINT NOT NULL REFERENCES patients_v3(id),
+  payer_id BIGINT NOT NULL REFERENCES payers_v3(id), rank BIGINT NOT NULL,
+  frequency TEXT NOT NULL, original_claim_id BIGINT REFERENCES claims_v3(id),
+  payer_claim_number TEXT, service_date TEXT NOT NULL, charge_cents BIGINT NOT NULL,
+  status TEXT NOT NULL, batch_id BIGINT REFERENCES batches_v3(id), transaction_control TEXT,
+  claim_json TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  UNIQUE (practice_id, pcn), UNIQUE (practice_id, claim_key));
+INSERT INTO claims_v3 (practice_id, id, pcn, claim_key, visit_id, patient_id, payer_id, rank, frequency, original_claim_id, payer_claim_number, service_date, charge_cents, status, batch_id, transaction_control, claim_json, created_at, updated_at)
+  SELECT 1, id, pcn, claim_key, visit_id, patient_id, payer_id, rank, frequency, original_claim_id, payer_claim_number, service_date, charge_cents, status, batch_id, transaction_control, claim_json, created_at, updated_at FROM claims;
+CREATE TABLE claim_lines_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  claim_id BIGINT NOT NULL REFERENCES claims_v3(id), seq BIGINT NOT NULL,
+  lcn TEXT NOT NULL, code TEXT NOT NULL, modifiers TEXT NOT NULL, units BIGINT NOT NULL,
+  charge_cents BIGINT NOT NULL, allowed_cents BIGINT NOT NULL, service_date TEXT NOT NULL,
+  UNIQUE (practice_id, lcn));
+INSERT INTO claim_lines_v3 (practice_id, id, claim_id, seq, lcn, code, modifiers, units, charge_cents, allowed_cents, service_date)
+  SELECT 1, id, claim_id, seq, lcn, code, modifiers, units, charge_cents, allowed_cents, service_date FROM claim_lines;
+CREATE TABLE claim_events_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  claim_id BIGINT NOT NULL REFERENCES claims_v3(id), at TEXT NOT NULL,
+  actor TEXT NOT NULL, event TEXT NOT NULL, detail TEXT NOT NULL);
+INSERT INTO claim_events_v3 (practice_id, id, claim_id, at, actor, event, detail)
+  SELECT 1, id, claim_id, at, actor, event, detail FROM claim_events;
+CREATE TABLE acks_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  kind TEXT NOT NULL, content_hash TEXT NOT NULL, file_name TEXT NOT NULL,
+  received_at TEXT NOT NULL, actor TEXT NOT NULL, accepted BIGINT NOT NULL,
+  rejected BIGINT NOT NULL, UNIQUE (practice_id, content_hash));
+INSERT INTO acks_v3 (practice_id, id, kind, content_hash, file_name, received_at, actor, accepted, rejected)
+  SELECT 1, id, kind, content_hash, file_name, received_at, actor, accepted, rejected FROM acks;
+CREATE TABLE remittances_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  payer_key TEXT NOT NULL, trace_number TEXT NOT NULL, content_hash TEXT NOT NULL,
+  payment_cents BIGINT NOT NULL, payment_date TEXT, file_name TEXT NOT NULL,
+  posted_at TEXT NOT NULL, posted_by TEXT NOT NULL, claims BIGINT NOT NULL,
+  UNIQUE (practice_id, payer_key, trace_number, content_hash));
+INSERT INTO remittances_v3 (practice_id, id, payer_key, trace_number, content_hash, payment_cents, payment_date, file_name, posted_at, posted_by, claims)
+  SELECT 1, id, payer_key, trace_number, content_hash, payment_cents, payment_date, file_name, posted_at, posted_by, claims FROM remittances;
+CREATE TABLE remit_claims_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  remittance_id BIGINT NOT NULL REFERENCES remittances_v3(id),
+  claim_id BIGINT REFERENCES claims_v3(id), pcn TEXT NOT NULL, status_code TEXT NOT NULL,
+  charge_cents BIGINT NOT NULL, paid_cents BIGINT NOT NULL, patient_cents BIGINT NOT NULL,
+  payer_claim_number TEXT NOT NULL);
+INSERT INTO remit_claims_v3 (practice_id, id, remittance_id, claim_id, pcn, status_code, charge_cents, paid_cents, patient_cents, payer_claim_number)
+  SELECT 1, id, remittance_id, claim_id, pcn, status_code, charge_cents, paid_cents, patient_cents, payer_claim_number FROM remit_claims;
+CREATE TABLE adjustments_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  remittance_id BIGINT NOT NULL REFERENCES remittances_v3(id),
+  claim_id BIGINT NOT NULL REFERENCES claims_v3(id), claim_line_id BIGINT REFERENCES claim_lines_v3(id),
+  group_code TEXT NOT NULL, reason TEXT NOT NULL, amount_cents BIGINT NOT NULL,
+  remarks TEXT NOT NULL, at TEXT NOT NULL);
+INSERT INTO adjustments_v3 (practice_id, id, remittance_id, claim_id, claim_line_id, group_code, reason, amount_cents, remarks, at)
+  SELECT 1, id, remittance_id, claim_id, claim_line_id, group_code, reason, amount_cents, remarks, at FROM adjustments;
+CREATE TABLE ledger_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  claim_id BIGINT NOT NULL REFERENCES claims_v3(id),
+  claim_line_id BIGINT REFERENCES claim_lines_v3(id),
+  remittance_id BIGINT REFERENCES remittances_v3(id),
+  party TEXT NOT NULL CHECK (party IN ('payer', 'patient')), kind TEXT NOT NULL,
+  amount_cents BIGINT NOT NULL, group_code TEXT, reason TEXT, at TEXT NOT NULL,
+  actor TEXT NOT NULL);
+INSERT INTO ledger_v3 (practice_id, id, claim_id, claim_line_id, remittance_id, party, kind, amount_cents, group_code, reason, at, actor)
+  SELECT 1, id, claim_id, claim_line_id, remittance_id, party, kind, amount_cents, group_code, reason, at, actor FROM ledger;
+CREATE TABLE unmatched_v3 (
+  id {pk}, practice_id BIGINT NOT NULL REFERENCES practices(id),
+  remittance_id BIGINT NOT NULL REFERENCES remittances_v3(id), pcn TEXT NOT NULL,
+  line_control TEXT, code TEXT, reason TEXT NOT NULL, paid_cents BIGINT NOT NULL);
+INSERT INTO unmatched_v3 (practice_id, id, remittance_id, pcn, line_control, code, reason, paid_cents)
+  SELECT 1, id, remittance_id, pcn, line_control, code, reason, paid_cents FROM unmatched;
+DROP TABLE unmatched;
+DROP TABLE ledger;
+DROP TABLE adjustments;
+DROP TABLE remit_claims;
+DROP TABLE remittances;
+DROP TABLE acks;
+DROP TABLE claim_events;
+DROP TABLE claim_lines;
+DROP TABLE claims;
+DROP TABLE batches;
+DROP TABLE visit_services;
+DROP TABLE visits;
+DROP TABLE authorizations;
+DROP TABLE plans_of_care;
+DROP TABLE coverages;
+DROP TABLE patients;
+DROP TABLE payers;
+DROP TABLE providers;
+DROP TABLE practice;
+DROP TABLE counters;
+ALTER TABLE counters_v3 RENAME TO counters;
+ALTER TABLE practice_v3 RENAME TO practice;
+ALTER TABLE providers_v3 RENAME TO providers;
+ALTER TABLE payers_v3 RENAME TO payers;
+ALTER TABLE patients_v3 RENAME TO patients;
+ALTER TABLE coverages_v3 RENAME TO coverages;
+ALTER TABLE plans_of_care_v3 RENAME TO plans_of_care;
+ALTER TABLE authorizations_v3 RENAME TO authorizations;
+ALTER TABLE visits_v3 RENAME TO visits;
+ALTER TABLE visit_services_v3 RENAME TO visit_services;
+ALTER TABLE batches_v3 RENAME TO batches;
+ALTER TABLE claims_v3 RENAME TO claims;
+ALTER TABLE claim_lines_v3 RENAME TO claim_lines;
+ALTER TABLE claim_events_v3 RENAME TO claim_events;
+ALTER TABLE acks_v3 RENAME TO acks;
+ALTER TABLE remittances_v3 RENAME TO remittances;
+ALTER TABLE remit_claims_v3 RENAME TO remit_claims;
+ALTER TABLE adjustments_v3 RENAME TO adjustments;
+ALTER TABLE ledger_v3 RENAME TO ledger;
+ALTER TABLE unmatched_v3 RENAME TO unmatched;
+CREATE INDEX plans_patient ON plans_of_care (patient_id);
+CREATE INDEX visits_patient ON visits (patient_id, service_date);
+CREATE INDEX visits_practice ON visits (practice_id, service_date);
+CREATE INDEX claims_status ON claims (practice_id, status);
+CREATE INDEX claims_batch ON claims (batch_id);
+CREATE INDEX claims_patient ON claims (patient_id);
+CREATE INDEX claim_lines_claim ON claim_lines (claim_id);
+CREATE INDEX claim_events_claim ON claim_events (claim_id);
+CREATE INDEX remit_claims_claim ON remit_claims (claim_id);
+CREATE INDEX adjustments_claim ON adjustments (claim_id);
+CREATE INDEX ledger_claim ON ledger (claim_id);
+CREATE INDEX patients_practice ON patients (practice_id, last_name, first_name);
+";
+
+/// After [`V3`] on PostgreSQL: sequences past the copied ids, and row-level security as a
+/// second wall behind the store's own `practice_id = $P` conditions. Every ledger table
+/// answers only the rows of the practice in the session's `otbill.practice` setting (none
+/// when it is unset) and refuses to take rows of another; `FORCE` holds the tables' owner
+/// to it too (only a superuser or a `BYPASSRLS` role is above it: connect as neither).
+const V3_PG: &str = "
+CREATE FUNCTION otbill_practice() RETURNS BIGINT LANGUAGE sql STABLE AS $$
+  SELECT NULLIF(current_setting('otbill.practice', true), '')::bigint $$;
+SELECT setval(pg_get_serial_sequence('practices', 'id'), COALESCE((SELECT MAX(id) FROM practices), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('providers', 'id'), COALESCE((SELECT MAX(id) FROM providers), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('payers', 'id'), COALESCE((SELECT MAX(id) FROM payers), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('patients', 'id'), COALESCE((SELECT MAX(id) FROM patients), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('coverages', 'id'), COALESCE((SELECT MAX(id) FROM coverages), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('plans_of_care', 'id'), COALESCE((SELECT MAX(id) FROM plans_of_care), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('authorizations', 'id'), COALESCE((SELECT MAX(id) FROM authorizations), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('visits', 'id'), COALESCE((SELECT MAX(id) FROM visits), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('visit_services', 'id'), COALESCE((SELECT MAX(id) FROM visit_services), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('batches', 'id'), COALESCE((SELECT MAX(id) FROM batches), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('claims', 'id'), COALESCE((SELECT MAX(id) FROM claims), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('claim_lines', 'id'), COALESCE((SELECT MAX(id) FROM claim_lines), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('claim_events', 'id'), COALESCE((SELECT MAX(id) FROM claim_events), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('acks', 'id'), COALESCE((SELECT MAX(id) FROM acks), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('remittances', 'id'), COALESCE((SELECT MAX(id) FROM remittances), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('remit_claims', 'id'), COALESCE((SELECT MAX(id) FROM remit_claims), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('adjustments', 'id'), COALESCE((SELECT MAX(id) FROM adjustments), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('ledger', 'id'), COALESCE((SELECT MAX(id) FROM ledger), 0) + 1, false);
+SELECT setval(pg_get_serial_sequence('unmatched', 'id'), COALESCE((SELECT MAX(id) FROM unmatched), 0) + 1, false);
+ALTER TABLE counters ENABLE ROW LEVEL SECURITY;
+ALTER TABLE counters FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON counters USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE providers ENABLE ROW LEVEL SECURITY;
+ALTER TABLE providers FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON providers USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE payers ENABLE ROW LEVEL SECURITY;
+ALTER TABLE payers FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON payers USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE patients ENABLE ROW LEVEL SECURITY;
+ALTER TABLE patients FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON patients USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE coverages ENABLE ROW LEVEL SECURITY;
+ALTER TABLE coverages FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON coverages USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE plans_of_care ENABLE ROW LEVEL SECURITY;
+ALTER TABLE plans_of_care FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON plans_of_care USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE authorizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE authorizations FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON authorizations USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE visits ENABLE ROW LEVEL SECURITY;
+ALTER TABLE visits FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON visits USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE visit_services ENABLE ROW LEVEL SECURITY;
+ALTER TABLE visit_services FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON visit_services USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE batches ENABLE ROW LEVEL SECURITY;
+ALTER TABLE batches FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON batches USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE claims ENABLE ROW LEVEL SECURITY;
+ALTER TABLE claims FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON claims USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE claim_lines ENABLE ROW LEVEL SECURITY;
+ALTER TABLE claim_lines FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON claim_lines USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE claim_events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE claim_events FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON claim_events USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE acks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE acks FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON acks USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE remittances ENABLE ROW LEVEL SECURITY;
+ALTER TABLE remittances FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON remittances USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE remit_claims ENABLE ROW LEVEL SECURITY;
+ALTER TABLE remit_claims FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON remit_claims USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE adjustments ENABLE ROW LEVEL SECURITY;
+ALTER TABLE adjustments FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON adjustments USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE ledger ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ledger FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON ledger USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE unmatched ENABLE ROW LEVEL SECURITY;
+ALTER TABLE unmatched FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON unmatched USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE practice ENABLE ROW LEVEL SECURITY;
+ALTER TABLE practice FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON practice USING (id = otbill_practice()) WITH CHECK (id = otbill_practice());
+";
+
 /// Applies every migration not yet applied, each in its own transaction, serialized
 /// against other processes opening the same database.
 pub(crate) fn migrate(conn: &mut Conn) -> Result<i64, Error> {
@@ -169,6 +488,12 @@ pub(crate) fn migrate(conn: &mut Conn) -> Result<i64, Error> {
         Engine::Sqlite => Err(e),
     })?;
     let mut current = 0;
+    let sqlite = conn.engine() == Engine::Sqlite;
+    if sqlite {
+        // A table rebuild drops tables others reference; SQLite can only turn the checks
+        // off outside a transaction. They are checked as a whole below, then on again.
+        conn.batch("PRAGMA foreign_keys = OFF")?;
+    }
     for (version, name, sql) in MIGRATIONS {
         conn.begin()?;
         if conn.engine() == Engine::Postgres {
@@ -185,19 +510,40 @@ pub(crate) fn migrate(conn: &mut Conn) -> Result<i64, Error> {
                 Engine::Sqlite => "INTEGER PRIMARY KEY",
                 Engine::Postgres => "BIGSERIAL PRIMARY KEY",
             };
-            let res = conn.batch(&sql.replace("{pk}", pk)).and_then(|()| {
-                conn.exec(
+            let sql = sql.replace("{pk}", pk).replace("{now}", &now());
+            let extra = match (*version, conn.engine()) {
+                (3, Engine::Postgres) => V3_PG,
+                _ => "",
+            };
+            let res = conn
+                .batch(&sql)
+                .and_then(|()| conn.batch(extra))
+                .and_then(|()| {
+                    conn.exec(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                     params![*version, *name, now()],
                 )
-            });
+                });
             if let Err(e) = res {
                 conn.rollback();
                 return Err(Error::Db(format!("migration {version} ({name}): {e}")));
             }
         }
+        if sqlite && !done {
+            let broken = conn.query_text("PRAGMA foreign_key_check", params![])?;
+            if !broken.is_empty() {
+                conn.rollback();
+                return Err(Error::Db(format!(
+                    "migration {version} ({name}): {} rows break a foreign key",
+                    broken.len()
+                )));
+            }
+        }
         conn.commit()?;
         current = *version;
+    }
+    if sqlite {
+        conn.batch("PRAGMA foreign_keys = ON")?;
     }
     Ok(current)
 }
@@ -209,6 +555,7 @@ pub(crate) fn migrate(conn: &mut Conn) -> Result<i64, Error> {
 const ACCOUNT_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "accounts and audit", A1),
     (2, "user to rendering provider link", A2),
+    (3, "memberships per practice", A3),
 ];
 
 const A1: &str = "
@@ -237,6 +584,33 @@ CREATE INDEX server_audit_patient ON server_audit (patient_id, at);
 const A2: &str = "
 ALTER TABLE server_users ADD COLUMN provider_id BIGINT;
 CREATE UNIQUE INDEX server_users_provider ON server_users (provider_id);
+";
+
+// A user is one person across the practices of a billing company; what they may do, and
+// the rendering provider they are, is per practice (`server_memberships`, filled from the
+// one practice's users). A session has a current practice; an API token acts in the one
+// practice it was issued for; an audit entry belongs to the practice it happened in.
+const A3: &str = "
+CREATE TABLE server_memberships (
+  user_id BIGINT NOT NULL REFERENCES server_users(id), practice_id BIGINT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('therapist', 'biller', 'admin')), provider_id BIGINT,
+  created_at TEXT NOT NULL, PRIMARY KEY (user_id, practice_id));
+CREATE UNIQUE INDEX server_memberships_provider ON server_memberships (provider_id);
+INSERT INTO server_memberships (user_id, practice_id, role, provider_id, created_at)
+  SELECT id, 1, role, provider_id, created_at FROM server_users;
+ALTER TABLE server_sessions ADD COLUMN practice_id BIGINT;
+ALTER TABLE server_api_tokens ADD COLUMN practice_id BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE server_audit ADD COLUMN practice_id BIGINT NOT NULL DEFAULT 1;
+CREATE INDEX server_audit_practice ON server_audit (practice_id, id);
+";
+
+/// After [`A3`] on PostgreSQL: the audit log is read per practice (row-level security, as
+/// the ledger's tables).
+const A3_PG: &str = "
+ALTER TABLE server_audit ENABLE ROW LEVEL SECURITY;
+ALTER TABLE server_audit FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON server_audit
+  USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
 ";
 
 const SQLITE_APPEND_ONLY: &str = "
@@ -289,6 +663,9 @@ pub(crate) fn migrate_accounts(conn: &mut Conn) -> Result<(), Error> {
                 } else {
                     SQLITE_APPEND_ONLY
                 })?;
+            }
+            if *version == 3 && pg {
+                conn.batch(A3_PG)?;
             }
             conn.exec(
                 "INSERT INTO server_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

@@ -62,7 +62,8 @@ fn patient_row(r: &Row) -> PatientRow {
 macro_rules! visit_of {
     () => {
         "(v.created_by = $1 OR v.provider_id IN \
-         (SELECT u.provider_id FROM server_users u WHERE u.username = $1 AND u.provider_id IS NOT NULL))"
+         (SELECT m.provider_id FROM server_memberships m JOIN server_users u ON u.id = m.user_id \
+          WHERE u.username = $1 AND m.practice_id = $P AND m.provider_id IS NOT NULL))"
     };
 }
 
@@ -314,7 +315,10 @@ impl Store {
         Ok(self
             .conn
             .query(
-                concat!(patient_cols!(), " ORDER BY p.last_name, p.first_name, p.id"),
+                concat!(
+                    patient_cols!(),
+                    " WHERE p.practice_id = $P ORDER BY p.last_name, p.first_name, p.id"
+                ),
                 params![],
             )?
             .iter()
@@ -331,12 +335,14 @@ impl Store {
         Ok(self
             .conn
             .query(
-                "SELECT patient_id FROM visits WHERE created_by = $1 \
-                 UNION SELECT id FROM patients WHERE created_by = $1 \
+                "SELECT patient_id FROM visits WHERE practice_id = $P AND created_by = $1 \
+                 UNION SELECT id FROM patients WHERE practice_id = $P AND created_by = $1 \
                  UNION SELECT v.patient_id FROM visits v \
-                   JOIN server_users u ON u.provider_id = v.provider_id WHERE u.username = $1 \
+                   JOIN server_memberships m ON m.provider_id = v.provider_id AND m.practice_id = $P \
+                   JOIN server_users u ON u.id = m.user_id WHERE v.practice_id = $P AND u.username = $1 \
                  UNION SELECT pc.patient_id FROM plans_of_care pc \
-                   JOIN server_users u ON u.provider_id = pc.provider_id WHERE u.username = $1",
+                   JOIN server_memberships m ON m.provider_id = pc.provider_id AND m.practice_id = $P \
+                   JOIN server_users u ON u.id = m.user_id WHERE pc.practice_id = $P AND u.username = $1",
                 params![username],
             )?
             .iter()
@@ -346,9 +352,10 @@ impl Store {
 
     /// A patient's record by id.
     pub fn patient_record(&mut self, id: i64) -> Result<Option<PatientRecord>, Error> {
-        let Some(row) = self
-            .conn
-            .one(concat!(patient_cols!(), " WHERE p.id = $1"), params![id])?
+        let Some(row) = self.conn.one(
+            concat!(patient_cols!(), " WHERE p.practice_id = $P AND p.id = $1"),
+            params![id],
+        )?
         else {
             return Ok(None);
         };
@@ -361,7 +368,7 @@ impl Store {
             .conn
             .query(
                 "SELECT c.rank, py.payer_id, py.name, py.profile, c.member_id, c.effective, c.expires \
-                 FROM coverages c JOIN payers py ON py.id = c.payer_id WHERE c.patient_id = $1 ORDER BY c.rank",
+                 FROM coverages c JOIN payers py ON py.id = c.payer_id WHERE c.practice_id = $P AND c.patient_id = $1 ORDER BY c.rank",
                 params![id],
             )?
             .iter()
@@ -378,14 +385,14 @@ impl Store {
         let mut plans = Vec::new();
         for r in self.conn.query(
             "SELECT id, start_date, certified_date, certified_through, diagnoses, progress_every \
-             FROM plans_of_care WHERE patient_id = $1 ORDER BY start_date DESC, id DESC",
+             FROM plans_of_care WHERE practice_id = $P AND patient_id = $1 ORDER BY start_date DESC, id DESC",
             params![id],
         )? {
             let plan_id = r.int(0);
             let last_report = self
                 .conn
                 .one(
-                    "SELECT MAX(service_date) FROM visits WHERE plan_id = $1 AND progress_report = 1",
+                    "SELECT MAX(service_date) FROM visits WHERE practice_id = $P AND plan_id = $1 AND progress_report = 1",
                     params![plan_id],
                 )?
                 .and_then(|x| x.opt_text(0))
@@ -393,7 +400,7 @@ impl Store {
             let since = self
                 .conn
                 .one(
-                    "SELECT COUNT(*) FROM visits WHERE plan_id = $1 AND service_date > $2",
+                    "SELECT COUNT(*) FROM visits WHERE practice_id = $P AND plan_id = $1 AND service_date > $2",
                     params![plan_id, last_report],
                 )?
                 .map_or(0, |x| x.int(0));
@@ -421,7 +428,7 @@ impl Store {
         Ok(self
             .conn
             .one(
-                "SELECT id FROM patients WHERE account = $1",
+                "SELECT id FROM patients WHERE practice_id = $P AND account = $1",
                 params![account],
             )?
             .map(|r| r.int(0)))
@@ -432,7 +439,7 @@ impl Store {
         let row = self.conn.one(
             "SELECT CAST(COALESCE(SUM(l.allowed_cents), 0) AS BIGINT) FROM claim_lines l \
              JOIN claims c ON c.id = l.claim_id JOIN payers p ON p.id = c.payer_id \
-             WHERE c.patient_id = $1 AND p.profile = 'medicare' AND c.frequency = '1' AND c.rank = 1 \
+             WHERE c.practice_id = $P AND c.patient_id = $1 AND p.profile = 'medicare' AND c.frequency = '1' AND c.rank = 1 \
              AND c.status NOT IN ('resubmitted', 'voided') AND c.service_date >= $2 AND c.service_date < $3",
             params![
                 patient_id,
@@ -450,7 +457,7 @@ impl Store {
             Some(u) => self.conn.query(
                 concat!(
                     visit_cols!(),
-                    " WHERE ",
+                    " WHERE v.practice_id = $P AND ",
                     visit_of!(),
                     " ORDER BY v.service_date DESC, v.id DESC LIMIT 500"
                 ),
@@ -459,7 +466,7 @@ impl Store {
             None => self.conn.query(
                 concat!(
                     visit_cols!(),
-                    " ORDER BY v.service_date DESC, v.id DESC LIMIT 500"
+                    " WHERE v.practice_id = $P ORDER BY v.service_date DESC, v.id DESC LIMIT 500"
                 ),
                 params![],
             )?,
@@ -471,7 +478,10 @@ impl Store {
     pub fn visit_row(&mut self, id: i64) -> Result<Option<VisitRow>, Error> {
         Ok(self
             .conn
-            .one(concat!(visit_cols!(), " WHERE v.id = $1"), params![id])?
+            .one(
+                concat!(visit_cols!(), " WHERE v.practice_id = $P AND v.id = $1"),
+                params![id],
+            )?
             .map(|r| visit_row(&r)))
     }
 
@@ -481,7 +491,7 @@ impl Store {
             .conn
             .one(
                 concat!(
-                    "SELECT v.id FROM visits v WHERE ",
+                    "SELECT v.id FROM visits v WHERE v.practice_id = $P AND ",
                     visit_of!(),
                     " AND v.id = $2"
                 ),
@@ -500,7 +510,7 @@ impl Store {
             .conn
             .one(
                 "SELECT p.profile FROM coverages c JOIN payers p ON p.id = c.payer_id \
-                 WHERE c.patient_id = $1 AND c.rank = 1 AND c.effective <= $2 \
+                 WHERE c.practice_id = $P AND c.patient_id = $1 AND c.rank = 1 AND c.effective <= $2 \
                  AND (c.expires IS NULL OR c.expires >= $2)",
                 params![patient_id, date],
             )?
@@ -518,7 +528,7 @@ impl Store {
              CAST(COALESCE((SELECT SUM(paid_cents) FROM remit_claims r WHERE r.claim_id = c.id), 0) AS BIGINT), \
              c.patient_id, p.account FROM claims c JOIN payers py ON py.id = c.payer_id \
              JOIN patients p ON p.id = c.patient_id \
-             WHERE ($1 = '' OR c.status = $1) AND ($2 = '' OR py.payer_id = $2) \
+             WHERE c.practice_id = $P AND ($1 = '' OR c.status = $1) AND ($2 = '' OR py.payer_id = $2) \
              ORDER BY c.service_date DESC, c.id DESC LIMIT 1000",
             params![status.unwrap_or(""), payer.unwrap_or("")],
         )?;
@@ -543,7 +553,7 @@ impl Store {
         Ok(self
             .conn
             .one(
-                "SELECT patient_id, visit_id FROM claims WHERE id = $1",
+                "SELECT patient_id, visit_id FROM claims WHERE practice_id = $P AND id = $1",
                 params![claim_id],
             )?
             .map(|r| (r.int(0), r.opt_int(1))))
@@ -558,7 +568,7 @@ impl Store {
             .conn
             .query(
                 "SELECT seq, code, modifiers, units, charge_cents, allowed_cents FROM claim_lines \
-                 WHERE claim_id = $1 ORDER BY seq",
+                 WHERE practice_id = $P AND claim_id = $1 ORDER BY seq",
                 params![claim_id],
             )?
             .iter()
@@ -575,7 +585,7 @@ impl Store {
             .conn
             .query(
                 "SELECT at, remittance_id, party, kind, amount_cents, group_code, reason FROM ledger \
-                 WHERE claim_id = $1 ORDER BY id",
+                 WHERE practice_id = $P AND claim_id = $1 ORDER BY id",
                 params![claim_id],
             )?
             .iter()
@@ -600,7 +610,8 @@ impl Store {
             .query(
                 "SELECT SUBSTR(COALESCE(r.payment_date, r.posted_at), 1, 7) AS month, \
                  CAST(SUM(rc.paid_cents) AS BIGINT) FROM remit_claims rc \
-                 JOIN remittances r ON r.id = rc.remittance_id GROUP BY month ORDER BY month",
+                 JOIN remittances r ON r.id = rc.remittance_id WHERE rc.practice_id = $P \
+                 GROUP BY month ORDER BY month",
                 params![],
             )?
             .iter()
@@ -618,7 +629,7 @@ impl Store {
                  FROM adjustments a JOIN claims c ON c.id = a.claim_id \
                  JOIN payers py ON py.id = c.payer_id JOIN patients p ON p.id = c.patient_id \
                  LEFT JOIN claim_lines l ON l.id = a.claim_line_id \
-                 ORDER BY a.at DESC, a.id",
+                 WHERE a.practice_id = $P ORDER BY a.at DESC, a.id",
                 params![],
             )?
             .iter()
@@ -647,8 +658,10 @@ impl Store {
         Ok(self
             .conn
             .one(
-                "SELECT p.npi FROM server_users u JOIN providers p ON p.id = u.provider_id \
-                 WHERE u.username = $1 AND p.active = 1",
+                "SELECT p.npi FROM server_users u \
+                 JOIN server_memberships m ON m.user_id = u.id AND m.practice_id = $P \
+                 JOIN providers p ON p.id = m.provider_id \
+                 WHERE u.username = $1 AND p.active = 1 AND p.practice_id = $P",
                 params![username],
             )?
             .map(|r| r.text(0)))
@@ -659,7 +672,7 @@ impl Store {
         Ok(self
             .conn
             .query(
-                "SELECT npi, last_name, first_name, credential FROM providers WHERE active = 1 \
+                "SELECT npi, last_name, first_name, credential FROM providers WHERE practice_id = $P AND active = 1 \
                  ORDER BY last_name, first_name",
                 params![],
             )?
@@ -678,7 +691,7 @@ impl Store {
         let Some(r) = self.conn.one(
             "SELECT c.pcn, c.patient_id, c.status, c.payer_claim_number, py.filing_indicator, \
              c.batch_id, c.visit_id, c.service_date \
-             FROM claims c JOIN payers py ON py.id = c.payer_id WHERE c.id = $1",
+             FROM claims c JOIN payers py ON py.id = c.payer_id WHERE c.practice_id = $P AND c.id = $1",
             params![claim_id],
         )?
         else {
@@ -690,7 +703,7 @@ impl Store {
             .query(
                 "SELECT l.lcn, l.code, l.modifiers, l.service_date, a.group_code, a.reason, a.remarks, \
                  a.amount_cents, a.at FROM adjustments a LEFT JOIN claim_lines l ON l.id = a.claim_line_id \
-                 WHERE a.claim_id = $1 ORDER BY a.id",
+                 WHERE a.practice_id = $P AND a.claim_id = $1 ORDER BY a.id",
                 params![claim_id],
             )?
             .iter()
@@ -721,7 +734,7 @@ impl Store {
     /// What the record holds behind visit `visit_id`'s claim, for an appeal letter.
     pub fn appeal_evidence(&mut self, visit_id: i64) -> Result<AppealEvidence, Error> {
         let Some(v) = self.conn.one(
-            "SELECT plan_id, patient_id, service_date FROM visits WHERE id = $1",
+            "SELECT plan_id, patient_id, service_date FROM visits WHERE practice_id = $P AND id = $1",
             params![visit_id],
         )?
         else {
@@ -734,7 +747,7 @@ impl Store {
                 .conn
                 .one(
                     "SELECT certified_date, referring_first, referring_last, start_date, certified_through \
-                     FROM plans_of_care WHERE id = $1",
+                     FROM plans_of_care WHERE practice_id = $P AND id = $1",
                     params![p],
                 )?
                 .map(|r| {
@@ -748,7 +761,7 @@ impl Store {
             out.progress = self
                 .conn
                 .query(
-                    "SELECT service_date FROM visits WHERE patient_id = $1 AND plan_id = $2 \
+                    "SELECT service_date FROM visits WHERE practice_id = $P AND patient_id = $1 AND plan_id = $2 \
                      AND progress_report <> 0 AND service_date <= $3 ORDER BY service_date",
                     params![patient_id, p, date.as_str()],
                 )?
@@ -759,7 +772,7 @@ impl Store {
         out.minutes = self
             .conn
             .query(
-                "SELECT code, minutes FROM visit_services WHERE visit_id = $1 ORDER BY seq",
+                "SELECT code, minutes FROM visit_services WHERE practice_id = $P AND visit_id = $1 ORDER BY seq",
                 params![visit_id],
             )?
             .iter()
