@@ -23,7 +23,7 @@ use otbill_types::{CptCode, Icd10, Modifier, Money, Npi};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::db::{params, Conn};
+use crate::db::{params, row, Conn, Rows, Table, Ty};
 use crate::records::load_one;
 use crate::{cents, date, dollars, now, Error, Store};
 
@@ -583,42 +583,171 @@ pub(crate) fn insert_claim(
     claim: &mut m::Claim,
     meta: &ClaimMeta<'_>,
 ) -> Result<(i64, String), Error> {
-    let n = next_counter(c, "claim")?;
-    let pcn = format!("OT{n:08}");
-    claim.patient_control_number.clone_from(&pcn);
-    for (i, l) in claim.lines.iter_mut().enumerate() {
-        l.line_control_number = format!("{pcn}-{}", i + 1);
+    insert_claims(c, std::slice::from_mut(claim), std::slice::from_ref(meta))?
+        .pop()
+        .ok_or_else(|| Error::Db("claim insert returned no id".into()))
+}
+
+/// The `claims` columns a new claim fills.
+static CLAIMS: Table = Table::new(
+    "claims",
+    &[
+        ("pcn", Ty::Text),
+        ("claim_key", Ty::Text),
+        ("visit_id", Ty::Int),
+        ("patient_id", Ty::Int),
+        ("payer_id", Ty::Int),
+        ("rank", Ty::Int),
+        ("frequency", Ty::Text),
+        ("original_claim_id", Ty::Int),
+        ("payer_claim_number", Ty::Text),
+        ("service_date", Ty::Text),
+        ("charge_cents", Ty::Int),
+        ("status", Ty::Text),
+        ("claim_json", Ty::Text),
+        ("created_at", Ty::Text),
+        ("updated_at", Ty::Text),
+    ],
+);
+
+static CLAIM_LINES: Table = Table::new(
+    "claim_lines",
+    &[
+        ("claim_id", Ty::Int),
+        ("seq", Ty::Int),
+        ("lcn", Ty::Text),
+        ("code", Ty::Text),
+        ("modifiers", Ty::Text),
+        ("units", Ty::Int),
+        ("charge_cents", Ty::Int),
+        ("allowed_cents", Ty::Int),
+        ("service_date", Ty::Text),
+    ],
+);
+
+/// Every column of a `ledger` entry.
+pub(crate) static LEDGER: Table = Table::new(
+    "ledger",
+    &[
+        ("claim_id", Ty::Int),
+        ("claim_line_id", Ty::Int),
+        ("remittance_id", Ty::Int),
+        ("party", Ty::Text),
+        ("kind", Ty::Text),
+        ("amount_cents", Ty::Int),
+        ("group_code", Ty::Text),
+        ("reason", Ty::Text),
+        ("at", Ty::Text),
+        ("actor", Ty::Text),
+    ],
+);
+
+/// Every column of a `claim_events` row.
+pub(crate) static CLAIM_EVENTS: Table = Table::new(
+    "claim_events",
+    &[
+        ("claim_id", Ty::Int),
+        ("at", Ty::Text),
+        ("actor", Ty::Text),
+        ("event", Ty::Text),
+        ("detail", Ty::Text),
+    ],
+);
+
+/// Inserts claims (`metas[i]` for `claims[i]`), their lines and their charges as three bulk
+/// inserts; numbers them from one block of the `claim` counter, in order. Runs inside the
+/// caller's transaction. Returns `(id, pcn)` per claim.
+pub(crate) fn insert_claims(
+    c: &mut Conn,
+    claims: &mut [m::Claim],
+    metas: &[ClaimMeta<'_>],
+) -> Result<Vec<(i64, String)>, Error> {
+    if claims.len() != metas.len() {
+        return Err(Error::Db("insert_claims: one meta per claim".into()));
     }
-    let dos = claim
-        .lines
-        .iter()
-        .map(|l| l.service_date)
-        .min()
-        .unwrap_or_default();
-    let json = serde_json::to_string(&*claim).map_err(|e| Error::Db(e.to_string()))?;
+    if claims.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first = reserve_counter(c, "claim", claims.len() as i64)?;
     let at = now();
-    let id = c.insert(
-        "INSERT INTO claims (pcn, claim_key, visit_id, patient_id, payer_id, rank, frequency, original_claim_id, \
-         payer_claim_number, service_date, charge_cents, status, claim_json, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
-        params![&pcn, &meta.key, meta.visit_id, meta.patient, meta.payer, meta.rank, claim.frequency.code(),
-            meta.original, None::<String>, dos.to_string(), cents(claim.total_charge.amount()), meta.status, json, at.as_str()],
-    )?;
-    for (i, l) in claim.lines.iter().enumerate() {
-        let line = c.insert(
-            "INSERT INTO claim_lines (claim_id, seq, lcn, code, modifiers, units, charge_cents, allowed_cents, service_date) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            params![id, i as i64 + 1, &l.line_control_number, l.procedure.as_str(), modifiers(&l.modifiers),
-                i64::from(l.units), cents(l.charge.amount()), meta.allowed.get(i).copied().unwrap_or(0),
-                l.service_date.to_string()],
-        )?;
-        c.exec(
-            "INSERT INTO ledger (claim_id, claim_line_id, party, kind, amount_cents, at, actor) \
-             VALUES ($1, $2, 'payer', 'charge', $3, $4, $5)",
-            params![id, line, cents(l.charge.amount()), at.as_str(), meta.actor],
-        )?;
+    let mut rows = Rows::new(&CLAIMS);
+    let mut pcns = Vec::with_capacity(claims.len());
+    for (k, (claim, meta)) in claims.iter_mut().zip(metas).enumerate() {
+        let pcn = format!("OT{:08}", first + k as i64);
+        claim.patient_control_number.clone_from(&pcn);
+        for (i, l) in claim.lines.iter_mut().enumerate() {
+            l.line_control_number = format!("{pcn}-{}", i + 1);
+        }
+        let dos = claim
+            .lines
+            .iter()
+            .map(|l| l.service_date)
+            .min()
+            .unwrap_or_default();
+        let json = serde_json::to_string(&*claim).map_err(|e| Error::Db(e.to_string()))?;
+        rows.push(row![
+            &pcn,
+            &meta.key,
+            meta.visit_id,
+            meta.patient,
+            meta.payer,
+            meta.rank,
+            claim.frequency.code(),
+            meta.original,
+            None::<String>,
+            dos.to_string(),
+            cents(claim.total_charge.amount()),
+            meta.status,
+            json,
+            at.as_str(),
+            at.as_str()
+        ]);
+        pcns.push(pcn);
     }
-    Ok((id, pcn))
+    let ids = c.insert_rows(&rows)?;
+    drop(rows);
+    let mut lines = Rows::new(&CLAIM_LINES);
+    for ((claim, meta), id) in claims.iter().zip(metas).zip(&ids) {
+        for (i, l) in claim.lines.iter().enumerate() {
+            lines.push(row![
+                *id,
+                i as i64 + 1,
+                &l.line_control_number,
+                l.procedure.as_str(),
+                modifiers(&l.modifiers),
+                i64::from(l.units),
+                cents(l.charge.amount()),
+                meta.allowed.get(i).copied().unwrap_or(0),
+                l.service_date.to_string()
+            ]);
+        }
+    }
+    let line_ids = c.insert_rows(&lines)?;
+    drop(lines);
+    let mut charges = Rows::new(&LEDGER);
+    let mut line_id = line_ids.iter();
+    for ((claim, meta), id) in claims.iter().zip(metas).zip(&ids) {
+        for l in &claim.lines {
+            let line = line_id
+                .next()
+                .copied()
+                .ok_or_else(|| Error::Db("claim line insert returned too few ids".into()))?;
+            charges.push(row![
+                *id,
+                line,
+                None::<i64>,
+                "payer",
+                "charge",
+                cents(l.charge.amount()),
+                None::<String>,
+                None::<String>,
+                at.as_str(),
+                meta.actor
+            ]);
+        }
+    }
+    c.insert_rows(&charges)?;
+    Ok(ids.into_iter().zip(pcns).collect())
 }
 
 pub(crate) fn modifiers(m: &[Modifier]) -> String {
@@ -628,11 +757,18 @@ pub(crate) fn modifiers(m: &[Modifier]) -> String {
 /// `UPDATE ... RETURNING`: the next value of a named counter, in the caller's transaction.
 /// A value is never handed out twice: a rolled-back transaction leaves nothing that used it.
 pub(crate) fn next_counter(c: &mut Conn, name: &str) -> Result<i64, Error> {
+    reserve_counter(c, name, 1)
+}
+
+/// Reserves the next `n` values of a named counter in one statement, in the caller's
+/// transaction, and returns the first; the block is `first..first + n`. The counter's row
+/// stays locked until the transaction ends, so concurrent blocks never overlap.
+pub(crate) fn reserve_counter(c: &mut Conn, name: &str, n: i64) -> Result<i64, Error> {
     c.one(
-        "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
-        params![name],
+        "UPDATE counters SET value = value + $2 WHERE name = $1 RETURNING value",
+        params![name, n],
     )?
-    .map(|r| r.int(0))
+    .map(|r| r.int(0) - n + 1)
     .ok_or_else(|| Error::Db(format!("counter {name} missing")))
 }
 

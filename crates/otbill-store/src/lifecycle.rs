@@ -12,7 +12,7 @@ use otbill_837p::model as m;
 use otbill_types::Money;
 use rust_decimal::Decimal;
 
-use crate::claims::{balances, event, insert_claim, next_counter, ClaimMeta};
+use crate::claims::{balances, event, insert_claim, insert_claims, reserve_counter, ClaimMeta};
 use crate::db::{params, Conn};
 use crate::records::load_one;
 use crate::{cents, dollars, now, Error, Store};
@@ -533,31 +533,34 @@ impl Store {
         let actor = self.actor.clone();
         self.tx(|conn| {
             let mut ids = Vec::with_capacity(claims.len());
-            for claim in claims.iter_mut() {
-                let n = next_counter(conn, "import")?;
-                let allowed = vec![0; claim.lines.len()];
-                let payer = payers
-                    .get(&claim.payer.payer_id)
-                    .copied()
-                    .unwrap_or_default();
-                let (id, _) = insert_claim(
-                    conn,
-                    claim,
-                    &ClaimMeta {
-                        key: format!("import:{n}"),
+            // Keys from one block of the `import` counter; PCNs from blocks of the `claim`
+            // counter (insert_claims), a group at a time to bound memory.
+            let first = reserve_counter(conn, "import", claims.len() as i64)?;
+            for (g, group) in claims.chunks_mut(IMPORT_GROUP).enumerate() {
+                let metas: Vec<ClaimMeta<'_>> = group
+                    .iter()
+                    .enumerate()
+                    .map(|(k, claim)| ClaimMeta {
+                        key: format!("import:{}", first + (g * IMPORT_GROUP + k) as i64),
                         visit_id: None,
                         patient,
-                        payer,
+                        payer: payers
+                            .get(&claim.payer.payer_id)
+                            .copied()
+                            .unwrap_or_default(),
                         rank: 1,
                         original: None,
                         status: "ready",
-                        allowed: &allowed,
+                        allowed: &[],
                         actor: &actor,
-                    },
-                )?;
-                ids.push(id);
+                    })
+                    .collect();
+                ids.extend(insert_claims(conn, group, &metas)?.into_iter().map(|x| x.0));
             }
             Ok(ids)
         })
     }
 }
+
+/// Claims per bulk insert when importing.
+const IMPORT_GROUP: usize = 5000;
