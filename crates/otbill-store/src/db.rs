@@ -377,6 +377,10 @@ impl Ty {
 /// Rows per PostgreSQL bulk statement: bounds the size of one message.
 const PG_BULK_ROWS: usize = 10_000;
 
+/// Rows per SQLite multi-row `INSERT`: fewer statement steps, well under SQLite's limit of
+/// 32766 parameters for our widest table.
+const SQLITE_BULK_ROWS: usize = 64;
+
 /// A table as a bulk insert sees it: its name and the columns given, in order (the `id`
 /// primary key is not one of them: it is assigned).
 #[derive(Debug)]
@@ -384,6 +388,8 @@ pub(crate) struct Table {
     name: &'static str,
     columns: &'static [(&'static str, Ty)],
     sqlite: std::sync::OnceLock<String>,
+    sqlite_many: std::sync::OnceLock<String>,
+    sqlite_max: std::sync::OnceLock<String>,
     pg: std::sync::OnceLock<String>,
 }
 
@@ -393,21 +399,42 @@ impl Table {
             name,
             columns,
             sqlite: std::sync::OnceLock::new(),
+            sqlite_many: std::sync::OnceLock::new(),
+            sqlite_max: std::sync::OnceLock::new(),
             pg: std::sync::OnceLock::new(),
         }
     }
 
-    fn sqlite_insert(&'static self) -> &'static str {
-        self.sqlite.get_or_init(|| {
-            let cols: Vec<&str> = self.columns.iter().map(|c| c.0).collect();
-            let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    /// `INSERT ... VALUES (...), ...` of `rows` rows with explicit ids; `rows` is 1 or
+    /// [`SQLITE_BULK_ROWS`].
+    fn sqlite_insert(&'static self, rows: usize) -> &'static str {
+        let cell = if rows == 1 {
+            &self.sqlite
+        } else {
+            &self.sqlite_many
+        };
+        cell.get_or_init(|| {
+            let mut cols = vec!["id"];
+            cols.extend(self.columns.iter().map(|c| c.0));
+            let n = cols.len();
+            let tuples: Vec<String> = (0..rows)
+                .map(|r| {
+                    let marks: Vec<String> = (1..=n).map(|i| format!("?{}", r * n + i)).collect();
+                    format!("({})", marks.join(", "))
+                })
+                .collect();
             format!(
-                "INSERT INTO {} ({}) VALUES ({})",
+                "INSERT INTO {} ({}) VALUES {}",
                 self.name,
                 cols.join(", "),
-                marks.join(", ")
+                tuples.join(", ")
             )
         })
+    }
+
+    fn sqlite_max_id(&'static self) -> &'static str {
+        self.sqlite_max
+            .get_or_init(|| format!("SELECT COALESCE(MAX(id), 0) FROM {}", self.name))
     }
 
     /// `INSERT ... SELECT FROM unnest(...)` with the ids given as the first array.
@@ -470,22 +497,24 @@ impl Update {
         Rows::new(&self.table)
     }
 
+    /// `UPDATE t SET ... WHERE t.id = ?1 ...` with each `u.COLUMN` replaced by its
+    /// parameter: one row per execution.
     fn sqlite_update(&'static self) -> &'static str {
         self.table.sqlite.get_or_init(|| {
-            let vals: Vec<String> = self
-                .table
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| format!("?{} AS {}", i + 1, c.0))
-                .collect();
-            format!(
-                "UPDATE {} AS t SET {} FROM (SELECT {}) AS u WHERE t.id = u.id{}",
+            let mut cols: Vec<(usize, &str)> =
+                self.table.columns.iter().map(|c| c.0).enumerate().collect();
+            // Longest names first, so `u.at` never eats the start of `u.attr`.
+            cols.sort_by_key(|c| std::cmp::Reverse(c.1.len()));
+            let mut sql = format!(
+                "UPDATE {} AS t SET {} WHERE t.id = u.id{}",
                 self.table.name,
                 self.set,
-                vals.join(", "),
                 self.and_cond()
-            )
+            );
+            for (i, name) in cols {
+                sql = sql.replace(&format!("u.{name}"), &format!("?{}", i + 1));
+            }
+            sql
         })
     }
 
@@ -625,11 +654,18 @@ impl Rows {
         }
     }
 
-    fn bind_sqlite(&self, st: &mut rusqlite::CachedStatement<'_>, i: usize) -> Result<(), Error> {
+    /// Binds row `i` to the parameters after `offset` (`?offset+1`, ...).
+    fn bind_sqlite(
+        &self,
+        st: &mut rusqlite::CachedStatement<'_>,
+        i: usize,
+        offset: usize,
+    ) -> Result<(), Error> {
         for (k, col) in self.cols.iter().enumerate() {
+            let at = offset + k + 1;
             let r = match col {
-                Col::Int(v) => st.raw_bind_parameter(k + 1, v.get(i).copied().flatten()),
-                Col::Text(v) => st.raw_bind_parameter(k + 1, v.get(i).and_then(|t| t.as_deref())),
+                Col::Int(v) => st.raw_bind_parameter(at, v.get(i).copied().flatten()),
+                Col::Text(v) => st.raw_bind_parameter(at, v.get(i).and_then(|t| t.as_deref())),
             };
             r.map_err(sqlite_err)?;
         }
@@ -713,14 +749,40 @@ impl Conn {
         let mut ids = Vec::with_capacity(rows.len);
         match self {
             Conn::Sqlite(c) => {
-                let mut st = c
-                    .prepare_cached(rows.table.sqlite_insert())
-                    .map_err(sqlite_err)?;
-                for i in 0..rows.len {
-                    rows.bind_sqlite(&mut st, i)?;
-                    st.raw_execute().map_err(sqlite_err)?;
-                    ids.push(c.last_insert_rowid());
+                // Inside BEGIN IMMEDIATE nobody else inserts: the ids after the largest are ours.
+                let first: i64 = c
+                    .prepare_cached(rows.table.sqlite_max_id())
+                    .and_then(|mut st| st.query_row([], |r| r.get::<_, i64>(0)))
+                    .map_err(sqlite_err)?
+                    + 1;
+                let width = rows.cols.len() + 1;
+                let mut i = 0;
+                if rows.len >= SQLITE_BULK_ROWS {
+                    let mut st = c
+                        .prepare_cached(rows.table.sqlite_insert(SQLITE_BULK_ROWS))
+                        .map_err(sqlite_err)?;
+                    while i + SQLITE_BULK_ROWS <= rows.len {
+                        for r in 0..SQLITE_BULK_ROWS {
+                            let id = first + (i + r) as i64;
+                            st.raw_bind_parameter(r * width + 1, id)
+                                .map_err(sqlite_err)?;
+                            rows.bind_sqlite(&mut st, i + r, r * width + 1)?;
+                        }
+                        st.raw_execute().map_err(sqlite_err)?;
+                        i += SQLITE_BULK_ROWS;
+                    }
                 }
+                let mut st = c
+                    .prepare_cached(rows.table.sqlite_insert(1))
+                    .map_err(sqlite_err)?;
+                while i < rows.len {
+                    st.raw_bind_parameter(1, first + i as i64)
+                        .map_err(sqlite_err)?;
+                    rows.bind_sqlite(&mut st, i, 1)?;
+                    st.raw_execute().map_err(sqlite_err)?;
+                    i += 1;
+                }
+                ids.extend((0..rows.len as i64).map(|k| first + k));
             }
             Conn::Pg { client, statements } => {
                 let reserve = pg_statement(
@@ -777,7 +839,7 @@ impl Conn {
                     .prepare_cached(update.sqlite_update())
                     .map_err(sqlite_err)?;
                 for i in 0..rows.len {
-                    rows.bind_sqlite(&mut st, i)?;
+                    rows.bind_sqlite(&mut st, i, 0)?;
                     changed += st.raw_execute().map_err(sqlite_err)? as u64;
                 }
             }
