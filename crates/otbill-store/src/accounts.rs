@@ -673,7 +673,7 @@ mod tests {
         assert_eq!(log[0].action, "read");
     }
 
-    const ACCOUNT_COUNT: i64 = 2;
+    const ACCOUNT_COUNT: i64 = 3;
 
     #[test]
     fn atomically_keeps_all_or_nothing_and_nested_steps_roll_back_alone() {

@@ -26,7 +26,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::claims::{event, next_counter};
-use crate::db::params;
+use crate::db::{params, row, Ty, Update};
 use crate::records::{load_one, Practice};
 use crate::{now, pause_at, Error, Store};
 
@@ -66,7 +66,7 @@ impl Store {
         let pending: Vec<i64> = self
             .conn
             .query(
-                "SELECT id FROM batches WHERE state = 'reserved' ORDER BY id",
+                "SELECT id FROM batches WHERE batches.practice_id = $P AND state = 'reserved' ORDER BY id",
                 params![],
             )?
             .iter()
@@ -95,11 +95,15 @@ impl Store {
                 // One batcher at a time across processes; SQLite's BEGIN IMMEDIATE already is.
                 c.batch("SELECT pg_advisory_xact_lock(5170002)")?;
             }
-            let any = c.one(
-                "SELECT id FROM claims WHERE status = 'ready' AND batch_id IS NULL LIMIT 1",
-                params![],
-            )?;
-            if any.is_none() {
+            let claims: Vec<i64> = c
+                .query(
+                    "SELECT id FROM claims WHERE claims.practice_id = $P AND status = 'ready' AND batch_id IS NULL ORDER BY id LIMIT $1",
+                    params![max_claims as i64],
+                )?
+                .iter()
+                .map(|r| r.int(0))
+                .collect();
+            if claims.is_empty() {
                 return Ok(None);
             }
             let icn = next_counter(c, "interchange")?;
@@ -110,16 +114,24 @@ impl Store {
             let created = crate::utc_now().format("%Y-%m-%dT%H:%M:%S").to_string();
             let file = format!("otbill-{icn:09}.837");
             let id = c.insert(
-                "INSERT INTO batches (state, interchange_control, group_control, created, file_name, \
-                 claim_count, created_by) VALUES ('reserved', $1, $2, $3, $4, 0, $5) RETURNING id",
-                params![icn, gcn, created, file, actor.as_str()],
+                "INSERT INTO batches (practice_id, state, interchange_control, group_control, created, file_name, \
+                 claim_count, created_by) VALUES ($P, 'reserved', $1, $2, $3, $4, $5, $6) RETURNING id",
+                params![icn, gcn, created, file, claims.len() as i64, actor.as_str()],
             )?;
-            let n = c.exec(
-                "UPDATE claims SET batch_id = $1, status = 'batched', updated_at = $3 WHERE id IN \
-                 (SELECT id FROM claims WHERE status = 'ready' AND batch_id IS NULL ORDER BY id LIMIT $2)",
-                params![id, max_claims as i64, now()],
-            )?;
-            c.exec("UPDATE batches SET claim_count = $2 WHERE id = $1", params![id, n as i64])?;
+            // Each claim row is written once here, with the ST02 it will have in the file
+            // (claims in id order, CLAIMS_PER_TRANSACTION to a transaction); the record
+            // step renumbers only if the 837P checks refuse some.
+            let at = now();
+            let mut rows = RESERVE.rows();
+            for (k, claim) in claims.iter().enumerate() {
+                rows.push(row![*claim, id, st02(k / CLAIMS_PER_TRANSACTION), at.as_str()]);
+            }
+            let n = c.update_rows(&RESERVE, &rows)?;
+            if n != claims.len() as u64 {
+                return Err(Error::State(
+                    "claims changed while being batched; nothing was reserved, run the batch again".into(),
+                ));
+            }
             Ok(Some(id))
         })
     }
@@ -127,7 +139,7 @@ impl Store {
     fn write_batch(&mut self, id: i64, outbox: &Path, resumed: bool) -> Result<BatchResult, Error> {
         let b = load_one(
             &mut self.conn,
-            "SELECT interchange_control, group_control, created, file_name FROM batches WHERE id = $1",
+            "SELECT interchange_control, group_control, created, file_name FROM batches WHERE batches.practice_id = $P AND id = $1",
             id,
             "batch",
         )?;
@@ -137,18 +149,20 @@ impl Store {
         let created = NaiveDateTime::parse_from_str(&b.text(2), "%Y-%m-%dT%H:%M:%S")
             .map_err(|e| Error::Db(format!("batch {id} created: {e}")))?;
         let mut file = header(&practice, b.int(0), b.int(1), created)?;
-        let rows = self.conn.query(
-            "SELECT id, pcn, claim_json FROM claims WHERE batch_id = $1 ORDER BY id",
+        let mut ids = Vec::new();
+        // Read in place: each stored claim is parsed straight from the row.
+        self.conn.query_each(
+            "SELECT id, pcn, claim_json FROM claims WHERE claims.practice_id = $P AND batch_id = $1 ORDER BY id",
             params![id],
+            |r| {
+                let cid = r.int(0)?;
+                let claim: m::Claim = serde_json::from_str(r.str(2)?)
+                    .map_err(|e| Error::Db(format!("claim {cid}: stored claim: {e}")))?;
+                ids.push((cid, r.str(1)?.to_owned()));
+                file.claims.push(claim);
+                Ok(())
+            },
         )?;
-        let mut ids = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let claim: m::Claim = serde_json::from_str(&r.text(2))
-                .map_err(|e| Error::Db(format!("claim {}: stored claim: {e}", r.int(0))))?;
-            ids.push((r.int(0), r.text(1)));
-            file.claims.push(claim);
-        }
-        drop(rows);
         let path = outbox.join(b.text(3));
         let options = WriteOptions {
             max_claims_per_transaction: CLAIMS_PER_TRANSACTION,
@@ -185,10 +199,13 @@ impl Store {
             .filter_map(|&i| ids.get(i).map(|x| x.0))
             .collect();
         let file_name = b.text(3);
+        // The ST02s set at reservation hold when every claim was written in order; a
+        // resumed batch may predate that and is renumbered anyway.
+        let renumber = resumed || written.len() != ids.len();
         self.tx(|c| {
             let changed = c.exec(
                 "UPDATE batches SET state = 'written', sha256 = $2, written_at = $3, claim_count = $4 \
-                 WHERE id = $1 AND state = 'reserved'",
+                 WHERE practice_id = $P AND id = $1 AND state = 'reserved'",
                 params![id, sha.as_str(), now(), written.len() as i64],
             )?;
             if changed == 0 {
@@ -197,21 +214,26 @@ impl Store {
             }
             for (cid, _, msg) in &refused {
                 c.exec(
-                    "UPDATE claims SET batch_id = NULL, status = 'blocked', updated_at = $2 WHERE id = $1",
+                    "UPDATE claims SET batch_id = NULL, status = 'blocked', transaction_control = NULL, \
+                     updated_at = $2 WHERE practice_id = $P AND id = $1",
                     params![*cid, now()],
                 )?;
                 event(c, *cid, &actor, "blocked", &format!("refused by the 837P checks: {msg}"))?;
             }
             for (t, chunk) in written.chunks(CLAIMS_PER_TRANSACTION).enumerate() {
                 let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { continue };
+                if !renumber {
+                    break;
+                }
                 c.exec(
-                    "UPDATE claims SET transaction_control = $2 WHERE batch_id = $1 AND id >= $3 AND id <= $4",
-                    params![id, format!("{:04}", t + 1), *first, *last],
+                    "UPDATE claims SET transaction_control = $2 WHERE practice_id = $P AND batch_id = $1 AND id >= $3 AND id <= $4",
+                    params![id, st02(t), *first, *last],
                 )?;
             }
             c.exec(
-                "INSERT INTO claim_events (claim_id, at, actor, event, detail) \
-                 SELECT id, $2, $3, 'submitted', $4 FROM claims WHERE batch_id = $1",
+                "INSERT INTO claim_events (practice_id, claim_id, at, actor, event, detail) \
+                 SELECT CAST($P AS BIGINT), id, $2, $3, 'submitted', $4 FROM claims \
+                 WHERE practice_id = $P AND batch_id = $1",
                 params![id, now(), actor.as_str(), format!("in {file_name} (ISA13 {})", b.int(0))],
             )?;
             Ok(())
@@ -231,7 +253,7 @@ impl Store {
     pub fn batch_file(&mut self, batch_id: i64) -> Result<ClaimFile, Error> {
         let b = load_one(
             &mut self.conn,
-            "SELECT interchange_control, group_control, created FROM batches WHERE id = $1",
+            "SELECT interchange_control, group_control, created FROM batches WHERE batches.practice_id = $P AND id = $1",
             batch_id,
             "batch",
         )?;
@@ -241,13 +263,15 @@ impl Store {
         let created = NaiveDateTime::parse_from_str(&b.text(2), "%Y-%m-%dT%H:%M:%S")
             .map_err(|e| Error::Db(e.to_string()))?;
         let mut file = header(&practice, b.int(0), b.int(1), created)?;
-        for r in self.conn.query(
-            "SELECT claim_json FROM claims WHERE batch_id = $1 ORDER BY id",
+        self.conn.query_each(
+            "SELECT claim_json FROM claims WHERE claims.practice_id = $P AND batch_id = $1 ORDER BY id",
             params![batch_id],
-        )? {
-            file.claims
-                .push(serde_json::from_str(&r.text(0)).map_err(|e| Error::Db(e.to_string()))?);
-        }
+            |r| {
+                file.claims
+                    .push(serde_json::from_str(r.str(0)?).map_err(|e| Error::Db(e.to_string()))?);
+                Ok(())
+            },
+        )?;
         Ok(file)
     }
 
@@ -256,13 +280,32 @@ impl Store {
         Ok(self
             .conn
             .query(
-                "SELECT id, state, file_name, claim_count FROM batches ORDER BY id",
+                "SELECT id, state, file_name, claim_count FROM batches WHERE batches.practice_id = $P ORDER BY id",
                 params![],
             )?
             .iter()
             .map(|r| (r.int(0), r.text(1), r.text(2), r.int(3)))
             .collect())
     }
+}
+
+/// A batch's reserved claims: in the batch, `batched`, with their ST02. Only claims still
+/// `ready` and in no batch are taken.
+static RESERVE: Update = Update::new(
+    "claims",
+    &[
+        ("id", Ty::Int),
+        ("batch", Ty::Int),
+        ("st02", Ty::Text),
+        ("at", Ty::Text),
+    ],
+    "batch_id = u.batch, status = 'batched', transaction_control = u.st02, updated_at = u.at",
+    "t.status = 'ready' AND t.batch_id IS NULL",
+);
+
+/// ST02 of the `t`-th transaction (from 0) of a file.
+fn st02(t: usize) -> String {
+    format!("{:04}", t + 1)
 }
 
 /// The file header of our 837Ps: envelope, submitter, receiver, billing provider.

@@ -23,7 +23,7 @@ use otbill_types::{CptCode, Icd10, Modifier, Money, Npi};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::db::{params, Conn};
+use crate::db::{params, row, Conn, Rows, Table, Ty};
 use crate::records::load_one;
 use crate::{cents, date, dollars, now, Error, Store};
 
@@ -111,7 +111,7 @@ impl Store {
         let v = load_one(
             &mut self.conn,
             "SELECT patient_id, provider_id, plan_id, service_date, place_of_service, progress_report, status \
-             FROM visits WHERE id = $1",
+             FROM visits WHERE visits.practice_id = $P AND id = $1",
             visit_id,
             "visit",
         )?;
@@ -141,14 +141,14 @@ impl Store {
             "SELECT c.id, p.payer_id, p.name, p.profile, p.filing_indicator, c.member_id, c.group_number, \
              c.relationship, c.subscriber_last, c.subscriber_first, c.subscriber_birth_date, \
              c.subscriber_gender, p.id, p.active FROM coverages c JOIN payers p ON p.id = c.payer_id \
-             WHERE c.patient_id = $1 AND c.rank = 1 AND c.effective <= $2 \
+             WHERE c.practice_id = $P AND c.patient_id = $1 AND c.rank = 1 AND c.effective <= $2 \
              AND (c.expires IS NULL OR c.expires >= $2)",
             params![patient, dos.to_string()],
         )?;
         let plan = match plan_id {
             Some(id) => self.conn.one(
                 "SELECT discipline, start_date, certified_date, certified_through, referring_npi, \
-                 referring_last, referring_first, diagnoses FROM plans_of_care WHERE id = $1",
+                 referring_last, referring_first, diagnoses FROM plans_of_care WHERE plans_of_care.practice_id = $P AND id = $1",
                 params![id],
             )?,
             None => None,
@@ -164,7 +164,7 @@ impl Store {
             return Ok(outcome);
         }
         let services = self.conn.query(
-            "SELECT code, minutes, assistant_minutes FROM visit_services WHERE visit_id = $1 ORDER BY seq",
+            "SELECT code, minutes, assistant_minutes FROM visit_services WHERE visit_services.practice_id = $P AND visit_id = $1 ORDER BY seq",
             params![visit_id],
         )?;
         let year = chrono::Datelike::year(&dos);
@@ -172,7 +172,7 @@ impl Store {
             .conn
             .one(
                 "SELECT CAST(COALESCE(SUM(l.allowed_cents), 0) AS BIGINT) FROM claim_lines l \
-                 JOIN claims c ON c.id = l.claim_id WHERE c.patient_id = $1 AND c.frequency = '1' \
+                 JOIN claims c ON c.id = l.claim_id WHERE l.practice_id = $P AND c.patient_id = $1 AND c.frequency = '1' \
                  AND c.rank = 1 AND c.service_date >= $2 AND c.service_date < $3",
                 params![
                     patient,
@@ -184,7 +184,7 @@ impl Store {
         let last_report = self
             .conn
             .one(
-                "SELECT MAX(service_date) FROM visits WHERE plan_id = $1 AND progress_report = 1 \
+                "SELECT MAX(service_date) FROM visits WHERE visits.practice_id = $P AND plan_id = $1 AND progress_report = 1 \
                  AND status = 'claimed' AND service_date < $2",
                 params![plan_id, dos.to_string()],
             )?
@@ -193,14 +193,14 @@ impl Store {
         let since_report = self
             .conn
             .one(
-                "SELECT COUNT(*) FROM visits WHERE plan_id = $1 AND status = 'claimed' \
+                "SELECT COUNT(*) FROM visits WHERE visits.practice_id = $P AND plan_id = $1 AND status = 'claimed' \
                  AND service_date >= $2 AND service_date < $3",
                 params![plan_id, last_report, dos.to_string()],
             )?
             .map_or(0, |r| r.int(0));
         let auth = self.conn.one(
             "SELECT a.number, a.visits_allowed, a.end_date, a.start_date FROM authorizations a \
-             WHERE a.patient_id = $1 AND a.payer_id = $2 AND a.start_date <= $3 AND a.end_date >= $3 \
+             WHERE a.practice_id = $P AND a.patient_id = $1 AND a.payer_id = $2 AND a.start_date <= $3 AND a.end_date >= $3 \
              ORDER BY a.id DESC LIMIT 1",
             params![patient, cov.int(12), dos.to_string()],
         )?;
@@ -209,7 +209,7 @@ impl Store {
                 let used = self
                     .conn
                     .one(
-                        "SELECT COUNT(*) FROM claims WHERE patient_id = $1 AND payer_id = $2 \
+                        "SELECT COUNT(*) FROM claims WHERE claims.practice_id = $P AND patient_id = $1 AND payer_id = $2 \
                          AND frequency = '1' AND service_date >= $3 AND service_date <= $4",
                         params![patient, cov.int(12), a.text(3), a.text(2)],
                     )?
@@ -303,13 +303,13 @@ impl Store {
         // The claim model: patient, subscriber, payer, referring and rendering provider.
         let pat = load_one(
             &mut self.conn,
-            "SELECT last_name, first_name, birth_date, gender, line1, line2, city, state, zip FROM patients WHERE id = $1",
+            "SELECT last_name, first_name, birth_date, gender, line1, line2, city, state, zip FROM patients WHERE patients.practice_id = $P AND id = $1",
             patient,
             "patient",
         )?;
         let prov = load_one(
             &mut self.conn,
-            "SELECT npi, last_name, first_name, taxonomy FROM providers WHERE id = $1",
+            "SELECT npi, last_name, first_name, taxonomy FROM providers WHERE providers.practice_id = $P AND id = $1",
             provider,
             "provider",
         )?;
@@ -481,7 +481,7 @@ impl Store {
             )?;
             event(c, id, &actor, "ready", "no error finding: ready to batch")?;
             c.exec(
-                "UPDATE visits SET status = 'claimed', result_json = $2 WHERE id = $1",
+                "UPDATE visits SET status = 'claimed', result_json = $2 WHERE practice_id = $P AND id = $1",
                 params![visit_id, result_json],
             )?;
             Ok((id, pcn))
@@ -497,7 +497,7 @@ impl Store {
         let json = serde_json::to_string(&outcome.findings).unwrap_or_default();
         self.tx(|c| {
             c.exec(
-                "UPDATE visits SET status = 'blocked', result_json = $2 WHERE id = $1",
+                "UPDATE visits SET status = 'blocked', result_json = $2 WHERE practice_id = $P AND id = $1",
                 params![visit_id, json],
             )?;
             Ok(())
@@ -509,7 +509,7 @@ impl Store {
         let r = load_one(
             &mut self.conn,
             "SELECT c.pcn, c.status, c.frequency, p.payer_id, c.rank, c.service_date, c.charge_cents, \
-             c.payer_claim_number, c.batch_id FROM claims c JOIN payers p ON p.id = c.payer_id WHERE c.id = $1",
+             c.payer_claim_number, c.batch_id FROM claims c JOIN payers p ON p.id = c.payer_id WHERE c.practice_id = $P AND c.id = $1",
             claim_id,
             "claim",
         )?;
@@ -517,7 +517,7 @@ impl Store {
         let events = self
             .conn
             .query(
-                "SELECT at, actor, event, detail FROM claim_events WHERE claim_id = $1 ORDER BY id",
+                "SELECT at, actor, event, detail FROM claim_events WHERE claim_events.practice_id = $P AND claim_id = $1 ORDER BY id",
                 params![claim_id],
             )?
             .iter()
@@ -544,12 +544,13 @@ impl Store {
     pub fn claims(&mut self, status: Option<&str>) -> Result<Vec<i64>, Error> {
         let rows = match status {
             Some(s) => self.conn.query(
-                "SELECT id FROM claims WHERE status = $1 ORDER BY id",
+                "SELECT id FROM claims WHERE claims.practice_id = $P AND status = $1 ORDER BY id",
                 params![s],
             )?,
-            None => self
-                .conn
-                .query("SELECT id FROM claims ORDER BY id", params![])?,
+            None => self.conn.query(
+                "SELECT id FROM claims WHERE claims.practice_id = $P ORDER BY id",
+                params![],
+            )?,
         };
         Ok(rows.iter().map(|r| r.int(0)).collect())
     }
@@ -557,7 +558,10 @@ impl Store {
     /// The claim with this patient control number.
     pub fn claim_by_pcn(&mut self, pcn: &str) -> Result<i64, Error> {
         self.conn
-            .one("SELECT id FROM claims WHERE pcn = $1", params![pcn])?
+            .one(
+                "SELECT id FROM claims WHERE claims.practice_id = $P AND pcn = $1",
+                params![pcn],
+            )?
             .map(|r| r.int(0))
             .ok_or_else(|| Error::NotFound(format!("claim {pcn}")))
     }
@@ -583,42 +587,171 @@ pub(crate) fn insert_claim(
     claim: &mut m::Claim,
     meta: &ClaimMeta<'_>,
 ) -> Result<(i64, String), Error> {
-    let n = next_counter(c, "claim")?;
-    let pcn = format!("OT{n:08}");
-    claim.patient_control_number.clone_from(&pcn);
-    for (i, l) in claim.lines.iter_mut().enumerate() {
-        l.line_control_number = format!("{pcn}-{}", i + 1);
+    insert_claims(c, std::slice::from_mut(claim), std::slice::from_ref(meta))?
+        .pop()
+        .ok_or_else(|| Error::Db("claim insert returned no id".into()))
+}
+
+/// The `claims` columns a new claim fills.
+static CLAIMS: Table = Table::new(
+    "claims",
+    &[
+        ("pcn", Ty::Text),
+        ("claim_key", Ty::Text),
+        ("visit_id", Ty::Int),
+        ("patient_id", Ty::Int),
+        ("payer_id", Ty::Int),
+        ("rank", Ty::Int),
+        ("frequency", Ty::Text),
+        ("original_claim_id", Ty::Int),
+        ("payer_claim_number", Ty::Text),
+        ("service_date", Ty::Text),
+        ("charge_cents", Ty::Int),
+        ("status", Ty::Text),
+        ("claim_json", Ty::Text),
+        ("created_at", Ty::Text),
+        ("updated_at", Ty::Text),
+    ],
+);
+
+static CLAIM_LINES: Table = Table::new(
+    "claim_lines",
+    &[
+        ("claim_id", Ty::Int),
+        ("seq", Ty::Int),
+        ("lcn", Ty::Text),
+        ("code", Ty::Text),
+        ("modifiers", Ty::Text),
+        ("units", Ty::Int),
+        ("charge_cents", Ty::Int),
+        ("allowed_cents", Ty::Int),
+        ("service_date", Ty::Text),
+    ],
+);
+
+/// Every column of a `ledger` entry.
+pub(crate) static LEDGER: Table = Table::new(
+    "ledger",
+    &[
+        ("claim_id", Ty::Int),
+        ("claim_line_id", Ty::Int),
+        ("remittance_id", Ty::Int),
+        ("party", Ty::Text),
+        ("kind", Ty::Text),
+        ("amount_cents", Ty::Int),
+        ("group_code", Ty::Text),
+        ("reason", Ty::Text),
+        ("at", Ty::Text),
+        ("actor", Ty::Text),
+    ],
+);
+
+/// Every column of a `claim_events` row.
+pub(crate) static CLAIM_EVENTS: Table = Table::new(
+    "claim_events",
+    &[
+        ("claim_id", Ty::Int),
+        ("at", Ty::Text),
+        ("actor", Ty::Text),
+        ("event", Ty::Text),
+        ("detail", Ty::Text),
+    ],
+);
+
+/// Inserts claims (`metas[i]` for `claims[i]`), their lines and their charges as three bulk
+/// inserts; numbers them from one block of the `claim` counter, in order. Runs inside the
+/// caller's transaction. Returns `(id, pcn)` per claim.
+pub(crate) fn insert_claims(
+    c: &mut Conn,
+    claims: &mut [m::Claim],
+    metas: &[ClaimMeta<'_>],
+) -> Result<Vec<(i64, String)>, Error> {
+    if claims.len() != metas.len() {
+        return Err(Error::Db("insert_claims: one meta per claim".into()));
     }
-    let dos = claim
-        .lines
-        .iter()
-        .map(|l| l.service_date)
-        .min()
-        .unwrap_or_default();
-    let json = serde_json::to_string(&*claim).map_err(|e| Error::Db(e.to_string()))?;
+    if claims.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first = reserve_counter(c, "claim", claims.len() as i64)?;
     let at = now();
-    let id = c.insert(
-        "INSERT INTO claims (pcn, claim_key, visit_id, patient_id, payer_id, rank, frequency, original_claim_id, \
-         payer_claim_number, service_date, charge_cents, status, claim_json, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
-        params![&pcn, &meta.key, meta.visit_id, meta.patient, meta.payer, meta.rank, claim.frequency.code(),
-            meta.original, None::<String>, dos.to_string(), cents(claim.total_charge.amount()), meta.status, json, at.as_str()],
-    )?;
-    for (i, l) in claim.lines.iter().enumerate() {
-        let line = c.insert(
-            "INSERT INTO claim_lines (claim_id, seq, lcn, code, modifiers, units, charge_cents, allowed_cents, service_date) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            params![id, i as i64 + 1, &l.line_control_number, l.procedure.as_str(), modifiers(&l.modifiers),
-                i64::from(l.units), cents(l.charge.amount()), meta.allowed.get(i).copied().unwrap_or(0),
-                l.service_date.to_string()],
-        )?;
-        c.exec(
-            "INSERT INTO ledger (claim_id, claim_line_id, party, kind, amount_cents, at, actor) \
-             VALUES ($1, $2, 'payer', 'charge', $3, $4, $5)",
-            params![id, line, cents(l.charge.amount()), at.as_str(), meta.actor],
-        )?;
+    let mut rows = Rows::new(&CLAIMS);
+    let mut pcns = Vec::with_capacity(claims.len());
+    for (k, (claim, meta)) in claims.iter_mut().zip(metas).enumerate() {
+        let pcn = format!("OT{:08}", first + k as i64);
+        claim.patient_control_number.clone_from(&pcn);
+        for (i, l) in claim.lines.iter_mut().enumerate() {
+            l.line_control_number = format!("{pcn}-{}", i + 1);
+        }
+        let dos = claim
+            .lines
+            .iter()
+            .map(|l| l.service_date)
+            .min()
+            .unwrap_or_default();
+        let json = serde_json::to_string(&*claim).map_err(|e| Error::Db(e.to_string()))?;
+        rows.push(row![
+            &pcn,
+            &meta.key,
+            meta.visit_id,
+            meta.patient,
+            meta.payer,
+            meta.rank,
+            claim.frequency.code(),
+            meta.original,
+            None::<String>,
+            dos.to_string(),
+            cents(claim.total_charge.amount()),
+            meta.status,
+            json,
+            at.as_str(),
+            at.as_str()
+        ]);
+        pcns.push(pcn);
     }
-    Ok((id, pcn))
+    let ids = c.insert_rows(&rows)?;
+    drop(rows);
+    let mut lines = Rows::new(&CLAIM_LINES);
+    for ((claim, meta), id) in claims.iter().zip(metas).zip(&ids) {
+        for (i, l) in claim.lines.iter().enumerate() {
+            lines.push(row![
+                *id,
+                i as i64 + 1,
+                &l.line_control_number,
+                l.procedure.as_str(),
+                modifiers(&l.modifiers),
+                i64::from(l.units),
+                cents(l.charge.amount()),
+                meta.allowed.get(i).copied().unwrap_or(0),
+                l.service_date.to_string()
+            ]);
+        }
+    }
+    let line_ids = c.insert_rows(&lines)?;
+    drop(lines);
+    let mut charges = Rows::new(&LEDGER);
+    let mut line_id = line_ids.iter();
+    for ((claim, meta), id) in claims.iter().zip(metas).zip(&ids) {
+        for l in &claim.lines {
+            let line = line_id
+                .next()
+                .copied()
+                .ok_or_else(|| Error::Db("claim line insert returned too few ids".into()))?;
+            charges.push(row![
+                *id,
+                line,
+                None::<i64>,
+                "payer",
+                "charge",
+                cents(l.charge.amount()),
+                None::<String>,
+                None::<String>,
+                at.as_str(),
+                meta.actor
+            ]);
+        }
+    }
+    c.insert_rows(&charges)?;
+    Ok(ids.into_iter().zip(pcns).collect())
 }
 
 pub(crate) fn modifiers(m: &[Modifier]) -> String {
@@ -628,18 +761,25 @@ pub(crate) fn modifiers(m: &[Modifier]) -> String {
 /// `UPDATE ... RETURNING`: the next value of a named counter, in the caller's transaction.
 /// A value is never handed out twice: a rolled-back transaction leaves nothing that used it.
 pub(crate) fn next_counter(c: &mut Conn, name: &str) -> Result<i64, Error> {
+    reserve_counter(c, name, 1)
+}
+
+/// Reserves the next `n` values of a named counter in one statement, in the caller's
+/// transaction, and returns the first; the block is `first..first + n`. The counter's row
+/// stays locked until the transaction ends, so concurrent blocks never overlap.
+pub(crate) fn reserve_counter(c: &mut Conn, name: &str, n: i64) -> Result<i64, Error> {
     c.one(
-        "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
-        params![name],
+        "UPDATE counters SET value = value + $2 WHERE practice_id = $P AND name = $1 RETURNING value",
+        params![name, n],
     )?
-    .map(|r| r.int(0))
+    .map(|r| r.int(0) - n + 1)
     .ok_or_else(|| Error::Db(format!("counter {name} missing")))
 }
 
 /// `(payer, patient)` balances of a claim in cents, from the ledger.
 pub(crate) fn balances(c: &mut Conn, claim_id: i64) -> Result<(i64, i64), Error> {
     let rows = c.query(
-        "SELECT party, CAST(SUM(amount_cents) AS BIGINT) FROM ledger WHERE claim_id = $1 GROUP BY party",
+        "SELECT party, CAST(SUM(amount_cents) AS BIGINT) FROM ledger WHERE ledger.practice_id = $P AND claim_id = $1 GROUP BY party",
         params![claim_id],
     )?;
     let mut out = (0, 0);
@@ -661,7 +801,7 @@ pub(crate) fn event(
     detail: &str,
 ) -> Result<(), Error> {
     c.exec(
-        "INSERT INTO claim_events (claim_id, at, actor, event, detail) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO claim_events (practice_id, claim_id, at, actor, event, detail) VALUES ($P, $1, $2, $3, $4, $5)",
         params![claim_id, now(), actor, event, detail],
     )?;
     Ok(())

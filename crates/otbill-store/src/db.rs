@@ -381,23 +381,8 @@ fn sqlite_rows(
     practice: Option<(usize, &Value)>,
 ) -> Result<Vec<Row>, Error> {
     bind(st, params, practice)?;
-    let n = st.column_count();
-    let mut rows = st.raw_query();
     let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(sqlite_err)? {
-        let mut vals = Vec::with_capacity(n);
-        for i in 0..n {
-            vals.push(match row.get_ref(i).map_err(sqlite_err)? {
-                rusqlite::types::ValueRef::Null => Value::Null,
-                rusqlite::types::ValueRef::Integer(v) => Value::Int(v),
-                rusqlite::types::ValueRef::Real(v) => Value::Int(v as i64),
-                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
-                    Value::Text(String::from_utf8_lossy(t).into_owned())
-                }
-            });
-        }
-        out.push(Row(vals));
-    }
+    sqlite_read_rows(st, &mut out)?;
     Ok(out)
 }
 
@@ -528,4 +513,661 @@ pub(crate) fn pg_err(e: postgres::Error) -> Error {
         return Error::Db(msg);
     }
     Error::Db(e.to_string())
+}
+
+// Bulk statements: many rows in one statement on PostgreSQL (one round trip per group of
+// rows instead of one per row), a prepared statement in a loop on SQLite (in-process, so a
+// loop costs no round trip). Callers describe a table once as a `static` and fill
+// [`Rows`] column by column; the SQL of each engine is generated here on first use.
+
+/// The type of a column in a bulk statement: PostgreSQL's array parameters are typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ty {
+    /// `BIGINT`.
+    Int,
+    /// `TEXT`.
+    Text,
+}
+
+impl Ty {
+    fn pg_array(self) -> &'static str {
+        match self {
+            Ty::Int => "bigint[]",
+            Ty::Text => "text[]",
+        }
+    }
+}
+
+/// Rows per PostgreSQL bulk statement: bounds the size of one message.
+const PG_BULK_ROWS: usize = 10_000;
+
+/// Rows per SQLite multi-row `INSERT`: fewer statement steps, well under SQLite's limit of
+/// 32766 parameters for our widest table.
+const SQLITE_BULK_ROWS: usize = 64;
+
+/// A table as a bulk insert sees it: its name and the columns given, in order (the `id`
+/// primary key is not one of them: it is assigned; nor is `practice_id`: every bulk row
+/// goes into the connection's practice).
+#[derive(Debug)]
+pub(crate) struct Table {
+    name: &'static str,
+    columns: &'static [(&'static str, Ty)],
+    sqlite: std::sync::OnceLock<String>,
+    sqlite_many: std::sync::OnceLock<String>,
+    sqlite_max: std::sync::OnceLock<String>,
+    pg: std::sync::OnceLock<String>,
+}
+
+impl Table {
+    pub(crate) const fn new(name: &'static str, columns: &'static [(&'static str, Ty)]) -> Table {
+        Table {
+            name,
+            columns,
+            sqlite: std::sync::OnceLock::new(),
+            sqlite_many: std::sync::OnceLock::new(),
+            sqlite_max: std::sync::OnceLock::new(),
+            pg: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// `INSERT ... VALUES (...), ...` of `rows` rows with explicit ids; `rows` is 1 or
+    /// [`SQLITE_BULK_ROWS`].
+    fn sqlite_insert(&'static self, rows: usize) -> &'static str {
+        let cell = if rows == 1 {
+            &self.sqlite
+        } else {
+            &self.sqlite_many
+        };
+        cell.get_or_init(|| {
+            let mut cols = vec!["id"];
+            cols.extend(self.columns.iter().map(|c| c.0));
+            let n = cols.len();
+            // The practice is the parameter after every row's.
+            let p = rows * n + 1;
+            let tuples: Vec<String> = (0..rows)
+                .map(|r| {
+                    let marks: Vec<String> = (1..=n).map(|i| format!("?{}", r * n + i)).collect();
+                    format!("(?{p}, {})", marks.join(", "))
+                })
+                .collect();
+            cols.insert(0, "practice_id");
+            format!(
+                "INSERT INTO {} ({}) VALUES {}",
+                self.name,
+                cols.join(", "),
+                tuples.join(", ")
+            )
+        })
+    }
+
+    fn sqlite_max_id(&'static self) -> &'static str {
+        self.sqlite_max
+            .get_or_init(|| format!("SELECT COALESCE(MAX(id), 0) FROM {}", self.name))
+    }
+
+    /// `INSERT ... SELECT FROM unnest(...)` with the ids given as the first array and the
+    /// practice as the last parameter.
+    fn pg_insert(&'static self) -> &'static str {
+        self.pg.get_or_init(|| {
+            let mut cols = vec!["practice_id", "id"];
+            cols.extend(self.columns.iter().map(|c| c.0));
+            let mut arrays = vec!["$1::bigint[]".to_owned()];
+            arrays.extend(
+                self.columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("${}::{}", i + 2, c.1.pg_array())),
+            );
+            format!(
+                "INSERT INTO {} ({}) SELECT ${}::bigint, * FROM unnest({})",
+                self.name,
+                cols.join(", "),
+                self.columns.len() + 2,
+                arrays.join(", ")
+            )
+        })
+    }
+}
+
+/// An `UPDATE` of many rows by id: `set` is the `SET` list, reading the new values as
+/// `u.COLUMN` and the old ones as `t.COLUMN`; `columns` starts with the key, `id`.
+#[derive(Debug)]
+pub(crate) struct Update {
+    table: Table,
+    set: &'static str,
+    /// More conditions on the row, `AND`ed to the id match (empty: none).
+    cond: &'static str,
+}
+
+impl Update {
+    /// `cond` (SQL over `t.COLUMN` and `u.COLUMN`, or empty) limits the rows changed.
+    pub(crate) const fn new(
+        name: &'static str,
+        columns: &'static [(&'static str, Ty)],
+        set: &'static str,
+        cond: &'static str,
+    ) -> Update {
+        Update {
+            table: Table::new(name, columns),
+            set,
+            cond,
+        }
+    }
+
+    fn and_cond(&self) -> String {
+        if self.cond.is_empty() {
+            String::new()
+        } else {
+            format!(" AND ({})", self.cond)
+        }
+    }
+
+    /// The rows' layout, for [`Rows::new`].
+    pub(crate) fn rows(&'static self) -> Rows {
+        Rows::new(&self.table)
+    }
+
+    /// `UPDATE t SET ... WHERE t.id = ?1 ...` with each `u.COLUMN` replaced by its
+    /// parameter: one row per execution.
+    fn sqlite_update(&'static self) -> &'static str {
+        self.table.sqlite.get_or_init(|| {
+            let mut cols: Vec<(usize, &str)> =
+                self.table.columns.iter().map(|c| c.0).enumerate().collect();
+            // Longest names first, so `u.at` never eats the start of `u.attr`.
+            cols.sort_by_key(|c| std::cmp::Reverse(c.1.len()));
+            let mut sql = format!(
+                "UPDATE {} AS t SET {} WHERE t.id = u.id AND t.practice_id = ?{}{}",
+                self.table.name,
+                self.set,
+                self.table.columns.len() + 1,
+                self.and_cond()
+            );
+            for (i, name) in cols {
+                sql = sql.replace(&format!("u.{name}"), &format!("?{}", i + 1));
+            }
+            sql
+        })
+    }
+
+    fn pg_update(&'static self) -> &'static str {
+        self.table.pg.get_or_init(|| {
+            let names: Vec<&str> = self.table.columns.iter().map(|c| c.0).collect();
+            let arrays: Vec<String> = self
+                .table
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("${}::{}", i + 1, c.1.pg_array()))
+                .collect();
+            format!(
+                "UPDATE {} AS t SET {} FROM unnest({}) AS u({}) \
+                 WHERE t.id = u.id AND t.practice_id = ${}::bigint{}",
+                self.table.name,
+                self.set,
+                arrays.join(", "),
+                names.join(", "),
+                self.table.columns.len() + 1,
+                self.and_cond()
+            )
+        })
+    }
+}
+
+/// A query over a set of keys: `{keys}` in the SQL stands for a one-column table
+/// `keys(k)` holding them. PostgreSQL reads it from one array (`unnest($1::T[])`), SQLite
+/// runs the query once per key.
+#[derive(Debug)]
+pub(crate) struct Keyed {
+    ty: Ty,
+    sql: &'static str,
+    sqlite: std::sync::OnceLock<String>,
+    pg: std::sync::OnceLock<String>,
+}
+
+impl Keyed {
+    pub(crate) const fn new(ty: Ty, sql: &'static str) -> Keyed {
+        Keyed {
+            ty,
+            sql,
+            sqlite: std::sync::OnceLock::new(),
+            pg: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Col {
+    Int(Vec<Option<i64>>),
+    Text(Vec<Option<String>>),
+}
+
+/// Rows for a bulk statement, held column by column (PostgreSQL sends a column as one
+/// array parameter).
+#[derive(Debug)]
+pub(crate) struct Rows {
+    table: &'static Table,
+    cols: Vec<Col>,
+    len: usize,
+    /// A row had the wrong number of values or a text where a number belongs: reported as
+    /// an error by the statement instead of a panic here.
+    bad: Option<String>,
+}
+
+/// Builds a `[Value; N]` row for [`Rows::push`].
+macro_rules! row {
+    ($($v:expr),* $(,)?) => { [$($crate::db::Value::from($v)),*] };
+}
+pub(crate) use row;
+
+impl Rows {
+    pub(crate) fn new(table: &'static Table) -> Rows {
+        Rows {
+            table,
+            cols: table
+                .columns
+                .iter()
+                .map(|c| match c.1 {
+                    Ty::Int => Col::Int(Vec::new()),
+                    Ty::Text => Col::Text(Vec::new()),
+                })
+                .collect(),
+            len: 0,
+            bad: None,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends one row, its values in the table's column order.
+    pub(crate) fn push<const N: usize>(&mut self, row: [Value; N]) {
+        if N != self.cols.len() {
+            self.bad = Some(format!(
+                "{}: a row of {N} values for {} columns",
+                self.table.name,
+                self.cols.len()
+            ));
+            return;
+        }
+        for (col, v) in self.cols.iter_mut().zip(row) {
+            match (col, v) {
+                (Col::Int(c), Value::Int(n)) => c.push(Some(n)),
+                (Col::Int(c), Value::Null) => c.push(None),
+                (Col::Int(c), Value::Text(t)) => match t.parse() {
+                    Ok(n) => c.push(Some(n)),
+                    Err(_) => {
+                        c.push(None);
+                        self.bad = Some(format!("{}: text for a number", self.table.name));
+                    }
+                },
+                (Col::Text(c), Value::Text(t)) => c.push(Some(t)),
+                (Col::Text(c), Value::Null) => c.push(None),
+                (Col::Text(c), Value::Int(n)) => c.push(Some(n.to_string())),
+            }
+        }
+        self.len += 1;
+    }
+
+    pub(crate) fn clear(&mut self) {
+        for c in &mut self.cols {
+            match c {
+                Col::Int(v) => v.clear(),
+                Col::Text(v) => v.clear(),
+            }
+        }
+        self.len = 0;
+        self.bad = None;
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        match &self.bad {
+            Some(why) => Err(Error::Db(format!("bulk rows: {why}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Binds row `i` to the parameters after `offset` (`?offset+1`, ...).
+    fn bind_sqlite(
+        &self,
+        st: &mut rusqlite::CachedStatement<'_>,
+        i: usize,
+        offset: usize,
+    ) -> Result<(), Error> {
+        for (k, col) in self.cols.iter().enumerate() {
+            let at = offset + k + 1;
+            let r = match col {
+                Col::Int(v) => st.raw_bind_parameter(at, v.get(i).copied().flatten()),
+                Col::Text(v) => st.raw_bind_parameter(at, v.get(i).and_then(|t| t.as_deref())),
+            };
+            r.map_err(sqlite_err)?;
+        }
+        Ok(())
+    }
+
+    /// The columns of rows `range` as array parameters.
+    fn pg_arrays(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> Vec<Box<dyn postgres::types::ToSql + Sync + '_>> {
+        self.cols
+            .iter()
+            .map(|c| -> Box<dyn postgres::types::ToSql + Sync + '_> {
+                match c {
+                    Col::Int(v) => Box::new(&v[range.clone()]),
+                    Col::Text(v) => Box::new(&v[range.clone()]),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Keys for [`Conn::query_keys`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Keys<'a> {
+    Int(&'a [i64]),
+    Text(&'a [&'a str]),
+}
+
+impl Keys<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Keys::Int(k) => k.len(),
+            Keys::Text(k) => k.len(),
+        }
+    }
+}
+
+/// One row of [`Conn::query_each`], read in place (no copy of its text).
+pub(crate) enum RowRef<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Pg(&'a postgres::Row),
+}
+
+impl RowRef<'_> {
+    pub(crate) fn int(&self, i: usize) -> Result<i64, Error> {
+        match self {
+            RowRef::Sqlite(r) => r.get::<_, i64>(i).map_err(sqlite_err),
+            RowRef::Pg(r) => r.try_get::<_, i64>(i).map_err(pg_err),
+        }
+    }
+
+    pub(crate) fn str(&self, i: usize) -> Result<&str, Error> {
+        match self {
+            RowRef::Sqlite(r) => match r.get_ref(i).map_err(sqlite_err)? {
+                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                    std::str::from_utf8(t).map_err(|e| Error::Db(e.to_string()))
+                }
+                _ => Ok(""),
+            },
+            RowRef::Pg(r) => Ok(r
+                .try_get::<_, Option<&str>>(i)
+                .map_err(pg_err)?
+                .unwrap_or("")),
+        }
+    }
+}
+
+impl Conn {
+    /// Inserts `rows`, returning their ids in row order. Inside a write transaction.
+    ///
+    /// PostgreSQL: the ids are taken from the table's sequence first (`nextval`, sorted),
+    /// then the rows go in with them as `INSERT ... SELECT FROM unnest(...)`, so ids follow
+    /// row order without relying on the order a multi-row insert assigns them in.
+    pub(crate) fn insert_rows(&mut self, rows: &Rows) -> Result<Vec<i64>, Error> {
+        rows.check()?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.sync_practice()?;
+        let practice = self.practice;
+        let mut ids = Vec::with_capacity(rows.len);
+        match &mut self.link {
+            Link::Sqlite(c) => {
+                // Inside BEGIN IMMEDIATE nobody else inserts: the ids after the largest are ours.
+                let first: i64 = c
+                    .prepare_cached(rows.table.sqlite_max_id())
+                    .and_then(|mut st| st.query_row([], |r| r.get::<_, i64>(0)))
+                    .map_err(sqlite_err)?
+                    + 1;
+                let width = rows.cols.len() + 1;
+                let mut i = 0;
+                if rows.len >= SQLITE_BULK_ROWS {
+                    let mut st = c
+                        .prepare_cached(rows.table.sqlite_insert(SQLITE_BULK_ROWS))
+                        .map_err(sqlite_err)?;
+                    while i + SQLITE_BULK_ROWS <= rows.len {
+                        for r in 0..SQLITE_BULK_ROWS {
+                            let id = first + (i + r) as i64;
+                            st.raw_bind_parameter(r * width + 1, id)
+                                .map_err(sqlite_err)?;
+                            rows.bind_sqlite(&mut st, i + r, r * width + 1)?;
+                        }
+                        st.raw_bind_parameter(SQLITE_BULK_ROWS * width + 1, practice)
+                            .map_err(sqlite_err)?;
+                        st.raw_execute().map_err(sqlite_err)?;
+                        i += SQLITE_BULK_ROWS;
+                    }
+                }
+                let mut st = c
+                    .prepare_cached(rows.table.sqlite_insert(1))
+                    .map_err(sqlite_err)?;
+                while i < rows.len {
+                    st.raw_bind_parameter(1, first + i as i64)
+                        .map_err(sqlite_err)?;
+                    rows.bind_sqlite(&mut st, i, 1)?;
+                    st.raw_bind_parameter(width + 1, practice)
+                        .map_err(sqlite_err)?;
+                    st.raw_execute().map_err(sqlite_err)?;
+                    i += 1;
+                }
+                ids.extend((0..rows.len as i64).map(|k| first + k));
+            }
+            Link::Pg { client, statements } => {
+                let (reserve, _) = pg_statement(
+                    client,
+                    statements,
+                    "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2::bigint)",
+                )?;
+                let (insert, _) = pg_statement(client, statements, rows.table.pg_insert())?;
+                let mut start = 0;
+                while start < rows.len {
+                    let end = (start + PG_BULK_ROWS).min(rows.len);
+                    let n = (end - start) as i64;
+                    let mut got: Vec<i64> = client
+                        .query(&reserve, &[&rows.table.name, &n])
+                        .map_err(pg_err)?
+                        .iter()
+                        .map(|r| r.try_get::<_, i64>(0))
+                        .collect::<Result<_, _>>()
+                        .map_err(pg_err)?;
+                    got.sort_unstable();
+                    let arrays = rows.pg_arrays(start..end);
+                    let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                        Vec::with_capacity(arrays.len() + 1);
+                    params.push(&got);
+                    params.extend(
+                        arrays
+                            .iter()
+                            .map(|a| a.as_ref() as &(dyn postgres::types::ToSql + Sync)),
+                    );
+                    params.push(&practice);
+                    client.execute(&insert, &params).map_err(pg_err)?;
+                    ids.extend_from_slice(&got);
+                    start = end;
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Updates rows by id (see [`Update`]); a row's id must appear once in `rows`. Returns
+    /// the number of rows changed.
+    pub(crate) fn update_rows(
+        &mut self,
+        update: &'static Update,
+        rows: &Rows,
+    ) -> Result<u64, Error> {
+        rows.check()?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        self.sync_practice()?;
+        let practice = self.practice;
+        let p = rows.cols.len() + 1;
+        let mut changed = 0;
+        match &mut self.link {
+            Link::Sqlite(c) => {
+                let mut st = c
+                    .prepare_cached(update.sqlite_update())
+                    .map_err(sqlite_err)?;
+                for i in 0..rows.len {
+                    rows.bind_sqlite(&mut st, i, 0)?;
+                    st.raw_bind_parameter(p, practice).map_err(sqlite_err)?;
+                    changed += st.raw_execute().map_err(sqlite_err)? as u64;
+                }
+            }
+            Link::Pg { client, statements } => {
+                let (st, _) = pg_statement(client, statements, update.pg_update())?;
+                let mut start = 0;
+                while start < rows.len {
+                    let end = (start + PG_BULK_ROWS).min(rows.len);
+                    let arrays = rows.pg_arrays(start..end);
+                    let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = arrays
+                        .iter()
+                        .map(|a| a.as_ref() as &(dyn postgres::types::ToSql + Sync))
+                        .collect();
+                    params.push(&practice);
+                    changed += client.execute(&st, &params).map_err(pg_err)?;
+                    start = end;
+                }
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Runs a [`Keyed`] query for `keys` and returns every row.
+    pub(crate) fn query_keys(
+        &mut self,
+        q: &'static Keyed,
+        keys: Keys<'_>,
+    ) -> Result<Vec<Row>, Error> {
+        let mut out = Vec::new();
+        if keys.len() == 0 {
+            return Ok(out);
+        }
+        self.sync_practice()?;
+        let practice = self.practice;
+        // `$1` is the keys; `$P` becomes `$2`.
+        match &mut self.link {
+            Link::Sqlite(c) => {
+                let sql = q.sqlite.get_or_init(|| {
+                    q.sql
+                        .replace("{keys}", "(SELECT $1 AS k) AS keys")
+                        .replace("$P", "$2")
+                        .replace('$', "?")
+                });
+                let mut st = c.prepare_cached(sql).map_err(sqlite_err)?;
+                let scoped = q.sql.contains("$P");
+                for i in 0..keys.len() {
+                    let r = match keys {
+                        Keys::Int(k) => st.raw_bind_parameter(1, k[i]),
+                        Keys::Text(k) => st.raw_bind_parameter(1, k[i]),
+                    };
+                    r.map_err(sqlite_err)?;
+                    if scoped {
+                        st.raw_bind_parameter(2, practice).map_err(sqlite_err)?;
+                    }
+                    sqlite_read_rows(&mut st, &mut out)?;
+                }
+            }
+            Link::Pg { client, statements } => {
+                let sql = q.pg.get_or_init(|| {
+                    q.sql
+                        .replace(
+                            "{keys}",
+                            &format!("unnest($1::{}) AS keys(k)", q.ty.pg_array()),
+                        )
+                        .replace("$P", "$2::bigint")
+                });
+                let (st, _) = pg_statement(client, statements, sql)?;
+                let scoped = q.sql.contains("$P");
+                let mut start = 0;
+                while start < keys.len() {
+                    let end = (start + PG_BULK_ROWS).min(keys.len());
+                    let rows = match (keys, scoped) {
+                        (Keys::Int(k), true) => client.query(&st, &[&&k[start..end], &practice]),
+                        (Keys::Text(k), true) => client.query(&st, &[&&k[start..end], &practice]),
+                        (Keys::Int(k), false) => client.query(&st, &[&&k[start..end]]),
+                        (Keys::Text(k), false) => client.query(&st, &[&&k[start..end]]),
+                    }
+                    .map_err(pg_err)?;
+                    for r in &rows {
+                        out.push(pg_row(r)?);
+                    }
+                    start = end;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs a query and hands each row to `f` as it is read, without copying its text.
+    pub(crate) fn query_each(
+        &mut self,
+        sql: &'static str,
+        params: &[Value],
+        mut f: impl FnMut(&RowRef<'_>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.sync_practice()?;
+        let practice = Value::Int(self.practice);
+        match &mut self.link {
+            Link::Sqlite(c) => {
+                let (text, p) = sqlite_sql(sql);
+                let mut st = c.prepare_cached(&text).map_err(sqlite_err)?;
+                bind(&mut st, params, p.map(|p| (p, &practice)))?;
+                let mut rows = st.raw_query();
+                while let Some(row) = rows.next().map_err(sqlite_err)? {
+                    f(&RowRef::Sqlite(row))?;
+                }
+                Ok(())
+            }
+            Link::Pg { client, statements } => {
+                let (st, p) = pg_statement(client, statements, sql)?;
+                let mut rows = client
+                    .query_raw(&st, pg_params(params, p.map(|_| &practice)))
+                    .map_err(pg_err)?;
+                while let Some(row) = postgres::fallible_iterator::FallibleIterator::next(&mut rows)
+                    .map_err(pg_err)?
+                {
+                    f(&RowRef::Pg(&row))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Reads every row of a bound SQLite statement into `out`.
+fn sqlite_read_rows(
+    st: &mut rusqlite::CachedStatement<'_>,
+    out: &mut Vec<Row>,
+) -> Result<(), Error> {
+    let n = st.column_count();
+    let mut rows = st.raw_query();
+    while let Some(row) = rows.next().map_err(sqlite_err)? {
+        let mut vals = Vec::with_capacity(n);
+        for i in 0..n {
+            vals.push(match row.get_ref(i).map_err(sqlite_err)? {
+                rusqlite::types::ValueRef::Null => Value::Null,
+                rusqlite::types::ValueRef::Integer(v) => Value::Int(v),
+                rusqlite::types::ValueRef::Real(v) => Value::Int(v as i64),
+                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                    Value::Text(String::from_utf8_lossy(t).into_owned())
+                }
+            });
+        }
+        out.push(Row(vals));
+    }
+    Ok(())
 }

@@ -12,7 +12,7 @@ use otbill_837p::model as m;
 use otbill_types::Money;
 use rust_decimal::Decimal;
 
-use crate::claims::{balances, event, insert_claim, next_counter, ClaimMeta};
+use crate::claims::{balances, event, insert_claim, insert_claims, reserve_counter, ClaimMeta};
 use crate::db::{params, Conn};
 use crate::records::load_one;
 use crate::{cents, dollars, now, Error, Store};
@@ -42,7 +42,7 @@ impl Store {
     ) -> Result<i64, Error> {
         let r = load_one(
             &mut self.conn,
-            "SELECT claim_json, payer_claim_number, status, patient_id, payer_id, rank, visit_id FROM claims WHERE id = $1",
+            "SELECT claim_json, payer_claim_number, status, patient_id, payer_id, rank, visit_id FROM claims WHERE claims.practice_id = $P AND id = $1",
             claim_id,
             "claim",
         )?;
@@ -77,7 +77,7 @@ impl Store {
         };
         self.tx(|c| {
             let n = c
-                .one("SELECT COUNT(*) FROM claims WHERE original_claim_id = $1", params![claim_id])?
+                .one("SELECT COUNT(*) FROM claims WHERE claims.practice_id = $P AND original_claim_id = $1", params![claim_id])?
                 .map_or(0, |x| x.int(0));
             let (open, _) = balances(c, claim_id)?;
             let (id, pcn) = insert_claim(c, &mut claim, &ClaimMeta {
@@ -94,18 +94,19 @@ impl Store {
             if freq == m::Frequency::Void {
                 // A void bills nothing: cancel its charges at once.
                 c.exec(
-                    "INSERT INTO ledger (claim_id, party, kind, amount_cents, at, actor) \
-                     SELECT $1, 'payer', 'void', -CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT), $2, $3 FROM ledger WHERE claim_id = $1",
+                    "INSERT INTO ledger (practice_id, claim_id, party, kind, amount_cents, at, actor) \
+                     SELECT CAST($P AS BIGINT), $1, 'payer', 'void', -CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT), $2, $3 \
+                     FROM ledger WHERE practice_id = $P AND claim_id = $1",
                     params![id, now(), actor.as_str()],
                 )?;
             }
             if open != 0 {
                 c.exec(
-                    "INSERT INTO ledger (claim_id, party, kind, amount_cents, at, actor) VALUES ($1, 'payer', $2, $3, $4, $5)",
+                    "INSERT INTO ledger (practice_id, claim_id, party, kind, amount_cents, at, actor) VALUES ($P, $1, 'payer', $2, $3, $4, $5)",
                     params![claim_id, status, -open, now(), actor.as_str()],
                 )?;
             }
-            c.exec("UPDATE claims SET status = $2, updated_at = $3 WHERE id = $1", params![claim_id, status, now()])?;
+            c.exec("UPDATE claims SET status = $2, updated_at = $3 WHERE practice_id = $P AND id = $1", params![claim_id, status, now()])?;
             event(c, claim_id, &actor, status, &format!("{word} claim {pcn} (frequency {}) created", freq.code()))?;
             event(c, id, &actor, "ready", &format!("{word} of claim {claim_id}"))?;
             Ok(id)
@@ -147,7 +148,7 @@ impl Store {
     ) -> Result<(), Error> {
         let r = load_one(
             &mut self.conn,
-            "SELECT status FROM claims WHERE id = $1",
+            "SELECT status FROM claims WHERE claims.practice_id = $P AND id = $1",
             claim_id,
             "claim",
         )?;
@@ -161,7 +162,7 @@ impl Store {
         let actor = self.actor.clone();
         self.tx(|c| {
             c.exec(
-                "UPDATE claims SET status = $2, updated_at = $3 WHERE id = $1",
+                "UPDATE claims SET status = $2, updated_at = $3 WHERE practice_id = $P AND id = $1",
                 params![claim_id, status, now()],
             )?;
             event(c, claim_id, &actor, status, note)
@@ -186,12 +187,12 @@ impl Store {
                 return Err(Error::State(format!("claim {claim_id}: nothing open for the {party}")));
             }
             c.exec(
-                "INSERT INTO ledger (claim_id, party, kind, amount_cents, reason, at, actor) VALUES ($1, $2, 'write_off', $3, $4, $5, $6)",
+                "INSERT INTO ledger (practice_id, claim_id, party, kind, amount_cents, reason, at, actor) VALUES ($P, $1, $2, 'write_off', $3, $4, $5, $6)",
                 params![claim_id, party, -open, reason, now(), actor.as_str()],
             )?;
             let rest = if party == "payer" { patient } else { payer };
             if rest == 0 {
-                c.exec("UPDATE claims SET status = 'written_off', updated_at = $2 WHERE id = $1", params![claim_id, now()])?;
+                c.exec("UPDATE claims SET status = 'written_off', updated_at = $2 WHERE practice_id = $P AND id = $1", params![claim_id, now()])?;
             }
             event(c, claim_id, &actor, "write_off", &format!("{party} balance {} written off: {reason}", dollars(open)))?;
             Ok(dollars(open))
@@ -208,7 +209,7 @@ impl Store {
     pub fn move_to_secondary(&mut self, claim_id: i64) -> Result<i64, Error> {
         let r = load_one(
             &mut self.conn,
-            "SELECT claim_json, patient_id, visit_id, rank, status, payer_claim_number FROM claims WHERE id = $1",
+            "SELECT claim_json, patient_id, visit_id, rank, status, payer_claim_number FROM claims WHERE claims.practice_id = $P AND id = $1",
             claim_id,
             "claim",
         )?;
@@ -222,7 +223,7 @@ impl Store {
             .one(
                 "SELECT p.id, p.payer_id, p.name, p.filing_indicator, c.member_id, c.group_number, \
                  c.relationship, c.subscriber_last, c.subscriber_first, c.subscriber_birth_date, c.subscriber_gender, \
-                 p.active FROM coverages c JOIN payers p ON p.id = c.payer_id WHERE c.patient_id = $1 AND c.rank = 2",
+                 p.active FROM coverages c JOIN payers p ON p.id = c.payer_id WHERE c.practice_id = $P AND c.patient_id = $1 AND c.rank = 2",
                 params![r.int(1)],
             )?
             .ok_or_else(|| Error::State(format!("claim {claim_id}: the patient has no secondary coverage")))?;
@@ -311,11 +312,11 @@ impl Store {
             })?;
             let charged = cents(claim.total_charge.amount());
             c.exec(
-                "INSERT INTO ledger (claim_id, party, kind, amount_cents, at, actor) VALUES ($1, 'payer', 'primary_adjudicated', $2, $3, $4)",
+                "INSERT INTO ledger (practice_id, claim_id, party, kind, amount_cents, at, actor) VALUES ($P, $1, 'payer', 'primary_adjudicated', $2, $3, $4)",
                 params![id, patient - charged, now(), actor.as_str()],
             )?;
             c.exec(
-                "INSERT INTO ledger (claim_id, party, kind, amount_cents, at, actor) VALUES ($1, 'patient', 'to_secondary', $2, $3, $4)",
+                "INSERT INTO ledger (practice_id, claim_id, party, kind, amount_cents, at, actor) VALUES ($P, $1, 'patient', 'to_secondary', $2, $3, $4)",
                 params![claim_id, -patient, now(), actor.as_str()],
             )?;
             event(c, claim_id, &actor, "to_secondary", &format!("{} billed to the secondary payer on {pcn}", dollars(patient)))?;
@@ -375,7 +376,7 @@ fn primary_adjudication(
         .one(
             "SELECT CAST(COALESCE(SUM(rc.paid_cents), 0) AS BIGINT), \
              MAX(COALESCE(r.payment_date, SUBSTR(r.posted_at, 1, 10))), COUNT(*) \
-             FROM remit_claims rc JOIN remittances r ON r.id = rc.remittance_id WHERE rc.claim_id = $1",
+             FROM remit_claims rc JOIN remittances r ON r.id = rc.remittance_id WHERE rc.practice_id = $P AND rc.claim_id = $1",
             params![claim_id],
         )?
         .filter(|row| row.int(2) > 0)
@@ -388,7 +389,7 @@ fn primary_adjudication(
     // Claim lines in the order of the claim model (seq = position + 1).
     let lines: Vec<(i64, i64)> = c
         .query(
-            "SELECT id, charge_cents FROM claim_lines WHERE claim_id = $1 ORDER BY seq",
+            "SELECT id, charge_cents FROM claim_lines WHERE claim_lines.practice_id = $P AND claim_id = $1 ORDER BY seq",
             params![claim_id],
         )?
         .iter()
@@ -398,7 +399,7 @@ fn primary_adjudication(
     let payments: Vec<(Option<i64>, i64)> = c
         .query(
             "SELECT claim_line_id, CAST(SUM(amount_cents) AS BIGINT) FROM ledger \
-             WHERE claim_id = $1 AND remittance_id IS NOT NULL AND kind IN ('payment', 'reversal') \
+             WHERE ledger.practice_id = $P AND claim_id = $1 AND remittance_id IS NOT NULL AND kind IN ('payment', 'reversal') \
              GROUP BY claim_line_id",
             params![claim_id],
         )?
@@ -408,7 +409,7 @@ fn primary_adjudication(
     let adjustments: Vec<(Option<i64>, String, String, i64)> = c
         .query(
             "SELECT claim_line_id, group_code, reason, CAST(SUM(amount_cents) AS BIGINT) FROM adjustments \
-             WHERE claim_id = $1 GROUP BY claim_line_id, group_code, reason ORDER BY group_code, reason",
+             WHERE adjustments.practice_id = $P AND claim_id = $1 GROUP BY claim_line_id, group_code, reason ORDER BY group_code, reason",
             params![claim_id],
         )?
         .iter()
@@ -533,31 +534,34 @@ impl Store {
         let actor = self.actor.clone();
         self.tx(|conn| {
             let mut ids = Vec::with_capacity(claims.len());
-            for claim in claims.iter_mut() {
-                let n = next_counter(conn, "import")?;
-                let allowed = vec![0; claim.lines.len()];
-                let payer = payers
-                    .get(&claim.payer.payer_id)
-                    .copied()
-                    .unwrap_or_default();
-                let (id, _) = insert_claim(
-                    conn,
-                    claim,
-                    &ClaimMeta {
-                        key: format!("import:{n}"),
+            // Keys from one block of the `import` counter; PCNs from blocks of the `claim`
+            // counter (insert_claims), a group at a time to bound memory.
+            let first = reserve_counter(conn, "import", claims.len() as i64)?;
+            for (g, group) in claims.chunks_mut(IMPORT_GROUP).enumerate() {
+                let metas: Vec<ClaimMeta<'_>> = group
+                    .iter()
+                    .enumerate()
+                    .map(|(k, claim)| ClaimMeta {
+                        key: format!("import:{}", first + (g * IMPORT_GROUP + k) as i64),
                         visit_id: None,
                         patient,
-                        payer,
+                        payer: payers
+                            .get(&claim.payer.payer_id)
+                            .copied()
+                            .unwrap_or_default(),
                         rank: 1,
                         original: None,
                         status: "ready",
-                        allowed: &allowed,
+                        allowed: &[],
                         actor: &actor,
-                    },
-                )?;
-                ids.push(id);
+                    })
+                    .collect();
+                ids.extend(insert_claims(conn, group, &metas)?.into_iter().map(|x| x.0));
             }
             Ok(ids)
         })
     }
 }
+
+/// Claims per bulk insert when importing.
+const IMPORT_GROUP: usize = 5000;

@@ -25,9 +25,11 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use std::collections::HashMap;
+
 use crate::batch::hex;
-use crate::claims::event;
-use crate::db::{params, Conn};
+use crate::claims::{CLAIM_EVENTS, LEDGER};
+use crate::db::{params, row, Conn, Keyed, Keys, Rows, Table, Ty, Update};
 use crate::{cents, now, pause_at, Error, Store};
 
 /// CARCs posted as contractual (expected) reductions rather than denials: 45 (fee
@@ -107,12 +109,14 @@ impl Store {
             ..PostOutcome::default()
         };
         let actor = self.actor.clone();
-        let remittances = era.remittances;
+        let mut remittances = era.remittances;
+        // Hashed before the transaction: it needs no lock.
+        let hashes: Vec<String> = remittances.iter_mut().map(content_hash).collect();
         out.remittances = self.tx(|c| {
             let mut res = Vec::new();
             let mut n = 0u64;
-            for r in &remittances {
-                res.push(post_one(c, r, file_name, &actor, &mut n)?);
+            for (r, hash) in remittances.iter().zip(hashes) {
+                res.push(post_one(c, r, hash, file_name, &actor, &mut n)?);
             }
             Ok(res)
         })?;
@@ -124,7 +128,7 @@ impl Store {
         Ok(self
             .conn
             .query(
-                "SELECT remittance_id, pcn, line_control, code, reason, paid_cents FROM unmatched ORDER BY id",
+                "SELECT remittance_id, pcn, line_control, code, reason, paid_cents FROM unmatched WHERE unmatched.practice_id = $P ORDER BY id",
                 params![],
             )?
             .iter()
@@ -136,13 +140,22 @@ impl Store {
 /// An unmatched item: `(remittance id, pcn, line control, code, reason, paid)`.
 pub type Unmatched = (i64, String, Option<String>, Option<String>, String, Decimal);
 
-fn content_hash(r: &Remittance) -> String {
-    let mut canon = r.clone();
-    canon.transaction_control_number = otbill_era::Text::default();
-    canon.findings.clear();
+/// SHA-256 of the remittance as JSON with ST02 and the findings left out. Those two are
+/// taken out and put back rather than cloning the whole remittance; the bytes hashed are
+/// the same, so keys of remittances posted earlier still match.
+fn content_hash(r: &mut Remittance) -> String {
+    let control = std::mem::take(&mut r.transaction_control_number);
+    let findings = std::mem::take(&mut r.findings);
     let mut h = Sha256::new();
-    // Serializing our own model cannot fail; an empty hash would still be keyed by trace.
-    let _ = serde_json::to_writer(HashWrite(&mut h), &canon);
+    {
+        // Buffered: serde_json writes a few bytes at a time, SHA-256 wants blocks.
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, HashWrite(&mut h));
+        // Serializing our own model cannot fail; an empty hash would still be keyed by trace.
+        let _ = serde_json::to_writer(&mut w, &*r);
+        let _ = std::io::Write::flush(&mut w);
+    }
+    r.transaction_control_number = control;
+    r.findings = findings;
     hex(&h.finalize())
 }
 
@@ -158,16 +171,142 @@ impl std::io::Write for HashWrite<'_> {
     }
 }
 
+/// CLP loops posted per group: one lookup of their claims and lines, then one bulk insert
+/// per table and one bulk status update.
+const POST_GROUP: usize = 2000;
+
+static REMIT_CLAIMS: Table = Table::new(
+    "remit_claims",
+    &[
+        ("remittance_id", Ty::Int),
+        ("claim_id", Ty::Int),
+        ("pcn", Ty::Text),
+        ("status_code", Ty::Text),
+        ("charge_cents", Ty::Int),
+        ("paid_cents", Ty::Int),
+        ("patient_cents", Ty::Int),
+        ("payer_claim_number", Ty::Text),
+    ],
+);
+
+static ADJUSTMENTS: Table = Table::new(
+    "adjustments",
+    &[
+        ("remittance_id", Ty::Int),
+        ("claim_id", Ty::Int),
+        ("claim_line_id", Ty::Int),
+        ("group_code", Ty::Text),
+        ("reason", Ty::Text),
+        ("amount_cents", Ty::Int),
+        ("remarks", Ty::Text),
+        ("at", Ty::Text),
+    ],
+);
+
+static UNMATCHED: Table = Table::new(
+    "unmatched",
+    &[
+        ("remittance_id", Ty::Int),
+        ("pcn", Ty::Text),
+        ("line_control", Ty::Text),
+        ("code", Ty::Text),
+        ("reason", Ty::Text),
+        ("paid_cents", Ty::Int),
+    ],
+);
+
+/// A posted claim's status and payer claim number (kept when the 835 has none).
+static CLAIM_STATUS: Update = Update::new(
+    "claims",
+    &[("id", Ty::Int), ("status", Ty::Text), ("icn", Ty::Text), ("at", Ty::Text)],
+    "status = u.status, payer_claim_number = COALESCE(u.icn, t.payer_claim_number), updated_at = u.at",
+    "",
+);
+
+static CLAIMS_BY_PCN: Keyed = Keyed::new(
+    Ty::Text,
+    "SELECT keys.k, c.id FROM {keys} JOIN claims c ON c.pcn = keys.k AND c.practice_id = $P",
+);
+
+static LINES_OF: Keyed = Keyed::new(
+    Ty::Int,
+    "SELECT l.claim_id, l.seq, l.id, l.lcn, l.code FROM {keys} \
+     JOIN claim_lines l ON l.claim_id = keys.k AND l.practice_id = $P",
+);
+
 struct Line {
     id: i64,
     lcn: String,
     code: String,
-    used: bool,
+}
+
+/// What a group of claims writes, flushed once per group.
+struct Writes {
+    remit_claims: Rows,
+    adjustments: Rows,
+    ledger: Rows,
+    unmatched: Rows,
+    events: Rows,
+    /// `(claim, status, payer claim number)` in posting order.
+    statuses: Vec<(i64, &'static str, Option<String>)>,
+}
+
+impl Writes {
+    fn new() -> Writes {
+        Writes {
+            remit_claims: Rows::new(&REMIT_CLAIMS),
+            adjustments: Rows::new(&ADJUSTMENTS),
+            ledger: Rows::new(&LEDGER),
+            unmatched: Rows::new(&UNMATCHED),
+            events: Rows::new(&CLAIM_EVENTS),
+            statuses: Vec::new(),
+        }
+    }
+
+    fn flush(&mut self, c: &mut Conn, at: &str) -> Result<(), Error> {
+        c.insert_rows(&self.remit_claims)?;
+        c.insert_rows(&self.adjustments)?;
+        c.insert_rows(&self.ledger)?;
+        c.insert_rows(&self.unmatched)?;
+        // One update per claim: a claim twice in the group (a reversal and its
+        // re-adjudication) ends as the one-at-a-time updates would leave it, the last
+        // status and the last payer claim number given.
+        let mut merged: Vec<(i64, &'static str, Option<String>)> = Vec::new();
+        let mut at_index = std::collections::HashMap::new();
+        for (claim, status, icn) in self.statuses.drain(..) {
+            match at_index.get(&claim) {
+                Some(&i) => {
+                    let m: &mut (i64, &'static str, Option<String>) = &mut merged[i];
+                    m.1 = status;
+                    if icn.is_some() {
+                        m.2 = icn;
+                    }
+                }
+                None => {
+                    at_index.insert(claim, merged.len());
+                    merged.push((claim, status, icn));
+                }
+            }
+        }
+        let mut rows = CLAIM_STATUS.rows();
+        for (claim, status, icn) in merged {
+            rows.push(row![claim, status, icn, at]);
+        }
+        c.update_rows(&CLAIM_STATUS, &rows)?;
+        c.insert_rows(&self.events)?;
+        self.remit_claims.clear();
+        self.adjustments.clear();
+        self.ledger.clear();
+        self.unmatched.clear();
+        self.events.clear();
+        Ok(())
+    }
 }
 
 fn post_one(
     c: &mut Conn,
     r: &Remittance,
+    hash: String,
     file: &str,
     actor: &str,
     n: &mut u64,
@@ -181,15 +320,17 @@ fn post_one(
     .find(|s| !s.is_empty())
     .unwrap_or_default()
     .to_owned();
-    let hash = content_hash(r);
     let mut out = RemitOutcome {
         trace_number: r.trace_number.to_string(),
         ..RemitOutcome::default()
     };
     let at = now();
+    // The exactly-once gate: the key is taken first, alone, under the unique constraint. A
+    // concurrent posting of the same remittance waits here for this transaction and then
+    // finds the key taken.
     let id = c.one(
-        "INSERT INTO remittances (payer_key, trace_number, content_hash, payment_cents, payment_date, \
-         file_name, posted_at, posted_by, claims) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+        "INSERT INTO remittances (practice_id, payer_key, trace_number, content_hash, payment_cents, payment_date, \
+         file_name, posted_at, posted_by, claims) VALUES ($P, $1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT DO NOTHING RETURNING id",
         params![payer_key.as_str(), r.trace_number.as_str(), hash.as_str(), cents(r.payment_amount),
             r.payment_date.map(|d| d.to_string()), file, at.as_str(), actor, r.claims.len() as i64],
@@ -198,7 +339,7 @@ fn post_one(
         out.duplicate = true;
         out.remittance_id = c
             .one(
-                "SELECT id FROM remittances WHERE payer_key = $1 AND trace_number = $2 AND content_hash = $3",
+                "SELECT id FROM remittances WHERE remittances.practice_id = $P AND payer_key = $1 AND trace_number = $2 AND content_hash = $3",
                 params![payer_key.as_str(), r.trace_number.as_str(), hash.as_str()],
             )?
             .map(|row| row.int(0));
@@ -206,7 +347,7 @@ fn post_one(
     };
     out.remittance_id = Some(id);
     let earlier = c.one(
-        "SELECT id FROM remittances WHERE payer_key = $1 AND trace_number = $2 AND id <> $3 LIMIT 1",
+        "SELECT id FROM remittances WHERE remittances.practice_id = $P AND payer_key = $1 AND trace_number = $2 AND id <> $3 LIMIT 1",
         params![payer_key.as_str(), r.trace_number.as_str(), id],
     )?;
     if let Some(e) = earlier {
@@ -217,107 +358,168 @@ fn post_one(
         ));
     }
     let mut statuses: Vec<(String, usize)> = Vec::new();
-    for clp in &r.claims {
+    let mut w = Writes::new();
+    for group in r.claims.chunks(POST_GROUP) {
+        let ctx = Ctx {
+            remit: id,
+            claim: 0,
+            at: &at,
+            actor,
+        };
+        post_group(c, r, group, &ctx, n, &mut out, &mut statuses, &mut w)?;
+        w.flush(c, &at)?;
+    }
+    for plb in &r.provider_adjustments {
+        w.unmatched.push(row![
+            id,
+            plb.reference.as_str(),
+            None::<String>,
+            plb.reason.as_str(),
+            "provider-level adjustment (PLB): not tied to a claim",
+            -cents(plb.amount)
+        ]);
+    }
+    w.flush(c, &at)?;
+    statuses.sort();
+    out.statuses = statuses;
+    Ok(out)
+}
+
+/// Posts one group of CLP loops into `w` (not yet written).
+#[allow(clippy::too_many_arguments)]
+fn post_group(
+    c: &mut Conn,
+    r: &Remittance,
+    group: &[otbill_era::Claim],
+    base: &Ctx<'_>,
+    n: &mut u64,
+    out: &mut RemitOutcome,
+    statuses: &mut Vec<(String, usize)>,
+    w: &mut Writes,
+) -> Result<(), Error> {
+    let mut pcns: Vec<&str> = group
+        .iter()
+        .map(|clp| clp.patient_control_number.as_str())
+        .collect();
+    pcns.sort_unstable();
+    pcns.dedup();
+    let claim_of: HashMap<String, i64> = c
+        .query_keys(&CLAIMS_BY_PCN, Keys::Text(&pcns))?
+        .iter()
+        .map(|row| (row.text(0), row.int(1)))
+        .collect();
+    let mut ids: Vec<i64> = claim_of.values().copied().collect();
+    ids.sort_unstable();
+    let mut lines_of: HashMap<i64, Vec<(i64, Line)>> = HashMap::with_capacity(ids.len());
+    for l in c.query_keys(&LINES_OF, Keys::Int(&ids))? {
+        lines_of.entry(l.int(0)).or_default().push((
+            l.int(1),
+            Line {
+                id: l.int(2),
+                lcn: l.text(3),
+                code: l.text(4),
+            },
+        ));
+    }
+    for lines in lines_of.values_mut() {
+        lines.sort_unstable_by_key(|l| l.0);
+    }
+    let no_lines = Vec::new();
+    for clp in group {
         *n += 1;
         pause_at("post:claim", *n);
         let paid = cents(clp.paid);
-        let Some(claim) = c.one(
-            "SELECT id FROM claims WHERE pcn = $1",
-            params![clp.patient_control_number.as_str()],
-        )?
-        else {
+        let Some(&claim_id) = claim_of.get(clp.patient_control_number.as_str()) else {
             out.claims_unmatched += 1;
-            c.exec(
-                "INSERT INTO unmatched (remittance_id, pcn, reason, paid_cents) VALUES ($1, $2, $3, $4)",
-                params![id, clp.patient_control_number.as_str(), "no claim with this patient control number", paid],
-            )?;
+            w.unmatched.push(row![
+                base.remit,
+                clp.patient_control_number.as_str(),
+                None::<String>,
+                None::<String>,
+                "no claim with this patient control number",
+                paid
+            ]);
             continue;
         };
-        let claim_id = claim.int(0);
-        c.exec(
-            "INSERT INTO remit_claims (remittance_id, claim_id, pcn, status_code, charge_cents, paid_cents, \
-             patient_cents, payer_claim_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            params![id, claim_id, clp.patient_control_number.as_str(), clp.status.as_str(), cents(clp.charge),
-                paid, cents(clp.patient_responsibility), clp.payer_claim_number.as_str()],
-        )?;
-        let mut lines: Vec<Line> = c
-            .query(
-                "SELECT id, lcn, code FROM claim_lines WHERE claim_id = $1 ORDER BY seq",
-                params![claim_id],
-            )?
-            .into_iter()
-            .map(|l| Line {
-                id: l.int(0),
-                lcn: l.text(1),
-                code: l.text(2),
-                used: false,
-            })
-            .collect();
+        w.remit_claims.push(row![
+            base.remit,
+            claim_id,
+            clp.patient_control_number.as_str(),
+            clp.status.as_str(),
+            cents(clp.charge),
+            paid,
+            cents(clp.patient_responsibility),
+            clp.payer_claim_number.as_str()
+        ]);
+        let lines = lines_of.get(&claim_id).unwrap_or(&no_lines);
+        let mut used = vec![false; lines.len()];
         let reversal = clp.status == "22";
         let pay_kind = if reversal { "reversal" } else { "payment" };
         let mut posted_at_lines = 0i64;
         let mut denied = 0i64;
         let mut notes = Vec::new();
         let ctx = Ctx {
-            remit: id,
             claim: claim_id,
-            at: &at,
-            actor,
+            ..*base
         };
         for svc in &clp.lines {
             let submitted = svc
                 .original
                 .as_ref()
                 .map_or(svc.code.as_str(), |o| o.code.as_str());
-            let by_lcn = svc
-                .control_number
-                .as_deref()
-                .and_then(|lcn| lines.iter().position(|l| !l.used && l.lcn == lcn));
-            let found =
-                by_lcn.or_else(|| lines.iter().position(|l| !l.used && l.code == submitted));
+            let free = |i: &usize| !used[*i];
+            let by_lcn = svc.control_number.as_deref().and_then(|lcn| {
+                (0..lines.len())
+                    .filter(free)
+                    .find(|&i| lines[i].1.lcn == lcn)
+            });
+            let found = by_lcn.or_else(|| {
+                (0..lines.len())
+                    .filter(free)
+                    .find(|&i| lines[i].1.code == submitted)
+            });
             let line_id = match found {
                 Some(i) => {
-                    lines[i].used = true;
-                    if svc.code.as_str() != lines[i].code {
+                    used[i] = true;
+                    let line = &lines[i].1;
+                    if svc.code.as_str() != line.code {
                         notes.push(format!(
                             "line {} paid as {} (billed {})",
-                            lines[i].lcn, svc.code, lines[i].code
+                            line.lcn, svc.code, line.code
                         ));
                     }
-                    Some(lines[i].id)
+                    Some(line.id)
                 }
                 None => {
                     out.lines_unmatched += 1;
-                    c.exec(
-                        "INSERT INTO unmatched (remittance_id, pcn, line_control, code, reason, paid_cents) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                        params![id, clp.patient_control_number.as_str(), svc.control_number.as_deref().map(str::to_owned), svc.code.as_str(),
-                            "no claim line with this line control number or procedure; posted at claim level", cents(svc.paid)],
-                    )?;
+                    w.unmatched.push(row![base.remit, clp.patient_control_number.as_str(),
+                        svc.control_number.as_deref().map(str::to_owned), svc.code.as_str(),
+                        "no claim line with this line control number or procedure; posted at claim level",
+                        cents(svc.paid)]);
                     None
                 }
             };
             let p = cents(svc.paid);
             posted_at_lines += p;
             if p != 0 {
-                ledger(c, &ctx, line_id, "payer", pay_kind, -p, None)?;
+                ledger(w, &ctx, line_id, "payer", pay_kind, -p, None);
             }
             for a in &svc.adjustments {
                 denied += adjust(
-                    c,
+                    w,
                     &ctx,
                     line_id,
                     a,
                     &svc.remarks.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-                )?;
+                );
             }
         }
         let rest = paid - posted_at_lines;
         if rest != 0 {
-            ledger(c, &ctx, None, "payer", pay_kind, -rest, None)?;
+            ledger(w, &ctx, None, "payer", pay_kind, -rest, None);
         }
         for a in &clp.adjustments {
-            denied += adjust(c, &ctx, None, a, &[])?;
+            denied += adjust(w, &ctx, None, a, &[]);
         }
         let status = if reversal {
             "reversed"
@@ -332,11 +534,8 @@ fn post_one(
             Some((_, k)) => *k += 1,
             None => statuses.push((status.to_owned(), 1)),
         }
-        let icn = (!clp.payer_claim_number.is_empty()).then_some(clp.payer_claim_number.as_str());
-        c.exec(
-            "UPDATE claims SET status = $2, payer_claim_number = COALESCE($3, payer_claim_number), updated_at = $4 WHERE id = $1",
-            params![claim_id, status, icn, at.as_str()],
-        )?;
+        let icn = (!clp.payer_claim_number.is_empty()).then(|| clp.payer_claim_number.to_string());
+        w.statuses.push((claim_id, status, icn));
         let mut detail = format!(
             "835 trace {} CLP02={} charge {} paid {} patient {}",
             r.trace_number, clp.status, clp.charge, clp.paid, clp.patient_responsibility
@@ -345,22 +544,15 @@ fn post_one(
             detail.push_str("; ");
             detail.push_str(&note);
         }
-        event(c, claim_id, actor, status, &detail)?;
+        w.events
+            .push(row![claim_id, base.at, base.actor, status, detail]);
         out.claims_posted += 1;
         out.paid += clp.paid;
     }
-    for plb in &r.provider_adjustments {
-        c.exec(
-            "INSERT INTO unmatched (remittance_id, pcn, code, reason, paid_cents) VALUES ($1, $2, $3, $4, $5)",
-            params![id, plb.reference.as_str(), plb.reason.as_str(),
-                "provider-level adjustment (PLB): not tied to a claim", -cents(plb.amount)],
-        )?;
-    }
-    statuses.sort();
-    out.statuses = statuses;
-    Ok(out)
+    Ok(())
 }
 
+#[derive(Clone, Copy)]
 struct Ctx<'a> {
     remit: i64,
     claim: i64,
@@ -369,66 +561,76 @@ struct Ctx<'a> {
 }
 
 fn ledger(
-    c: &mut Conn,
+    w: &mut Writes,
     ctx: &Ctx<'_>,
     line: Option<i64>,
     party: &str,
     kind: &str,
     amount: i64,
     adj: Option<&Adjustment>,
-) -> Result<(), Error> {
-    c.exec(
-        "INSERT INTO ledger (claim_id, claim_line_id, remittance_id, party, kind, amount_cents, group_code, \
-         reason, at, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        params![ctx.claim, line, ctx.remit, party, kind, amount, adj.map(|a| a.group.to_string()),
-            adj.map(|a| a.reason.to_string()), ctx.at, ctx.actor],
-    )?;
-    Ok(())
+) {
+    w.ledger.push(row![
+        ctx.claim,
+        line,
+        ctx.remit,
+        party,
+        kind,
+        amount,
+        adj.map(|a| a.group.to_string()),
+        adj.map(|a| a.reason.to_string()),
+        ctx.at,
+        ctx.actor
+    ]);
 }
 
 /// Records one CAS triple; returns the amount left open as a denial (cents).
 fn adjust(
-    c: &mut Conn,
+    w: &mut Writes,
     ctx: &Ctx<'_>,
     line: Option<i64>,
     a: &Adjustment,
     remarks: &[&str],
-) -> Result<i64, Error> {
+) -> i64 {
     let amount = cents(a.amount);
-    c.exec(
-        "INSERT INTO adjustments (remittance_id, claim_id, claim_line_id, group_code, reason, amount_cents, remarks, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        params![ctx.remit, ctx.claim, line, a.group.as_str(), a.reason.as_str(), amount, remarks.join(","), ctx.at],
-    )?;
+    w.adjustments.push(row![
+        ctx.remit,
+        ctx.claim,
+        line,
+        a.group.as_str(),
+        a.reason.as_str(),
+        amount,
+        remarks.join(","),
+        ctx.at
+    ]);
     if amount == 0 {
-        return Ok(0);
+        return 0;
     }
     match a.group.as_str() {
         "PR" => {
             ledger(
-                c,
+                w,
                 ctx,
                 line,
                 "payer",
                 "patient_responsibility",
                 -amount,
                 Some(a),
-            )?;
+            );
             ledger(
-                c,
+                w,
                 ctx,
                 line,
                 "patient",
                 "patient_responsibility",
                 amount,
                 Some(a),
-            )?;
-            Ok(0)
+            );
+            0
         }
         "CO" if CONTRACTUAL_CARCS.contains(&a.reason.as_str()) => {
-            ledger(c, ctx, line, "payer", "contractual", -amount, Some(a))?;
-            Ok(0)
+            ledger(w, ctx, line, "payer", "contractual", -amount, Some(a));
+            0
         }
-        _ => Ok(amount),
+        _ => amount,
     }
 }

@@ -298,14 +298,7 @@ impl TestApp {
         let (name, npi) = (name.to_owned(), npi.to_owned());
         self
             .raw_db()
-            .run(move |c| {
-                c.exec(
-                    "UPDATE server_users SET provider_id = (SELECT id FROM providers WHERE npi = $1) \
-                     WHERE username = $2",
-                    &[npi.as_str().into(), name.as_str().into()],
-                )?;
-                Ok(())
-            })
+            .run(move |c| Ok(c.link_user_npi(&name, &npi)?))
             .await
             .unwrap_or_else(|e| panic!("link provider: {e:#}"));
     }
