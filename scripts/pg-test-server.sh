@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts a throw-away PostgreSQL server for the otbill-store tests and benchmark.
 #
-#   eval "$(scripts/pg-test-server.sh)"     # exports OTBILL_TEST_PG_URL and OTBILL_TEST_PG_DIR
+#   eval "$(scripts/pg-test-server.sh)"     # exports OTBILL_TEST_PG_URL (an ordinary role, so
+#                                            # row-level security applies), OTBILL_TEST_PG_ADMIN_URL
+#                                            # (the superuser) and OTBILL_TEST_PG_DIR
 #   cargo test -p otbill-store
 #   scripts/pg-test-server.sh --stop "$OTBILL_TEST_PG_DIR"
 #
@@ -60,7 +62,12 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
   -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >&2 \
   || { cat "$dir/server.log" >&2; exit 1; }
 
-url="postgres://otbill@127.0.0.1:$port/postgres"
+# The tests connect as an ordinary role, as a deployment should: a superuser (or a
+# BYPASSRLS role) is above row-level security, so the practice policies would go untested.
+"$bin/psql" -q -h 127.0.0.1 -p "$port" -U otbill -d postgres -v ON_ERROR_STOP=1 \
+  -c "CREATE ROLE otbill_app LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS" >&2
+url="postgres://otbill_app@127.0.0.1:$port/postgres"
 echo "pg-test-server: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on port $port (data in $dir)" >&2
 echo "export OTBILL_TEST_PG_URL=$url"
+echo "export OTBILL_TEST_PG_ADMIN_URL=postgres://otbill@127.0.0.1:$port/postgres"
 echo "export OTBILL_TEST_PG_DIR=$dir"

@@ -83,15 +83,20 @@ pub enum Via {
     },
 }
 
-/// The signed-in user of a request.
+/// The signed-in user of a request, in the practice it acts in.
 #[derive(Clone, Debug)]
 pub struct Principal {
     /// User id.
     pub user_id: i64,
     /// User name (staff, not PHI).
     pub username: String,
-    /// Role.
+    /// Their role in the practice.
     pub role: Role,
+    /// The practice: the session's current one, or the one an API token was issued for.
+    pub practice_id: i64,
+    /// The practices a session's user may switch to, the current one among them (empty
+    /// for an API token, which acts in one practice only).
+    pub practices: Vec<otbill_store::accounts::Membership>,
     /// How they authenticated.
     pub via: Via,
 }
@@ -104,6 +109,14 @@ impl Principal {
         } else {
             Err(AppError::Forbidden)
         }
+    }
+
+    /// The name of the practice the request acts in, when known (sessions).
+    pub fn practice_name(&self) -> Option<&str> {
+        self.practices
+            .iter()
+            .find(|m| m.practice.id == self.practice_id)
+            .map(|m| m.practice.name.as_str())
     }
 
     /// The session's CSRF token (empty for API tokens).
@@ -414,6 +427,8 @@ fn principal(a: Authenticated, via: Via) -> Principal {
         user_id: a.user_id,
         username: a.username,
         role: a.role,
+        practice_id: a.practice_id,
+        practices: Vec::new(),
         via,
     }
 }
@@ -432,13 +447,21 @@ async fn principal_from_token(state: &AppState, token: &str) -> Result<Principal
 
 async fn principal_from_session(state: &AppState, token: &str) -> Result<Principal, AppError> {
     let hash = token_hash(token);
-    let user = state
+    let (user, practices) = state
         .ledger
-        .run("auth", move |s| s.session_user(&hash, &crate::now()))
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+        .run("auth", move |s| {
+            let Some(user) = s.session_user(&hash, &crate::now())? else {
+                return Ok((None, Vec::new()));
+            };
+            let practices = s.memberships(user.user_id)?;
+            Ok((Some(user), practices))
+        })
+        .await?;
+    let user = user.ok_or(AppError::Unauthenticated)?;
     let csrf = user.csrf.clone();
-    Ok(principal(user, Via::Session { csrf }))
+    let mut p = principal(user, Via::Session { csrf });
+    p.practices = practices;
+    Ok(p)
 }
 
 /// Authenticates a request by bearer token or session cookie.
@@ -447,6 +470,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
     if let Some(slot) = parts.extensions.get::<crate::telemetry::UserSlot>() {
         let _ = slot.0.set(p.user_id);
     }
+    crate::ledger::enter_practice(p.practice_id);
     Ok(p)
 }
 

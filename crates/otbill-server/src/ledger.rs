@@ -13,9 +13,18 @@
 //! store async and bb8 gives nothing more for this shape.
 //!
 //! Each request takes a store from the pool, sets the actor (the signed-in user name, so
-//! the claim history says who did what), runs its closure on a blocking thread and gives
-//! the store back; a store whose database call failed is dropped, not reused.
+//! the claim history says who did what) and the practice, runs its closure on a blocking
+//! thread and gives the store back; a store whose database call failed is dropped, not
+//! reused.
+//!
+//! **Architecture Invariant: every store call of a request is scoped to the request's
+//! practice.** [`scope_requests`] gives each request a practice slot, empty (0, which
+//! matches no row) until authentication fills it with the practice the session or API
+//! token acts in; [`Ledger::run`] scopes its store to the slot, so no handler passes a
+//! practice and none can forget to. A call outside any request (start-up, tests' set-up)
+//! uses [`Ledger::run_blocking`], in the main practice.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,6 +59,28 @@ impl managed::Manager for Manager {
 }
 
 type Pool = managed::Pool<Manager>;
+
+tokio::task_local! {
+    static PRACTICE: Cell<i64>;
+}
+
+/// Middleware: runs the request with an empty practice slot of its own.
+pub async fn scope_requests(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    PRACTICE.scope(Cell::new(0), next.run(req)).await
+}
+
+/// Scopes the rest of the current request to `practice` (authentication calls it).
+pub fn enter_practice(practice: i64) {
+    let _ = PRACTICE.try_with(|p| p.set(practice));
+}
+
+/// The current request's practice (0 when none, or outside a request).
+pub fn current_practice() -> i64 {
+    PRACTICE.try_with(Cell::get).unwrap_or(0)
+}
 
 /// Most connections open at once per server process.
 pub const POOL_SIZE: usize = 16;
@@ -134,8 +165,10 @@ impl Ledger {
             .await
             .map_err(|e| AppError::Internal(anyhow!("taking a database connection: {e}")))?;
         let actor = actor.to_owned();
+        let practice = current_practice();
         tokio::task::spawn_blocking(move || {
             store.set_actor(&actor);
+            store.use_practice(practice);
             let res = f(&mut store);
             if matches!(&res, Err(AppError::Internal(_))) {
                 // The connection may be broken or mid-transaction: never hand it out again.

@@ -49,6 +49,7 @@ pub mod error;
 pub mod followup;
 pub mod ledger;
 pub mod ops;
+pub mod practices;
 pub mod settings;
 pub mod telemetry;
 pub mod users;
@@ -186,6 +187,7 @@ pub fn app(state: AppState) -> Router {
             timeout,
         ))
         .layer(axum::middleware::from_fn(map_rejections))
+        .layer(axum::middleware::from_fn(ledger::scope_requests))
         .layer(axum::middleware::from_fn(telemetry::log_requests))
         .with_state(state)
 }

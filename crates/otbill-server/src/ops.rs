@@ -358,7 +358,13 @@ pub async fn batch_file(
     who: &Principal,
     id: i64,
 ) -> AppResult<(String, Vec<u8>)> {
-    let batches = state.ledger.run(&who.username, |s| s.batches()).await?;
+    let outbox = state.config.outbox.clone();
+    let (batches, dir) = state
+        .ledger
+        .run(&who.username, move |s| {
+            Ok((s.batches()?, s.outbox_of(&outbox)))
+        })
+        .await?;
     let (_, _, name, _) = batches
         .into_iter()
         .find(|b| b.0 == id && b.1 == "written")
@@ -367,7 +373,7 @@ pub async fn batch_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or(AppError::NotFound)?;
-    let path = state.config.outbox.join(&base);
+    let path = dir.join(&base);
     let bytes = tokio::fs::read(&path)
         .await
         .map_err(|_| AppError::NotFound)?;

@@ -53,13 +53,25 @@ pub struct BatchResult {
 }
 
 impl Store {
+    /// The current practice's outbox under `outbox`: `outbox` itself for the main practice
+    /// (a single-practice deployment keeps its folder), `outbox/practice-ID` for the
+    /// others, so two practices' files (named by their own control numbers) never meet.
+    pub fn outbox_of(&self, outbox: &Path) -> std::path::PathBuf {
+        match self.practice_id() {
+            crate::MAIN_PRACTICE => outbox.to_path_buf(),
+            id => outbox.join(format!("practice-{id}")),
+        }
+    }
+
     /// Finishes any interrupted batch, then batches every `ready` claim, at most
-    /// `max_claims` per file, into `outbox` (created if missing).
+    /// `max_claims` per file, into the current practice's folder of `outbox` (created if
+    /// missing; see [`Store::outbox_of`]).
     pub fn build_batches(
         &mut self,
         outbox: &Path,
         max_claims: usize,
     ) -> Result<Vec<BatchResult>, Error> {
+        let outbox = &self.outbox_of(outbox);
         std::fs::create_dir_all(outbox)
             .map_err(|e| Error::io(format!("creating {}", outbox.display()), e))?;
         let mut out = Vec::new();

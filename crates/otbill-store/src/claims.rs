@@ -673,11 +673,17 @@ pub(crate) fn insert_claims(
         return Ok(Vec::new());
     }
     let first = reserve_counter(c, "claim", claims.len() as i64)?;
+    // Each practice numbers its own claims; outside the main practice the PCN names the
+    // practice too, so an 835 uploaded into the wrong practice matches none of its claims.
+    let prefix = match c.practice() {
+        crate::MAIN_PRACTICE => "OT".to_owned(),
+        p => format!("OT{p}P"),
+    };
     let at = now();
     let mut rows = Rows::new(&CLAIMS);
     let mut pcns = Vec::with_capacity(claims.len());
     for (k, (claim, meta)) in claims.iter_mut().zip(metas).enumerate() {
-        let pcn = format!("OT{:08}", first + k as i64);
+        let pcn = format!("{prefix}{:08}", first + k as i64);
         claim.patient_control_number.clone_from(&pcn);
         for (i, l) in claim.lines.iter_mut().enumerate() {
             l.line_control_number = format!("{pcn}-{}", i + 1);

@@ -140,6 +140,20 @@ impl Store {
         })
     }
 
+    /// Opens the database with the ledger's migrations applied up to `version` only, for
+    /// tests of a later migration on a database of an older release (nothing else should
+    /// use a store opened so).
+    #[doc(hidden)]
+    pub fn open_at_version(url: &str, version: i64) -> Result<Store, Error> {
+        let mut conn = Conn::open(url)?;
+        schema::migrate_to(&mut conn, version)?;
+        Ok(Store {
+            conn,
+            actor: "system".to_owned(),
+            depth: 0,
+        })
+    }
+
     /// Opens a connection to a database that [`Store::open`] has already migrated (a pool's
     /// further connections), without checking the migrations again.
     pub fn connect(url: &str) -> Result<Store, Error> {

@@ -474,6 +474,11 @@ CREATE POLICY practice_scope ON practice USING (id = otbill_practice()) WITH CHE
 /// Applies every migration not yet applied, each in its own transaction, serialized
 /// against other processes opening the same database.
 pub(crate) fn migrate(conn: &mut Conn) -> Result<i64, Error> {
+    migrate_to(conn, i64::MAX)
+}
+
+/// [`migrate`], stopping after migration `upto` (tests build an old database with it).
+pub(crate) fn migrate_to(conn: &mut Conn, upto: i64) -> Result<i64, Error> {
     conn.batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations \
          (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
@@ -494,7 +499,7 @@ pub(crate) fn migrate(conn: &mut Conn) -> Result<i64, Error> {
         // off outside a transaction. They are checked as a whole below, then on again.
         conn.batch("PRAGMA foreign_keys = OFF")?;
     }
-    for (version, name, sql) in MIGRATIONS {
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= upto) {
         conn.begin()?;
         if conn.engine() == Engine::Postgres {
             conn.batch("SELECT pg_advisory_xact_lock(5170001)")?;

@@ -66,6 +66,7 @@ async fn sign_out(
 async fn me(ApiUser(user): ApiUser) -> AppResult<Response> {
     json(&serde_json::json!({
         "id": user.user_id, "username": user.username, "role": user.role,
+        "practice_id": user.practice_id,
     }))
 }
 

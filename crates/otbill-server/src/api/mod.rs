@@ -20,6 +20,7 @@ use crate::AppState;
 
 pub mod admin;
 pub mod coverage;
+pub mod practices;
 pub mod records;
 pub mod settings;
 
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/visits/code", post(code))
         .merge(admin::routes())
+        .merge(practices::routes())
         .merge(ledger_routes())
 }
 

@@ -152,7 +152,8 @@ async fn admin_body(
          <button>Create</button></form>\
          <h2>API token for an EMR</h2><form method=\"post\" action=\"/admin/tokens\" class=\"card\">{csrf}\
          <label>Acts as user <input name=\"username\" required></label>\
-         <label>Label <input name=\"label\" required></label><button>Issue token</button></form>"
+         <label>Label <input name=\"label\" required></label><button>Issue token</button></form>{}",
+        super::practices::admin_forms(&csrf)
     );
     Ok(page("Users", Some(&user.0), &body).into_response())
 }

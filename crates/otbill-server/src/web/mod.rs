@@ -30,6 +30,7 @@ mod clinical;
 mod coverage;
 mod denials;
 mod practice;
+mod practices;
 
 /// Routes of the web app.
 pub fn routes() -> Router<AppState> {
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .merge(billing::routes())
         .merge(denials::routes())
         .merge(practice::routes())
+        .merge(practices::routes())
         .merge(coverage::routes());
     r.layer(axum::middleware::from_fn(security_headers))
 }
@@ -139,8 +141,9 @@ pub fn page(title: &str, user: Option<&Principal>, body: &str) -> Html<String> {
                 .iter()
                 .map(|(href, label)| format!("<a href=\"{href}\">{label}</a>"))
                 .collect();
+            let practice = practices::nav_part(u);
             format!(
-                "<nav><span class=\"brand\">otbill</span>{links}<form method=\"post\" action=\"/logout\" class=\"logout\">\
+                "<nav><span class=\"brand\">otbill</span>{practice}{links}<form method=\"post\" action=\"/logout\" class=\"logout\">\
                  <input type=\"hidden\" name=\"csrf\" value=\"{}\"><span>{} ({})</span> <button>Sign out</button></form></nav>",
                 esc(u.csrf()),
                 esc(&u.username),
@@ -171,7 +174,7 @@ pub fn page_status(
 
 /// Why a web request was refused, as a page (or a redirect to sign in).
 #[derive(Debug)]
-pub struct WebError(pub AppError, pub Option<Principal>);
+pub struct WebError(pub AppError, pub Option<Box<Principal>>);
 
 impl From<AppError> for WebError {
     fn from(e: AppError) -> Self {
@@ -191,7 +194,7 @@ impl IntoResponse for WebError {
                 let mut page = page_status(
                     status,
                     "Something went wrong",
-                    self.1.as_ref(),
+                    self.1.as_deref(),
                     "<p>The error has been logged.</p>",
                 );
                 if let Some(c) = cause {
@@ -211,7 +214,7 @@ impl IntoResponse for WebError {
                     "<p class=\"error\">{}{field}</p><p><a href=\"javascript:history.back()\">Back</a></p>",
                     esc(&other.public_message())
                 );
-                page_status(status, "Not possible", self.1.as_ref(), &body)
+                page_status(status, "Not possible", self.1.as_deref(), &body)
             }
         }
     }
@@ -229,12 +232,12 @@ impl WebUser {
     pub fn require(&self, perm: Perm) -> Result<(), WebError> {
         self.0
             .require(perm)
-            .map_err(|e| WebError(e, Some(self.0.clone())))
+            .map_err(|e| WebError(e, Some(Box::new(self.0.clone()))))
     }
 
     /// Wraps an error with this user, for the page's navigation.
     pub fn err(&self, e: impl Into<AppError>) -> WebError {
-        WebError(e.into(), Some(self.0.clone()))
+        WebError(e.into(), Some(Box::new(self.0.clone())))
     }
 }
 

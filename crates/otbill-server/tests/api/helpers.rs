@@ -213,6 +213,13 @@ impl RawDb {
 }
 
 impl TestApp {
+    /// The outbox the server writes 837P files to (SQLite: beside the database file).
+    pub fn outbox(&self) -> std::path::PathBuf {
+        std::path::Path::new(&self.db_url)
+            .parent()
+            .map_or_else(|| "outbox".into(), |p| p.join("outbox"))
+    }
+
     /// Hand-written SQL on this app's database.
     pub fn raw_db(&self) -> RawDb {
         RawDb::new(&self.db_url)
@@ -296,8 +303,7 @@ impl TestApp {
     /// `PUT /api/v1/users/{id}/provider` does), so the visits they enter may name it.
     pub async fn link_provider(&self, name: &str, npi: &str) {
         let (name, npi) = (name.to_owned(), npi.to_owned());
-        self
-            .raw_db()
+        self.raw_db()
             .run(move |c| Ok(c.link_user_npi(&name, &npi)?))
             .await
             .unwrap_or_else(|e| panic!("link provider: {e:#}"));

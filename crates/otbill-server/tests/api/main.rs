@@ -11,3 +11,4 @@ mod postgres;
 mod scope;
 mod security;
 mod settings;
+mod tenancy;
