@@ -7,7 +7,8 @@
 // provider); a biller uploads an 835 and sees the claim paid, then opens the
 // denials worklist and the dashboard; an admin reads the audit log, then adds a payer on the
 // practice settings page, corrects its name and deactivates it, and links a therapist user to
-// a rendering provider on the users page. Each step saves a
+// a rendering provider on the users page; an admin creates a second practice and adds the
+// biller, who switches to it and finds the first practice's claims gone (404). Each step saves a
 // screenshot under SHOTS. Prints "N passed, N failed" and exits non-zero on a failure.
 import { chromium } from "playwright-core";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
@@ -280,6 +281,49 @@ await step("admin links a therapist to a rendering provider on the users page an
   expect(shown.includes("CHEN") && shown.includes(npi), `linked: ${shown}`);
   expect((await page.inputValue(`${row} select[name="provider_npi"]`)) === npi, "the form does not show the link");
   await shot("15-user-linked-provider.png");
+});
+
+await step("admin creates a practice and adds the biller; the biller switches and sees only that practice's records", async () => {
+  // Still signed in as root (admin of the demo practice).
+  await page.goto(`${BASE}/admin`);
+  await page.fill('#new-practice input[name="code"]', "lakeside");
+  await page.fill('#new-practice input[name="name"]', "Lakeside OT");
+  await Promise.all([page.waitForNavigation(), page.click('#new-practice button')]);
+  // root now belongs to two practices: the navigation offers the switch.
+  const options = await page.$$eval('nav #practice select option', (o) => o.map((x) => x.textContent));
+  expect(options.includes("Lakeside OT") && options.length === 2, `practices: ${options}`);
+  await page.selectOption('nav #practice select', { label: "Lakeside OT" });
+  await Promise.all([page.waitForNavigation(), page.click('nav #practice button')]);
+  await page.goto(`${BASE}/admin`);
+  expect(!(await page.$('#users tr[data-user="bill"]')), "the demo practice's users are listed in the new one");
+  await page.fill('#add-member input[name="username"]', "bill");
+  await page.selectOption('#add-member select[name="role"]', "biller");
+  await Promise.all([page.waitForNavigation(), page.click('#add-member button')]);
+  expect(await page.$('#users tr[data-user="bill"]'), "bill is not a member of the new practice");
+  await shot("16-new-practice-members.png");
+  await signOut();
+
+  await signIn("bill");
+  await page.goto(`${BASE}/claims`);
+  const mainClaims = await page.$$eval('main a[href^="/claims/"]', (a) => a.map((x) => x.getAttribute("href")));
+  expect(mainClaims.length > 0, "the demo practice shows no claims");
+  const one = mainClaims[0];
+  await page.selectOption('nav #practice select', { label: "Lakeside OT" });
+  await Promise.all([page.waitForNavigation(), page.click('nav #practice button')]);
+  expect(/Lakeside OT/.test(await page.textContent("nav #practice")), "the switch is not shown");
+  await page.goto(`${BASE}/claims`);
+  const here = await page.$$eval('main a[href^="/claims/"]', (a) => a.length);
+  expect(here === 0, `the new practice lists ${here} claims of another`);
+  await shot("17-switched-practice-claims.png");
+  const res = await page.goto(`${BASE}${one}`);
+  expect(res.status() === 404, `another practice's claim: ${res.status()}`);
+  await shot("18-other-practice-claim-404.png");
+  // Back in the demo practice the same claim opens.
+  await page.goto(`${BASE}/claims`);
+  await page.selectOption('nav #practice select', { index: 0 });
+  await Promise.all([page.waitForNavigation(), page.click('nav #practice button')]);
+  const back = await page.goto(`${BASE}${one}`);
+  expect(back.status() === 200, `own claim after switching back: ${back.status()}`);
 });
 
 await context.close();
