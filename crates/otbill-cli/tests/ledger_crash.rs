@@ -92,27 +92,72 @@ fn fresh_835(db: &str, dir: &Path, trace: &str) -> (std::path::PathBuf, i64) {
 fn killed_mid_posting_posts_once_on_rerun() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo(dir.path());
-    let (file, amount) = fresh_835(&db, dir.path(), "CRASH1");
-    let before = Store::open(&db).unwrap().total_paid_cents().unwrap();
+    killed_mid_posting(&db, dir.path());
+}
+
+/// Issue 15: posting is grouped statements on PostgreSQL; a kill mid-posting still leaves
+/// nothing, and the rerun posts once.
+#[test]
+fn killed_mid_posting_posts_once_on_rerun_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = pg_demo("posting", dir.path()) else {
+        return;
+    };
+    killed_mid_posting(&db, dir.path());
+}
+
+fn killed_mid_posting(db: &str, dir: &Path) {
+    let (file, amount) = fresh_835(db, dir, "CRASH1");
+    let before = Store::open(db).unwrap().total_paid_cents().unwrap();
     let f = file.display().to_string();
-    kill_at(&db, "post:claim:40", &["post", &f]);
+    kill_at(db, "post:claim:40", &["post", &f]);
     assert_eq!(
-        Store::open(&db).unwrap().total_paid_cents().unwrap(),
+        Store::open(db).unwrap().total_paid_cents().unwrap(),
         before,
         "a killed posting left nothing"
     );
-    run_ok(&db, &["post", &f]);
+    run_ok(db, &["post", &f]);
     assert_eq!(
-        Store::open(&db).unwrap().total_paid_cents().unwrap(),
+        Store::open(db).unwrap().total_paid_cents().unwrap(),
         before + amount,
         "posted exactly once"
     );
-    let again = run_ok(&db, &["post", &f]);
+    let again = run_ok(db, &["post", &f]);
     assert!(again.contains("\"duplicate\": true"), "{again}");
     assert_eq!(
-        Store::open(&db).unwrap().total_paid_cents().unwrap(),
+        Store::open(db).unwrap().total_paid_cents().unwrap(),
         before + amount
     );
+}
+
+/// A fresh PostgreSQL database on `OTBILL_TEST_PG_URL` with the demo run into it, or
+/// `None` when PostgreSQL tests are skipped (`OTBILL_SKIP_PG=1`).
+fn pg_demo(tag: &str, dir: &Path) -> Option<String> {
+    let Ok(base) = std::env::var("OTBILL_TEST_PG_URL") else {
+        if std::env::var("OTBILL_SKIP_PG").as_deref() == Ok("1") {
+            eprintln!("SKIPPED: PostgreSQL test (OTBILL_SKIP_PG=1)");
+            return None;
+        }
+        panic!("OTBILL_TEST_PG_URL is not set: start a server with scripts/pg-test-server.sh, or set OTBILL_SKIP_PG=1 to skip");
+    };
+    let name = format!("otbill_cli_{tag}_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+    let out = otbill()
+        .args(["demo", "--dir"])
+        .arg(dir)
+        .args(["--db", &url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(url)
 }
 
 fn void_some(db: &str, n: usize) -> Vec<i64> {
@@ -156,12 +201,26 @@ fn check_batches(db: &str, outbox: &Path, voids: &[i64]) {
 fn killed_mid_batch_completes_on_rerun() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo(dir.path());
-    let outbox = dir.path().join("outbox");
+    killed_mid_batch(&db, &dir.path().join("outbox"));
+}
+
+/// Issue 15: batch reservation is one grouped update on PostgreSQL; the crash points keep
+/// their meaning there too.
+#[test]
+fn killed_mid_batch_completes_on_rerun_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = pg_demo("batch", dir.path()) else {
+        return;
+    };
+    killed_mid_batch(&db, &dir.path().join("outbox"));
+}
+
+fn killed_mid_batch(db: &str, outbox: &Path) {
     let o = outbox.display().to_string();
-    let voids = void_some(&db, 5);
-    kill_at(&db, "batch:written", &["batch", "--outbox", &o]);
+    let voids = void_some(db, 5);
+    kill_at(db, "batch:written", &["batch", "--outbox", &o]);
     {
-        let mut s = Store::open(&db).unwrap();
+        let mut s = Store::open(db).unwrap();
         let b = s.batches().unwrap();
         let last = b.last().unwrap();
         assert_eq!(last.1, "reserved", "killed before the batch was recorded");
@@ -170,14 +229,14 @@ fn killed_mid_batch_completes_on_rerun() {
             "no file under the final name before the rename"
         );
     }
-    let out = run_ok(&db, &["batch", "--outbox", &o]);
+    let out = run_ok(db, &["batch", "--outbox", &o]);
     assert!(out.contains("finished an interrupted batch"), "{out}");
-    check_batches(&db, &outbox, &voids);
+    check_batches(db, outbox, &voids);
 
     // Killed right after reserving: the rerun writes that batch, with the same numbers.
-    let more = void_some(&db, 3);
-    kill_at(&db, "batch:reserved", &["batch", "--outbox", &o]);
-    let reserved = Store::open(&db)
+    let more = void_some(db, 3);
+    kill_at(db, "batch:reserved", &["batch", "--outbox", &o]);
+    let reserved = Store::open(db)
         .unwrap()
         .batches()
         .unwrap()
@@ -185,8 +244,8 @@ fn killed_mid_batch_completes_on_rerun() {
         .unwrap()
         .clone();
     assert_eq!(reserved.1, "reserved");
-    run_ok(&db, &["batch", "--outbox", &o]);
-    let after = Store::open(&db).unwrap().batches().unwrap();
+    run_ok(db, &["batch", "--outbox", &o]);
+    let after = Store::open(db).unwrap().batches().unwrap();
     assert_eq!(
         after.last().unwrap().2,
         reserved.2,
@@ -194,10 +253,58 @@ fn killed_mid_batch_completes_on_rerun() {
     );
     assert_eq!(after.last().unwrap().1, "written");
     let all: Vec<i64> = voids.iter().chain(&more).copied().collect();
-    check_batches(&db, &outbox, &all);
+    check_batches(db, outbox, &all);
     assert_eq!(
-        run_ok(&db, &["batch", "--outbox", &o]).trim(),
+        run_ok(db, &["batch", "--outbox", &o]).trim(),
         "no ready claims"
+    );
+}
+
+/// Issue 15: a batch killed after its file was written (synced, not yet renamed) is
+/// written again by the next run, byte for byte: same claims, same control numbers and
+/// ST02s, same creation time.
+#[test]
+fn killed_before_the_rename_is_rewritten_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    rewritten_byte_for_byte(&db, &dir.path().join("outbox"));
+}
+
+#[test]
+fn killed_before_the_rename_is_rewritten_byte_for_byte_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = pg_demo("bytes", dir.path()) else {
+        return;
+    };
+    rewritten_byte_for_byte(&db, &dir.path().join("outbox"));
+}
+
+fn rewritten_byte_for_byte(db: &str, outbox: &Path) {
+    let o = outbox.display().to_string();
+    void_some(db, 4);
+    kill_at(db, "batch:written", &["batch", "--outbox", &o]);
+    let temps: Vec<_> = std::fs::read_dir(outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert_eq!(temps.len(), 1, "the killed run's synced file: {temps:?}");
+    let killed = std::fs::read(&temps[0]).unwrap();
+    let name = Store::open(db)
+        .unwrap()
+        .batches()
+        .unwrap()
+        .last()
+        .unwrap()
+        .2
+        .clone();
+    assert!(!outbox.join(&name).exists());
+    let out = run_ok(db, &["batch", "--outbox", &o]);
+    assert!(out.contains("finished an interrupted batch"), "{out}");
+    assert_eq!(
+        std::fs::read(outbox.join(&name)).unwrap(),
+        killed,
+        "the rerun wrote the same bytes"
     );
 }
 

@@ -3,12 +3,17 @@
 //! A batch is built in three steps:
 //! 1. **Reserve** (one transaction): take the next interchange and group control numbers
 //!    from the `counters` table, insert the batch as `reserved` with its file name and
-//!    creation time, and mark its claims `batched` with the batch id. A claim can only be
-//!    reserved while `ready` with no batch, so it is in exactly one batch.
-//! 2. **Write**: the file is written to a temporary name in the outbox, synced, and renamed
-//!    into place, so the outbox never holds a partial file.
+//!    creation time, and mark its claims `batched` with the batch id and the ST02 they will
+//!    have in the file, one bulk update by claim id (each claim row is written once). A
+//!    claim can only be reserved while `ready` with no batch, so it is in exactly one batch;
+//!    if any changed meanwhile nothing is reserved.
+//! 2. **Write**: the claims are read and parsed in place (no copy of their JSON), the file
+//!    is written to a temporary name in the outbox, synced, and renamed into place, so the
+//!    outbox never holds a partial file.
 //! 3. **Record** (one transaction): the batch becomes `written` with the file's SHA-256;
-//!    each claim gets its ST02 and a `submitted` event.
+//!    each claim gets a `submitted` event (one `INSERT ... SELECT`). Only when the 837P
+//!    checks refused claims (set back to `blocked`), or the batch is a resumed one, are the
+//!    others' ST02s set again.
 //!
 //! A process killed between the steps leaves a `reserved` batch; the next
 //! [`Store::build_batches`] writes it again first (same claims, same control numbers, same

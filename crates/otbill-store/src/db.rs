@@ -5,6 +5,15 @@
 //! [`crate::schema`]'s substitutions; the rest of the crate writes one SQL text. Integers
 //! are `BIGINT` everywhere (money in cents), dates and timestamps ISO-8601 `TEXT`, so both
 //! engines read back the same values.
+//!
+//! Bulk statements ([`Rows`], [`Table`], [`Update`], [`Keyed`]) are where the engines
+//! differ most: PostgreSQL gets one statement per group of rows, each column an array
+//! parameter (`INSERT ... SELECT FROM unnest($1::bigint[], ...)`, `UPDATE ... FROM
+//! unnest(...)`, `JOIN unnest($1::text[])`), because every statement is a round trip;
+//! SQLite, in-process, gets prepared statements in a loop (multi-row `VALUES` for inserts).
+//! Ids of bulk-inserted rows are chosen before the insert (PostgreSQL: `nextval` of the
+//! table's sequence, sorted; SQLite: after the largest, under the write lock), so they
+//! follow row order without relying on the order an engine assigns them in.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -738,7 +747,53 @@ impl Keyed {
 #[derive(Debug)]
 enum Col {
     Int(Vec<Option<i64>>),
-    Text(Vec<Option<String>>),
+    /// All of a column's texts in one buffer, each value a span of it: no allocation per
+    /// value.
+    Text {
+        buf: String,
+        spans: Vec<Option<(usize, usize)>>,
+    },
+}
+
+impl Col {
+    fn text(buf: &str, span: Option<(usize, usize)>) -> Option<&str> {
+        span.and_then(|(a, b)| buf.get(a..b))
+    }
+}
+
+/// One value of a bulk row, borrowed where it can be.
+#[derive(Debug)]
+pub(crate) enum Cell<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+    Owned(String),
+}
+
+impl From<i64> for Cell<'_> {
+    fn from(v: i64) -> Self {
+        Cell::Int(v)
+    }
+}
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(v: &'a str) -> Self {
+        Cell::Text(v)
+    }
+}
+impl<'a> From<&'a String> for Cell<'a> {
+    fn from(v: &'a String) -> Self {
+        Cell::Text(v)
+    }
+}
+impl From<String> for Cell<'_> {
+    fn from(v: String) -> Self {
+        Cell::Owned(v)
+    }
+}
+impl<'a, T: Into<Cell<'a>>> From<Option<T>> for Cell<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Cell::Null, Into::into)
+    }
 }
 
 /// Rows for a bulk statement, held column by column (PostgreSQL sends a column as one
@@ -753,9 +808,9 @@ pub(crate) struct Rows {
     bad: Option<String>,
 }
 
-/// Builds a `[Value; N]` row for [`Rows::push`].
+/// Builds a `[Cell; N]` row for [`Rows::push`].
 macro_rules! row {
-    ($($v:expr),* $(,)?) => { [$($crate::db::Value::from($v)),*] };
+    ($($v:expr),* $(,)?) => { [$($crate::db::Cell::from($v)),*] };
 }
 pub(crate) use row;
 
@@ -768,7 +823,10 @@ impl Rows {
                 .iter()
                 .map(|c| match c.1 {
                     Ty::Int => Col::Int(Vec::new()),
-                    Ty::Text => Col::Text(Vec::new()),
+                    Ty::Text => Col::Text {
+                        buf: String::new(),
+                        spans: Vec::new(),
+                    },
                 })
                 .collect(),
             len: 0,
@@ -781,7 +839,7 @@ impl Rows {
     }
 
     /// Appends one row, its values in the table's column order.
-    pub(crate) fn push<const N: usize>(&mut self, row: [Value; N]) {
+    pub(crate) fn push<const N: usize>(&mut self, row: [Cell<'_>; N]) {
         if N != self.cols.len() {
             self.bad = Some(format!(
                 "{}: a row of {N} values for {} columns",
@@ -790,21 +848,23 @@ impl Rows {
             ));
             return;
         }
+        let mut bad = None;
         for (col, v) in self.cols.iter_mut().zip(row) {
             match (col, v) {
-                (Col::Int(c), Value::Int(n)) => c.push(Some(n)),
-                (Col::Int(c), Value::Null) => c.push(None),
-                (Col::Int(c), Value::Text(t)) => match t.parse() {
-                    Ok(n) => c.push(Some(n)),
-                    Err(_) => {
-                        c.push(None);
-                        self.bad = Some(format!("{}: text for a number", self.table.name));
-                    }
-                },
-                (Col::Text(c), Value::Text(t)) => c.push(Some(t)),
-                (Col::Text(c), Value::Null) => c.push(None),
-                (Col::Text(c), Value::Int(n)) => c.push(Some(n.to_string())),
+                (Col::Int(c), Cell::Int(n)) => c.push(Some(n)),
+                (Col::Int(c), Cell::Null) => c.push(None),
+                (Col::Int(c), Cell::Text(t)) => bad = bad.or(push_parsed(c, t, self.table)),
+                (Col::Int(c), Cell::Owned(t)) => bad = bad.or(push_parsed(c, &t, self.table)),
+                (Col::Text { spans, .. }, Cell::Null) => spans.push(None),
+                (Col::Text { buf, spans }, Cell::Text(t)) => push_text(buf, spans, t),
+                (Col::Text { buf, spans }, Cell::Owned(t)) => push_text(buf, spans, &t),
+                (Col::Text { buf, spans }, Cell::Int(n)) => {
+                    push_text(buf, spans, &n.to_string());
+                }
             }
+        }
+        if bad.is_some() && self.bad.is_none() {
+            self.bad = bad;
         }
         self.len += 1;
     }
@@ -813,7 +873,10 @@ impl Rows {
         for c in &mut self.cols {
             match c {
                 Col::Int(v) => v.clear(),
-                Col::Text(v) => v.clear(),
+                Col::Text { buf, spans } => {
+                    buf.clear();
+                    spans.clear();
+                }
             }
         }
         self.len = 0;
@@ -838,7 +901,9 @@ impl Rows {
             let at = offset + k + 1;
             let r = match col {
                 Col::Int(v) => st.raw_bind_parameter(at, v.get(i).copied().flatten()),
-                Col::Text(v) => st.raw_bind_parameter(at, v.get(i).and_then(|t| t.as_deref())),
+                Col::Text { buf, spans } => {
+                    st.raw_bind_parameter(at, Col::text(buf, spans.get(i).copied().flatten()))
+                }
             };
             r.map_err(sqlite_err)?;
         }
@@ -855,10 +920,35 @@ impl Rows {
             .map(|c| -> Box<dyn postgres::types::ToSql + Sync + '_> {
                 match c {
                     Col::Int(v) => Box::new(&v[range.clone()]),
-                    Col::Text(v) => Box::new(&v[range.clone()]),
+                    Col::Text { buf, spans } => Box::new(
+                        spans[range.clone()]
+                            .iter()
+                            .map(|s| Col::text(buf, *s))
+                            .collect::<Vec<_>>(),
+                    ),
                 }
             })
             .collect()
+    }
+}
+
+fn push_text(buf: &mut String, spans: &mut Vec<Option<(usize, usize)>>, t: &str) {
+    let start = buf.len();
+    buf.push_str(t);
+    spans.push(Some((start, buf.len())));
+}
+
+/// A text given for a number column: parsed, or the row is marked bad.
+fn push_parsed(c: &mut Vec<Option<i64>>, t: &str, table: &Table) -> Option<String> {
+    match t.parse() {
+        Ok(n) => {
+            c.push(Some(n));
+            None
+        }
+        Err(_) => {
+            c.push(None);
+            Some(format!("{}: text for a number", table.name))
+        }
     }
 }
 

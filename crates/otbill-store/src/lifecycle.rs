@@ -518,6 +518,9 @@ impl Store {
     /// Imports claims coded elsewhere (a migration from another system, the benchmark) as
     /// `ready` claims of one patient, in one transaction; PCNs and line control numbers
     /// are reassigned. Each claim's payer must exist.
+    ///
+    /// The import keys and PCNs come from blocks of their counters (one `UPDATE` per
+    /// block), and claims, lines and charges go in as bulk inserts, a group at a time.
     pub fn import_claims(
         &mut self,
         patient_account: &str,

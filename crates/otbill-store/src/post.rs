@@ -7,6 +7,13 @@
 //! processes posting the same file at once: the second insert waits for the first
 //! transaction and then finds the key (PostgreSQL), or waits for the write lock (SQLite).
 //!
+//! **Grouped:** after the key, the CLP loops are posted `POST_GROUP` (2,000) at a time: one
+//! lookup of their claims and one of their lines, then one bulk insert per table
+//! (`remit_claims`, `adjustments`, `ledger`, `unmatched`, `claim_events`) and one bulk
+//! status update (see `db.rs`: a few round trips per group on PostgreSQL, not several
+//! per claim). Everything stays in the one transaction, so a killed process (the
+//! `post:claim:N` pause, before the N-th claim is added to its group) leaves nothing.
+//!
 //! **Matching:** claims by patient control number (CLP01 = our CLM01); lines by REF*6R line
 //! item control number, else by the submitted procedure (SVC06 when the payer changed the
 //! code, else SVC01) ignoring modifiers the payer dropped. A claim that does not match goes
@@ -493,7 +500,7 @@ fn post_group(
                 None => {
                     out.lines_unmatched += 1;
                     w.unmatched.push(row![base.remit, clp.patient_control_number.as_str(),
-                        svc.control_number.as_deref().map(str::to_owned), svc.code.as_str(),
+                        svc.control_number.as_deref(), svc.code.as_str(),
                         "no claim line with this line control number or procedure; posted at claim level",
                         cents(svc.paid)]);
                     None
@@ -576,8 +583,8 @@ fn ledger(
         party,
         kind,
         amount,
-        adj.map(|a| a.group.to_string()),
-        adj.map(|a| a.reason.to_string()),
+        adj.map(|a| a.group.as_str()),
+        adj.map(|a| a.reason.as_str()),
         ctx.at,
         ctx.actor
     ]);

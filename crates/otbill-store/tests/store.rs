@@ -28,6 +28,8 @@ both!(
     claims_carry_the_plan_start_as_initial_treatment,
     a_secondary_claim_keeps_the_initial_treatment_date,
     a_coverage_moved_to_an_active_payer_releases_a_held_visit,
+    a_large_835_posts_once_when_posted_twice_at_once,
+    a_claim_twice_in_one_835_ends_as_posted_in_order,
 );
 
 fn today() -> NaiveDate {
@@ -1133,4 +1135,197 @@ fn a_coverage_moved_to_an_active_payer_releases_a_held_visit(url: &str) {
         .claims
         .iter()
         .any(|c| c.payer.payer_id == "NEW01" && c.subscriber.member_id == "SECRETMEMBER9"));
+}
+
+/// The benchmark's practice: the demo records, the synthetic payers and one patient.
+fn synthetic_store(url: &str) -> Store {
+    let mut s = Store::open(url).unwrap();
+    demo::fill(&mut s, today()).unwrap();
+    for (name, id, fi) in [
+        ("MEDICARE PART B", "04412", "MB"),
+        ("CASCADE HEALTH PLAN", "CHP01", "CI"),
+        ("STATE MEDICAID", "SKMCD", "MC"),
+    ] {
+        s.add_payer(&Payer {
+            payer_id: id.into(),
+            name: name.into(),
+            profile: "commercial".into(),
+            filing_indicator: fi.into(),
+        })
+        .unwrap();
+    }
+    s.add_patient(&Patient {
+        account: "BULK".into(),
+        last_name: "BULK".into(),
+        first_name: "PATIENT".into(),
+        birth_date: NaiveDate::from_ymd_opt(1950, 1, 1).unwrap(),
+        gender: "F".into(),
+        address: Address {
+            line1: "1 MAIN ST".into(),
+            line2: None,
+            city: "SALEM".into(),
+            state: "OR".into(),
+            zip: "97301".into(),
+        },
+        coverages: Vec::new(),
+    })
+    .unwrap();
+    s
+}
+
+/// Issue 15 (PostgreSQL at speed): claims are imported, batched and posted in groups of
+/// rows. More claims than one import group (5,000), one posting group (2,000) and one
+/// PostgreSQL statement (10,000 rows): the numbers come from counter blocks without gaps or
+/// reuse, every claim goes out in the batch, and two postings of the same 835 at once post
+/// it once.
+fn a_large_835_posts_once_when_posted_twice_at_once(url: &str) {
+    const N: usize = 5200;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = synthetic_store(url);
+    let mut claims = otbill_837p::synth::claim_file(7, N).claims;
+    let ids = s.import_claims("BULK", &mut claims).unwrap();
+    assert_eq!(ids.len(), N);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids in claim order");
+    let pcns: Vec<i64> = claims
+        .iter()
+        .map(|c| c.patient_control_number[2..].parse().unwrap())
+        .collect();
+    assert!(
+        pcns.windows(2).all(|w| w[1] == w[0] + 1),
+        "PCNs from consecutive counter blocks"
+    );
+    for (id, claim) in ids.iter().zip(&claims).step_by(997) {
+        assert_eq!(s.claim_by_pcn(&claim.patient_control_number).unwrap(), *id);
+    }
+    // A second import continues the counter.
+    let mut more = otbill_837p::synth::claim_file(8, 3).claims;
+    s.import_claims("BULK", &mut more).unwrap();
+    let next: i64 = more[0].patient_control_number[2..].parse().unwrap();
+    assert_eq!(
+        next,
+        pcns[N - 1] + 1,
+        "a counter value is never handed out twice"
+    );
+
+    let batches = s.build_batches(&dir.path().join("outbox"), 10_000).unwrap();
+    assert_eq!(batches.len(), 1);
+    assert_eq!(batches[0].claims, N + 3);
+    assert!(batches[0].refused.is_empty(), "{:?}", batches[0].refused);
+    let text = std::fs::read_to_string(&batches[0].file).unwrap();
+    assert_eq!(text.matches("CLM*").count(), N + 3);
+    let file = s.batch_file(batches[0].batch_id).unwrap();
+    let spec = RemitSpec {
+        trace: "BULK1".into(),
+        payer_name: "P".into(),
+        payer_id: "1999999999".into(),
+        control_number: 77,
+        date: today(),
+    };
+    let remit = sim::remit_835(&file, &spec, |i, _| match i % 20 {
+        0 => Verdict::Denied("50"),
+        1 | 2 => Verdict::PartlyPaid,
+        3 => Verdict::PaidWithoutLineRefs,
+        _ => Verdict::Paid,
+    })
+    .unwrap();
+    let before = s.total_paid_cents().unwrap();
+    let counts = s.counts().unwrap();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, remit) = (url.to_owned(), remit.clone());
+            std::thread::spawn(move || {
+                let mut s = Store::open(&url).unwrap();
+                s.post_835(&remit, "bulk.835", false).unwrap()
+            })
+        })
+        .collect();
+    let outs: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let posted: Vec<_> = outs
+        .iter()
+        .filter(|o| !o.remittances[0].duplicate)
+        .collect();
+    assert_eq!(
+        posted.len(),
+        1,
+        "exactly one of two concurrent postings posts"
+    );
+    let r = &posted[0].remittances[0];
+    assert_eq!(r.claims_posted, N + 3);
+    assert_eq!((r.claims_unmatched, r.lines_unmatched), (0, 0), "{r:?}");
+    assert_eq!(
+        s.total_paid_cents().unwrap() - before,
+        otbill_cents(r.paid),
+        "the money of one posting"
+    );
+    // One remittance more; every claim adjudicated once, with one event for it.
+    let after = s.counts().unwrap();
+    assert_eq!(after[2].1, counts[2].1 + 1, "{after:?}");
+    for &id in ids.iter().step_by(613) {
+        let c = s.claim(id).unwrap();
+        assert!(
+            matches!(c.status.as_str(), "paid" | "partly_paid" | "denied"),
+            "{c:?}"
+        );
+        let adjudicated = c
+            .events
+            .iter()
+            .filter(|e| e.3.starts_with("835 trace BULK1"))
+            .count();
+        assert_eq!(adjudicated, 1, "{c:?}");
+        assert!(c.payer_claim_number.is_some());
+    }
+    // Posting the file again, alone, finds it posted.
+    let again = s.post_835(&remit, "bulk.835", false).unwrap();
+    assert!(again.remittances.iter().all(|r| r.duplicate));
+    assert_eq!(s.counts().unwrap(), after);
+}
+
+/// Issue 15: the status update of a posting group is one statement per group, so a claim
+/// that appears twice in one 835 (a reversal, then the corrected payment) must still end
+/// as posting its CLP loops in order leaves it: the last status, the last payer claim
+/// number given, and both postings' money.
+fn a_claim_twice_in_one_835_ends_as_posted_in_order(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = demo_store(url, dir.path());
+    let id = first_with(&mut s, "paid");
+    let c = s.claim(id).unwrap();
+    let before = s.total_paid_cents().unwrap();
+    let old_paid = (c.charge * Decimal::new(8, 1)).round_dp(2);
+    let new_paid = (c.charge * Decimal::new(9, 1)).round_dp(2);
+    let body = format!(
+        "ST*835*0001~BPR*I*{total}*C*ACH~TRN*1*READJ01*1000001112~N1*PR*MEDICARE~\
+         N1*PE*CLINIC*XX*1234567893~LX*1~\
+         CLP*{pcn}*22*-{charge}*-{old_paid}*0*MB*ICNREVERSAL~CAS*CO*45*-{old_co}~\
+         CLP*{pcn}*1*{charge}*{new_paid}*0*MB~CAS*CO*45*{new_co}~SE*11*0001~",
+        total = new_paid - old_paid,
+        pcn = c.pcn,
+        charge = c.charge,
+        old_co = c.charge - old_paid,
+        new_co = c.charge - new_paid,
+    );
+    let out = s
+        .post_835(body.as_bytes(), "readjudicated.835", true)
+        .unwrap();
+    assert_eq!(out.remittances[0].claims_posted, 2, "{out:?}");
+    let after = s.claim(id).unwrap();
+    assert_eq!(after.status, "paid", "the last CLP's status");
+    assert_eq!(
+        after.payer_claim_number.as_deref(),
+        Some("ICNREVERSAL"),
+        "the last payer claim number given"
+    );
+    assert_eq!(
+        s.total_paid_cents().unwrap(),
+        before - otbill_cents(old_paid) + otbill_cents(new_paid)
+    );
+    let events: Vec<_> = after
+        .events
+        .iter()
+        .filter(|e| e.3.contains("READJ01"))
+        .collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(
+        (events[0].2.as_str(), events[1].2.as_str()),
+        ("reversed", "paid")
+    );
 }
