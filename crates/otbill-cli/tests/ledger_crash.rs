@@ -141,9 +141,9 @@ fn pg_demo(tag: &str, dir: &Path) -> Option<String> {
         panic!("OTBILL_TEST_PG_URL is not set: start a server with scripts/pg-test-server.sh, or set OTBILL_SKIP_PG=1 to skip");
     };
     let name = format!("otbill_cli_{tag}_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
+    otbill_store::Store::connect(&base)
+        .unwrap()
+        .raw_exec(&format!("CREATE DATABASE {name}"), &[])
         .unwrap();
     let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
     let out = otbill()
