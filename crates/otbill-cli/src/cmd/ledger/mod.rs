@@ -24,6 +24,9 @@ pub(crate) struct DbArgs {
     /// Who is recorded as doing the work (default: $USER).
     #[arg(long = "as", env = "OTBILL_USER", value_name = "NAME")]
     pub(crate) actor: Option<String>,
+    /// The practice to work in, by its code (default: the first practice, `main`).
+    #[arg(long, env = "OTBILL_PRACTICE", value_name = "CODE")]
+    pub(crate) practice: Option<String>,
 }
 
 impl DbArgs {
@@ -36,6 +39,15 @@ impl DbArgs {
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "cli".into());
         store.set_actor(&actor);
+        if let Some(code) = &self.practice {
+            let id = store
+                .practices()?
+                .into_iter()
+                .find(|p| p.code == *code)
+                .map(|p| p.id)
+                .with_context(|| format!("--practice: no practice with the code {code}"))?;
+            store.use_practice(id);
+        }
         Ok(store)
     }
 }

@@ -165,6 +165,16 @@ pub(crate) struct LedgerArgs {
 enum LedgerAction {
     /// Set the practice and billing provider (JSON).
     Practice { file: PathBuf },
+    /// List the practices of this database, or add one (`--add CODE --name NAME`); the
+    /// other commands work in one with `--practice CODE`.
+    Practices {
+        /// The new practice's code (lowercase letters, digits, -).
+        #[arg(long, value_name = "CODE", requires = "name")]
+        add: Option<String>,
+        /// The new practice's name.
+        #[arg(long, value_name = "NAME", requires = "add")]
+        name: Option<String>,
+    },
     /// Add a rendering provider (JSON), or correct, deactivate or reactivate one.
     ///
     /// `--update NPI FILE` corrects the provider (claims already sent keep what they were
@@ -257,6 +267,14 @@ pub(crate) fn run_ledger(args: LedgerArgs) -> anyhow::Result<ExitCode> {
         LedgerAction::Practice { file } => store
             .set_practice(&read_json(&file)?)
             .map(|()| println!("practice set"))?,
+        LedgerAction::Practices { add, name } => {
+            if let (Some(code), Some(name)) = (add, name) {
+                let id = store.create_practice(&code, &name, &crate::clock::now())?;
+                println!("practice {code} added (id {id})");
+            } else {
+                print_json(&store.practices()?)?;
+            }
+        }
         LedgerAction::Provider {
             file,
             update,
