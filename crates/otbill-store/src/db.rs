@@ -279,12 +279,10 @@ impl Conn {
         self.sync_practice()?;
         let practice = Value::Int(self.practice);
         match &mut self.link {
-            Link::Sqlite(c) => {
-                let (text, p) = sqlite_sql(sql);
-                let mut st = c.prepare_cached(&text).map_err(sqlite_err)?;
-                bind(&mut st, params, p.map(|p| (p, &practice)))?;
-                st.raw_execute().map(|n| n as u64).map_err(sqlite_err)
-            }
+            Link::Sqlite(c) => sqlite_bound(c, sql, params, &practice)?
+                .raw_execute()
+                .map(|n| n as u64)
+                .map_err(sqlite_err),
             Link::Pg { client, statements } => {
                 let (st, p) = pg_statement(client, statements, sql)?;
                 client
@@ -300,9 +298,10 @@ impl Conn {
         let practice = Value::Int(self.practice);
         match &mut self.link {
             Link::Sqlite(c) => {
-                let (text, p) = sqlite_sql(sql);
-                let mut st = c.prepare_cached(&text).map_err(sqlite_err)?;
-                sqlite_rows(&mut st, params, p.map(|p| (p, &practice)))
+                let mut st = sqlite_bound(c, sql, params, &practice)?;
+                let mut out = Vec::new();
+                sqlite_read_rows(&mut st, &mut out)?;
+                Ok(out)
             }
             Link::Pg { client, statements } => {
                 let (st, p) = pg_statement(client, statements, sql)?;
@@ -410,6 +409,20 @@ fn bind(
         r.map_err(sqlite_err)?;
     }
     Ok(())
+}
+
+/// The cached statement of a static SQL text with `params` (and the practice, where the
+/// text says `$P`) bound.
+fn sqlite_bound<'c>(
+    c: &'c rusqlite::Connection,
+    sql: &'static str,
+    params: &[Value],
+    practice: &Value,
+) -> Result<rusqlite::CachedStatement<'c>, Error> {
+    let (text, p) = sqlite_sql(sql);
+    let mut st = c.prepare_cached(&text).map_err(sqlite_err)?;
+    bind(&mut st, params, p.map(|p| (p, practice)))?;
+    Ok(st)
 }
 
 /// `$1` → `?1` and `$P` numbered (see [`translate`]): SQLite numbers `$NAME` parameters by
@@ -1213,9 +1226,7 @@ impl Conn {
         let practice = Value::Int(self.practice);
         match &mut self.link {
             Link::Sqlite(c) => {
-                let (text, p) = sqlite_sql(sql);
-                let mut st = c.prepare_cached(&text).map_err(sqlite_err)?;
-                bind(&mut st, params, p.map(|p| (p, &practice)))?;
+                let mut st = sqlite_bound(c, sql, params, &practice)?;
                 let mut rows = st.raw_query();
                 while let Some(row) = rows.next().map_err(sqlite_err)? {
                     f(&RowRef::Sqlite(row))?;
