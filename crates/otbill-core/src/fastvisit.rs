@@ -32,16 +32,24 @@ pub(crate) fn fast_visit(text: &str) -> Option<VisitInput<'_>> {
     r.ws();
     if !r.next_is(b'}') {
         loop {
-            let key = r.string()?;
+            r.eat(b'"')?;
+            let key = match r.peek()? {
+                b'i' if r.name(b"id") => Field::Id,
+                b'd' if r.name(b"date") => Field::Date,
+                b'd' if r.name(b"discipline") => Field::Discipline,
+                b'p' if r.name(b"payer") => Field::Payer,
+                b's' if r.name(b"services") => Field::Services,
+                _ => return None,
+            };
             r.ws();
             r.eat(b':')?;
             r.ws();
             // A field given twice is serde's error to report.
             match key {
-                "id" if id.is_none() => id = Some(Cow::Borrowed(r.string()?)),
-                "date" if date.is_none() => date = Some(date_of(r.string()?)?),
-                "payer" if payer.is_none() => payer = Some(Cow::Borrowed(r.string()?)),
-                "discipline" if discipline.is_none() => {
+                Field::Id if id.is_none() => id = Some(Cow::Borrowed(r.string()?)),
+                Field::Date if date.is_none() => date = Some(date_of(r.string()?)?),
+                Field::Payer if payer.is_none() => payer = Some(Cow::Borrowed(r.string()?)),
+                Field::Discipline if discipline.is_none() => {
                     discipline = Some(match r.string()? {
                         "OT" => Discipline::Ot,
                         "PT" => Discipline::Pt,
@@ -49,7 +57,7 @@ pub(crate) fn fast_visit(text: &str) -> Option<VisitInput<'_>> {
                         _ => return None,
                     })
                 }
-                "services" if services.is_none() => services = Some(r.services()?),
+                Field::Services if services.is_none() => services = Some(r.services()?),
                 _ => return None,
             }
             r.ws();
@@ -75,6 +83,15 @@ pub(crate) fn fast_visit(text: &str) -> Option<VisitInput<'_>> {
     })
 }
 
+/// The visit's fields.
+enum Field {
+    Id,
+    Date,
+    Payer,
+    Discipline,
+    Services,
+}
+
 /// `YYYY-MM-DD` as chrono reads it; anything else is left to chrono (and its message).
 pub(crate) fn date_of(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
@@ -88,6 +105,33 @@ pub(crate) fn date_of(s: &str) -> Option<NaiveDate> {
     }
     let year = i32::try_from(digits(0..4)?).ok()?;
     NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)
+}
+
+/// Where the first `"`, `\\` or control character in `b` is (`b.len()` if none): eight
+/// bytes at a time, since most strings are plain.
+fn special(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte below `n`; exact up to the first such byte, which is all
+    // that is used.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let equal = |x: u64, c: u64| below(x ^ (ONES * c), 1);
+    let mut at = 0;
+    while let Some(chunk) = b.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let hits = below(x, 0x20) | equal(x, u64::from(b'"')) | equal(x, u64::from(b'\\'));
+        if hits != 0 {
+            return at + (hits.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let tail = b.get(at..).unwrap_or_default();
+    at + tail
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .unwrap_or(tail.len())
 }
 
 struct Reader<'a> {
@@ -120,13 +164,23 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Whether a key (its opening quote read) is `name`; if so, reads it and its quote.
+    #[inline(always)]
+    fn name(&mut self, name: &[u8]) -> bool {
+        let rest = self.text.as_bytes().get(self.at..).unwrap_or_default();
+        let n = name.len();
+        let found = rest.get(..n) == Some(name) && rest.get(n) == Some(&b'"');
+        if found {
+            self.at += n + 1;
+        }
+        found
+    }
+
     /// A string without escapes or control characters (serde's own borrowed case).
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let rest = self.text.as_bytes().get(self.at..)?;
-        let len = rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = special(rest);
         if rest.get(len) != Some(&b'"') {
             return None;
         }
@@ -185,14 +239,20 @@ impl<'a> Reader<'a> {
         self.ws();
         if !self.next_is(b'}') {
             loop {
-                let key = self.string()?;
+                self.eat(b'"')?;
+                let key = match self.peek()? {
+                    b'c' if self.name(b"code") => 0,
+                    b'm' if self.name(b"minutes") => 1,
+                    b'a' if self.name(b"assistant_minutes") => 2,
+                    _ => return None,
+                };
                 self.ws();
                 self.eat(b':')?;
                 self.ws();
                 match key {
-                    "code" if code.is_none() => code = Some(Cow::Borrowed(self.string()?)),
-                    "minutes" if minutes.is_none() => minutes = Some(self.u32()?),
-                    "assistant_minutes" if assistant.is_none() => assistant = Some(self.u32()?),
+                    0 if code.is_none() => code = Some(Cow::Borrowed(self.string()?)),
+                    1 if minutes.is_none() => minutes = Some(self.u32()?),
+                    2 if assistant.is_none() => assistant = Some(self.u32()?),
                     _ => return None,
                 }
                 self.ws();
@@ -316,8 +376,9 @@ mod tests {
             member("assistant_minutes", 0.3, MINUTES),
             member("minutes", 0.01, (&["8"], &["8"])),
             member("x", 0.01, (&["1"], &["1"])),
+            member("minute", 0.01, (&["8"], &["8"])),
         )
-            .prop_map(|(a, b, c, d, e)| vec![a, b, c, d, e])
+            .prop_map(|(a, b, c, d, e, f)| vec![a, b, c, d, e, f])
             .prop_shuffle()
             .prop_map(object);
         let services = (
@@ -367,10 +428,15 @@ mod tests {
             (
                 member("date", 0.01, date),
                 member("extra", 0.01, (&["1"], &["1"])),
+                // Keys that start like a field's name.
+                member("dates", 0.01, date),
+                member("i", 0.01, (&["\"v1\""], &["\"v1\""])),
             ),
             prop::sample::select(vec!["", "", " ", "\n", "\r\n", " x"]),
         )
-            .prop_map(|((a, b, c, d, e), (f, g), tail)| (vec![a, b, c, d, e, f, g], tail))
+            .prop_map(|((a, b, c, d, e), (f, g, h, i), tail)| {
+                (vec![a, b, c, d, e, f, g, h, i], tail)
+            })
             .prop_flat_map(|(members, tail)| (Just(members).prop_shuffle(), Just(tail)))
             .prop_map(|(members, tail)| format!("{}{tail}", object(members)))
     }
@@ -390,6 +456,16 @@ mod tests {
             })
             .count();
         assert!((200..1800).contains(&taken), "{taken} of 2000 taken");
+    }
+
+    proptest! {
+        #[test]
+        fn special_finds_the_first_quote_backslash_or_control(
+            b in prop::collection::vec(prop::sample::select(vec![b'a', b'"', b'\\', 0x1f, 0x20, 0x7f, 0x80, 0xff, 0]), 0..40),
+        ) {
+            let want = b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(b.len());
+            prop_assert_eq!(special(&b), want);
+        }
     }
 
     proptest! {
