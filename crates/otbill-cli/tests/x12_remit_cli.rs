@@ -73,3 +73,45 @@ fn x12_check_exit_status_follows_errors() {
         "{out}"
     );
 }
+
+/// The JSON written while reading is what serde writes for `parse_835`'s result, pretty
+/// and compact, on the fixture and on an input with text to escape and findings.
+#[test]
+fn remit_writes_the_serde_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture = std::fs::read(remit_fixture()).expect("fixture");
+    let odd = write(
+        dir.path(),
+        "odd.835",
+        "ST*835*1~BPR*I*5*C*CHK~N1*PR*A \"QUOTED\" \\ PAYER\t~CLP*P\"1*1*9*5.50~\
+         NM1*QC*1*M\u{fc}LLER~SVC*HC:97530:GO*9*5.5**1.5~CAS*CO*45*-0.50*2~LQ*HE*N\\1~\
+         DTM*472*20261301~SE*9*1~",
+    );
+    for (path, bytes) in [
+        (remit_fixture(), fixture),
+        (odd.clone(), std::fs::read(&odd).expect("odd")),
+    ] {
+        let era = otbill_era::parse_835(&bytes);
+        for (flag, mut want) in [
+            (None, serde_json::to_vec_pretty(&era).expect("serde")),
+            (Some("--compact"), serde_json::to_vec(&era).expect("serde")),
+        ] {
+            want.push(b'\n');
+            let mut args = vec!["remit".as_ref(), path.as_os_str()];
+            args.extend(flag.map(std::ffi::OsStr::new));
+            let o = otbill(&args);
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&want),
+                "{} {flag:?}",
+                path.display()
+            );
+        }
+    }
+}

@@ -2,15 +2,17 @@
 //!
 //! One run measures, on one thread over the same generated visits (best of three rounds
 //! for each measurement; the machine is shared):
-//! - parse: JSON line → `VisitInput`;
+//! - parse: JSON line → `VisitInput` (`parse_visit`, as the batch does);
 //! - engine: `Visit::resolve` + `code_visit` on already-parsed visits;
 //! - serialize: coded visit → JSON line (`CodedVisit::write_json`, the batch path);
 //! - end to end: all three per line, as `otbill code --batch` does;
 //! - the same split measured the streaming way, by difference between loops.
 //!
-//! `cargo bench -p otbill-core --bench code_batch -- [--visits N] [--write FILE]`
-//! (`--write` also saves the generated JSON Lines for the binary benchmark in
-//! `bench/code/run.sh`).
+//! `cargo bench -p otbill-core --bench code_batch -- [--visits N] [--mix bench|realistic]
+//! [--write FILE]` (`--write` also saves the generated JSON Lines for the binary benchmark
+//! in `bench/code/run.sh`). Two generators: `bench`, the original mix (5-45 minutes, 80%
+//! Medicare, assistants, untimed codes, all in 2026), and `realistic`, a practice's year
+//! (issue #15): shorter services, half commercial, dates over two code-set years.
 
 use std::hint::black_box;
 use std::io::Write;
@@ -82,6 +84,43 @@ pub fn generate(n: usize, seed: u64) -> String {
     out
 }
 
+/// A practice's year (issue #15): 1-4 distinct timed codes per visit of 3-40 minutes
+/// each, Medicare and commercial half each, dates over the twelve months from 2025-07-01
+/// (so both the 2025 and the 2026 code sets are looked up).
+pub fn generate_realistic(n: usize, seed: u64) -> String {
+    let mut rng = Rng(seed | 1);
+    let mut out = String::with_capacity(n * 140);
+    let first = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap_or_default();
+    for i in 0..n {
+        let payer = if rng.below(2) == 0 {
+            "commercial"
+        } else {
+            "medicare"
+        };
+        let date = first + chrono::Days::new(rng.below(365));
+        out.push_str(&format!(
+            r#"{{"id":"v{i}","date":"{date}","payer":"{payer}","discipline":"OT","services":["#
+        ));
+        let n_timed = 1 + rng.below(4) as usize;
+        let mut codes: Vec<&str> = Vec::with_capacity(n_timed);
+        while codes.len() < n_timed {
+            let code = TIMED[rng.below(TIMED.len() as u64) as usize];
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        for (k, code) in codes.iter().enumerate() {
+            let minutes = 3 + rng.below(38);
+            if k > 0 {
+                out.push(',');
+            }
+            out.push_str(&format!(r#"{{"code":"{code}","minutes":{minutes}}}"#));
+        }
+        out.push_str("]}\n");
+    }
+    out
+}
+
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -93,10 +132,14 @@ fn main() {
     let n: usize = arg("--visits")
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    let mix = arg("--mix").unwrap_or_else(|| "bench".into());
     let t = Instant::now();
-    let data = generate(n, 0x0007_b111);
+    let data = match mix.as_str() {
+        "realistic" => generate_realistic(n, 0x0015_2026),
+        _ => generate(n, 0x0007_b111),
+    };
     eprintln!(
-        "generated {n} visits ({:.1} MB) in {:.2?}",
+        "generated {n} {mix} visits ({:.1} MB) in {:.2?}",
         data.len() as f64 / 1e6,
         t.elapsed()
     );
@@ -124,7 +167,7 @@ fn main() {
             let t = Instant::now();
             let inputs: Vec<VisitInput> = chunk
                 .iter()
-                .map(|l| serde_json::from_str(l).expect("generated JSON parses"))
+                .map(|l| otbill_core::parse_visit(l).expect("generated JSON parses"))
                 .collect();
             p += t.elapsed();
             let t = Instant::now();
@@ -159,7 +202,7 @@ fn main() {
         let mut sink = std::io::sink();
         let mut out: Vec<u8> = Vec::with_capacity(1 << 17);
         for l in &lines {
-            let input: VisitInput = serde_json::from_str(l).expect("parse");
+            let input: VisitInput = otbill_core::parse_visit(l).expect("parse");
             let coded = code_visit(&Visit::resolve(&input, &catalog, &payers).expect("resolve"));
             if serde_path {
                 serde_json::to_writer(&mut out, &coded).expect("serialize");
@@ -190,7 +233,7 @@ fn main() {
     let parse_only = || {
         let t = Instant::now();
         for l in &lines {
-            let input: VisitInput = serde_json::from_str(l).expect("parse");
+            let input: VisitInput = otbill_core::parse_visit(l).expect("parse");
             black_box(&input);
         }
         t.elapsed()
@@ -198,7 +241,7 @@ fn main() {
     let parse_and_code = || {
         let t = Instant::now();
         for l in &lines {
-            let input: VisitInput = serde_json::from_str(l).expect("parse");
+            let input: VisitInput = otbill_core::parse_visit(l).expect("parse");
             let coded = code_visit(&Visit::resolve(&input, &catalog, &payers).expect("resolve"));
             black_box(&coded);
         }
@@ -215,7 +258,7 @@ fn main() {
     let per_s = |d: Duration| n as f64 / d.as_secs_f64();
     let phases = parse + engine + ser;
     let share = |d: Duration| 100.0 * d.as_secs_f64() / phases.as_secs_f64();
-    println!("visits:              {n}");
+    println!("visits:              {n} ({mix} mix)");
     println!(
         "input:               {:.1} MB JSON Lines; output {:.1} MB",
         data.len() as f64 / 1e6,

@@ -23,6 +23,7 @@
 pub mod assistant;
 pub mod catalog;
 mod engine;
+mod fastvisit;
 mod finding;
 mod input;
 mod json;
@@ -33,6 +34,7 @@ mod why;
 
 pub use catalog::{Catalog, CodeDef, LookupError, MedicareStatus, TherapyDesignation, Timing};
 pub use engine::{code_visit, CodedVisit, Dropped, Line, Modifiers, Reasons};
+pub use fastvisit::parse_visit;
 pub use finding::{Finding, Severity};
 pub use input::parse_json;
 pub use payer::{DeMinimis, PayerKind, PayerProfile, Payers, UnitMethod};

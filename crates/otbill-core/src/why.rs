@@ -10,13 +10,50 @@ use otbill_types::{CptCode, Modifier};
 use crate::assistant::Rest;
 use crate::payer::DeMinimis;
 
-const S20_2: &str = "Pub. 100-04 Ch. 5 §20.2";
-const CPT_TIME: &str = "CPT time rule";
-const CQCO_STEP1: &str = "86 FR 65171 Step 1";
-const CQCO_LAST: &str = "42 CFR 410.59(a)(4)(iv)";
-const CQCO_TWO: &str = "42 CFR 410.59(a)(4)(v)";
-const CQCO_DEMIN: &str = "42 CFR 410.59(a)(4)(iii)(B)";
-const GMOD: &str = "Pub. 100-04 Ch. 5 §20.1";
+// Sources are written to JSON as they are: `plain` proves at compile time that they need
+// no escaping.
+const S20_2: &str = plain("Pub. 100-04 Ch. 5 §20.2");
+const CPT_TIME: &str = plain("CPT time rule");
+const CQCO_STEP1: &str = plain("86 FR 65171 Step 1");
+const CQCO_LAST: &str = plain("42 CFR 410.59(a)(4)(iv)");
+const CQCO_TWO: &str = plain("42 CFR 410.59(a)(4)(v)");
+const CQCO_DEMIN: &str = plain("42 CFR 410.59(a)(4)(iii)(B)");
+const GMOD: &str = plain("Pub. 100-04 Ch. 5 §20.1");
+const TIME_STRUCTURE: &str = plain("code catalog time structure");
+const ONE_LINE: &str = plain("FCSO: one line per code per date of service (rules.md §2.1 item 9)");
+
+/// Whether serde_json would write `s` between quotes as it is (no quote, backslash or
+/// control character).
+pub(crate) const fn json_plain(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x20 || c == b'"' || c == b'\\' {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `s`, when it needs no JSON escaping; used in constants, so a failure stops the build.
+const fn plain(s: &'static str) -> &'static str {
+    assert!(json_plain(s), "a `why` text must need no JSON escaping");
+    s
+}
+
+/// A piece of a sentence: a literal checked at compile time by [`lit!`].
+#[derive(Clone, Copy)]
+struct Lit(&'static str);
+
+/// A [`Lit`] from a string literal, checked while compiling.
+macro_rules! lit {
+    ($s:literal) => {{
+        const L: Lit = Lit(plain($s));
+        L
+    }};
+}
 
 /// One reason behind a line's units or modifiers, or behind a dropped service.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,9 +181,7 @@ impl Why {
             Why::Untimed { .. } => S20_2,
             Why::Pooled { .. } | Why::UnderEight { .. } | Why::LostLeftover { .. } => S20_2,
             Why::CptMidpoint { .. } | Why::UnderMidpoint { .. } => CPT_TIME,
-            Why::NotPooled | Why::FamilyFirst { .. } | Why::FamilyAddon { .. } => {
-                "code catalog time structure"
-            }
+            Why::NotPooled | Why::FamilyFirst { .. } | Why::FamilyAddon { .. } => TIME_STRUCTURE,
             Why::Discipline { .. } => GMOD,
             Why::TherapistFull { .. } | Why::AssistantFull { .. } => CQCO_STEP1,
             Why::Rest { rest, .. } => match rest {
@@ -155,25 +190,23 @@ impl Why {
                 _ => CQCO_LAST,
             },
             Why::WholeService { .. } => CQCO_DEMIN,
-            Why::Merged { .. } => {
-                "FCSO: one line per code per date of service (rules.md §2.1 item 9)"
-            }
+            Why::Merged { .. } => ONE_LINE,
         }
     }
 }
 
-fn plural(n: u32) -> &'static str {
+fn plural(n: u32) -> Lit {
     if n == 1 {
-        ""
+        lit!("")
     } else {
-        "s"
+        lit!("s")
     }
 }
 
-fn method_name(m: DeMinimis) -> &'static str {
+fn method_name(m: DeMinimis) -> Lit {
     match m {
-        DeMinimis::Percentage => "percentage method",
-        DeMinimis::Simple => "simple method",
+        DeMinimis::Percentage => lit!("percentage method"),
+        DeMinimis::Simple => lit!("simple method"),
     }
 }
 
@@ -181,172 +214,216 @@ impl Why {
     /// Appends the sentence to `o`. Plain pushes and `itoa` rather than `write!`: the batch
     /// writer renders millions of these, and `fmt` machinery was most of its cost.
     pub fn render(&self, o: &mut String) {
+        self.render_to(o);
+    }
+
+    /// Appends the sentence to `o`, a `String` or JSON output. Its pieces are literals that
+    /// need no JSON escaping ([`lit!`]), numbers, codes and modifiers (ASCII letters and
+    /// digits), so the JSON writer copies it between quotes as it is.
+    pub(crate) fn render_to<S: Sink>(&self, o: &mut S) {
         let mut t = Text(o);
         match *self {
             Why::Untimed { minutes } => t
-                .s("untimed: 1 unit for the visit; its ")
+                .s(lit!("untimed: 1 unit for the visit; its "))
                 .n(minutes)
-                .s(" min are not timed minutes"),
+                .s(lit!(" min are not timed minutes")),
             Why::Pooled { minutes, leftover, tie, total, total_units } => {
                 let full = minutes / 15;
-                t.n(minutes).s(" min: ").n(full).s(" full 15-min unit").s(plural(full));
+                t.n(minutes).s(lit!(" min: ")).n(full).s(lit!(" full 15-min unit")).s(plural(full));
                 if leftover {
-                    t.s(" + a leftover unit for its ").n(minutes % 15).s(" remaining min");
+                    t.s(lit!(" + a leftover unit for its ")).n(minutes % 15).s(lit!(" remaining min"));
                     if tie {
-                        t.s(" (tie broken, see findings)");
+                        t.s(lit!(" (tie broken, see findings)"));
                     }
                 }
-                t.s("; the day's ")
+                t.s(lit!("; the day's "))
                     .n(total)
-                    .s(" timed min allow ")
+                    .s(lit!(" timed min allow "))
                     .n(total_units)
-                    .s(" unit")
+                    .s(lit!(" unit"))
                     .s(plural(total_units))
             }
             Why::CptMidpoint { minutes, units, interval, threshold } => t
                 .n(minutes)
-                .s(" min on this code alone: ")
+                .s(lit!(" min on this code alone: "))
                 .n(units)
-                .s(" unit")
+                .s(lit!(" unit"))
                 .s(plural(units))
-                .s(" of ")
+                .s(lit!(" of "))
                 .n(interval)
-                .s(" min (a unit from ")
+                .s(lit!(" min (a unit from "))
                 .n(threshold)
-                .s(" min)"),
-            Why::NotPooled => t.s(
-                "not a standard 15-minute code, so it is counted on its own minutes, outside the day's timed total",
-            ),
+                .s(lit!(" min)")),
+            Why::NotPooled => t.s(lit!(
+                "not a standard 15-minute code, so it is counted on its own minutes, outside the day's timed total"
+            )),
             Why::FamilyFirst { minutes, interval, threshold } => t
-                .s("first unit covers the first ")
+                .s(lit!("first unit covers the first "))
                 .n(interval)
-                .s(" minutes (needs at least ")
+                .s(lit!(" minutes (needs at least "))
                 .n(threshold)
-                .s("); ")
+                .s(lit!("); "))
                 .n(minutes)
-                .s(" minutes documented"),
+                .s(lit!(" minutes documented")),
             Why::FamilyAddon { base, minutes, interval, threshold } => t
-                .s("add-on to ")
-                .s(base.as_str())
-                .s(": the ")
+                .s(lit!("add-on to "))
+                .code(base)
+                .s(lit!(": the "))
                 .n(minutes)
-                .s(" minutes past ")
-                .s(base.as_str())
-                .s("'s first unit, per ")
+                .s(lit!(" minutes past "))
+                .code(base)
+                .s(lit!("'s first unit, per "))
                 .n(interval)
-                .s(" minutes (a unit counts from ")
+                .s(lit!(" minutes (a unit counts from "))
                 .n(threshold)
-                .s(")"),
+                .s(lit!(")")),
             Why::Discipline { modifier } => {
-                let plan = match modifier.as_str() {
-                    "GP" => "physical therapy",
-                    "GN" => "speech-language pathology",
-                    _ => "occupational therapy",
+                let plan = match modifier.as_bytes() {
+                    b"GP" => lit!("physical therapy"),
+                    b"GN" => lit!("speech-language pathology"),
+                    _ => lit!("occupational therapy"),
                 };
-                t.s(modifier.as_str()).s(": ").s(plan).s(" plan of care")
+                t.modifier(modifier).s(lit!(": ")).s(plan).s(lit!(" plan of care"))
             }
             Why::TherapistFull { units } => t
-                .s("therapist furnished ")
+                .s(lit!("therapist furnished "))
                 .n(units)
-                .s(" full 15-min unit")
+                .s(lit!(" full 15-min unit"))
                 .s(plural(units))
-                .s(": no assistant modifier"),
+                .s(lit!(": no assistant modifier")),
             Why::AssistantFull { units, modifier } => t
-                .s(modifier.as_str())
-                .s(": assistant furnished ")
+                .modifier(modifier)
+                .s(lit!(": assistant furnished "))
                 .n(units)
-                .s(" full 15-min unit")
+                .s(lit!(" full 15-min unit"))
                 .s(plural(units))
-                .s(" alone"),
+                .s(lit!(" alone")),
             Why::Rest { rest, modifier, method } => match rest {
                 Rest::None | Rest::OnlyOne => {
-                    t.s("remaining units belong to the only person with minutes left")
+                    t.s(lit!("remaining units belong to the only person with minutes left"))
                 }
-                Rest::LastTherapistOnly => t.s(
-                    "last unit: only the therapist had minutes left, so no assistant modifier",
-                ),
+                Rest::LastTherapistOnly => t.s(lit!(
+                    "last unit: only the therapist had minutes left, so no assistant modifier"
+                )),
                 Rest::LastTherapistMidpoint { therapist } => t
-                    .s("last unit: the therapist furnished ")
+                    .s(lit!("last unit: the therapist furnished "))
                     .n(therapist)
-                    .s(" minutes of it (8 or more), so no ")
-                    .s(modifier.as_str())
-                    .s(" whatever the assistant did"),
+                    .s(lit!(" minutes of it (8 or more), so no "))
+                    .modifier(modifier)
+                    .s(lit!(" whatever the assistant did")),
                 Rest::LastAssistantMidpoint { assistant } => t
-                    .s(modifier.as_str())
-                    .s(" on the last unit: the assistant furnished ")
+                    .modifier(modifier)
+                    .s(lit!(" on the last unit: the assistant furnished "))
                     .n(assistant)
-                    .s(" minutes of it (8 or more) and the therapist fewer than 8"),
+                    .s(lit!(" minutes of it (8 or more) and the therapist fewer than 8")),
                 Rest::LastDeMinimis { assistant, therapist, exceeded } => t
-                    .s("last unit: both under 8 minutes (assistant ")
+                    .s(lit!("last unit: both under 8 minutes (assistant "))
                     .n(assistant)
-                    .s(", therapist ")
+                    .s(lit!(", therapist "))
                     .n(therapist)
-                    .s("); by the ")
+                    .s(lit!("); by the "))
                     .s(method_name(method))
-                    .s(" the assistant's share ")
+                    .s(lit!(" the assistant's share "))
                     .verdict(exceeded, modifier),
                 Rest::TwoRemaining { assistant, therapist, cms_split } => t
-                    .s("two units left with assistant ")
+                    .s(lit!("two units left with assistant "))
                     .n(assistant)
-                    .s(" and therapist ")
+                    .s(lit!(" and therapist "))
                     .n(therapist)
-                    .s(" minutes: one unit with ")
-                    .s(modifier.as_str())
-                    .s(", one without")
-                    .s(if cms_split { "" } else { " (a split CMS does not describe; see findings)" }),
+                    .s(lit!(" minutes: one unit with "))
+                    .modifier(modifier)
+                    .s(lit!(", one without"))
+                    .s(if cms_split { lit!("") } else { lit!(" (a split CMS does not describe; see findings)") }),
             },
             Why::WholeService { assistant, therapist, exceeded, modifier, method } => t
-                .s("assistant furnished ")
+                .s(lit!("assistant furnished "))
                 .n(assistant)
-                .s(" of ")
+                .s(lit!(" of "))
                 .n(assistant + therapist)
-                .s(" minutes independently; by the ")
+                .s(lit!(" minutes independently; by the "))
                 .s(method_name(method))
-                .s(" that ")
+                .s(lit!(" that "))
                 .verdict(exceeded, modifier),
             Why::UnderEight { minutes } => t
                 .n(minutes)
-                .s(" min: the day's timed minutes are under 8, so no unit"),
+                .s(lit!(" min: the day's timed minutes are under 8, so no unit")),
             Why::LostLeftover { remainder, total } => t
-                .s("its ")
+                .s(lit!("its "))
                 .n(remainder)
-                .s(" remaining min count in the day's ")
+                .s(lit!(" remaining min count in the day's "))
                 .n(total)
-                .s(" timed min, but the leftover units went to codes with more"),
+                .s(lit!(" timed min, but the leftover units went to codes with more")),
             Why::UnderMidpoint { minutes, threshold } => t
                 .n(minutes)
-                .s(" min: under the ")
+                .s(lit!(" min: under the "))
                 .n(threshold)
-                .s(" min this code needs for a unit"),
+                .s(lit!(" min this code needs for a unit")),
             Why::Merged { entries } => t
                 .n(entries)
-                .s(" entries of this code were added together: one line per code per date"),
+                .s(lit!(" entries of this code were added together: one line per code per date")),
         };
     }
 }
 
-/// A string being rendered.
-struct Text<'a>(&'a mut String);
+/// Where a sentence is rendered: a `String`, or bytes of JSON output.
+pub(crate) trait Sink {
+    /// Appends text.
+    fn text(&mut self, s: &str);
+    /// Appends ASCII bytes (a code or a modifier).
+    fn ascii(&mut self, b: &[u8]);
+}
 
-impl Text<'_> {
-    fn s(&mut self, s: &str) -> &mut Self {
-        self.0.push_str(s);
+impl Sink for String {
+    fn text(&mut self, s: &str) {
+        self.push_str(s);
+    }
+    fn ascii(&mut self, b: &[u8]) {
+        self.extend(b.iter().map(|&c| char::from(c)));
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn text(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes());
+    }
+    fn ascii(&mut self, b: &[u8]) {
+        self.extend_from_slice(b);
+    }
+}
+
+/// A sentence being rendered: only checked literals, numbers, codes and modifiers go in.
+struct Text<'a, S>(&'a mut S);
+
+impl<S: Sink> Text<'_, S> {
+    fn s(&mut self, s: Lit) -> &mut Self {
+        self.0.text(s.0);
         self
     }
 
     fn n(&mut self, n: u32) -> &mut Self {
-        self.0.push_str(itoa::Buffer::new().format(n));
+        self.0.text(itoa::Buffer::new().format(n));
+        self
+    }
+
+    fn code(&mut self, code: CptCode) -> &mut Self {
+        self.0.ascii(code.as_bytes());
+        self
+    }
+
+    fn modifier(&mut self, modifier: Modifier) -> &mut Self {
+        self.0.ascii(modifier.as_bytes());
         self
     }
 
     /// "exceeds 10%, so CO applies" or "does not exceed 10%, so no CO".
     fn verdict(&mut self, exceeded: bool, modifier: Modifier) -> &mut Self {
         if exceeded {
-            self.s("exceeds 10%, so ")
-                .s(modifier.as_str())
-                .s(" applies")
+            self.s(lit!("exceeds 10%, so "))
+                .modifier(modifier)
+                .s(lit!(" applies"))
         } else {
-            self.s("does not exceed 10%, so no ").s(modifier.as_str())
+            self.s(lit!("does not exceed 10%, so no "))
+                .modifier(modifier)
         }
     }
 }

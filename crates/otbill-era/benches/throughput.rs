@@ -196,6 +196,19 @@ fn main() {
     if want("typed-835-borrowed") {
         borrowed(runs, &remits);
     }
+    if want("json-835") {
+        // What `otbill remit` does after reading the file, its output thrown away.
+        report(
+            "json-835-pretty/835",
+            remits.len(),
+            best(runs, || {
+                let mut sink = std::io::sink();
+                otbill_era::write_835_json(&remits, otbill_era::JsonStyle::Pretty, &mut sink)
+                    .map_or(0, |w| w.remittances)
+            }),
+            "remittances",
+        );
+    }
     if want("writer") {
         report(
             "writer-835/835",

@@ -28,11 +28,13 @@
 //! For inputs too large for memory, [`Stream835`] yields claims one at a
 //! time from any [`std::io::Read`]. For the fastest read, [`visit_835`]
 //! hands each claim to a [`RemitVisitor`] as a borrowed [`ClaimRef`]
-//! (nothing allocated per claim); the owned APIs are built on it.
+//! (nothing allocated per claim); the owned APIs are built on it, and so is
+//! [`write_835_json`], which writes the JSON of [`parse_835`]'s result as it reads.
 
 mod ack277;
 mod ack999;
 mod fields;
+mod json;
 mod model;
 mod numbers;
 mod owned;
@@ -42,6 +44,7 @@ mod view;
 
 pub use ack277::{parse_277ca, Ack277, ClaimAck, ClaimStatus, Outcome};
 pub use ack999::{parse_999, Ack999, ElementError, SegmentError, TransactionAck};
+pub use json::{write_835_json, JsonStyle, Written};
 pub use model::*;
 pub use otbill_x12::{Finding, Position, Severity};
 pub use owned::{Event, Parser835};
@@ -70,16 +73,23 @@ pub fn parse_835(input: &[u8]) -> Era {
             Event::Claim(_) => None,
         })
         .collect();
-    if remittances.is_empty() && !findings.iter().any(|f| f.code == "X12-EMPTY") {
+    if remittances.is_empty() {
+        no_835_finding(&mut findings);
+    }
+    Era {
+        remittances,
+        findings,
+    }
+}
+
+/// Says that no 835 was found, unless the input was empty (which says it already).
+fn no_835_finding(findings: &mut Vec<Finding>) {
+    if !findings.iter().any(|f| f.code == "X12-EMPTY") {
         findings.push(Finding::error(
             "ERA-NO-835",
             "no 835 transaction (ST*835) found",
             None,
         ));
-    }
-    Era {
-        remittances,
-        findings,
     }
 }
 

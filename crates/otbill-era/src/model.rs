@@ -23,21 +23,26 @@ impl Era {
         if !self.remittances.is_empty() {
             return None;
         }
-        // A transaction of another type says most about what the input is.
-        let not_835 = self.findings.iter().find(|f| f.code == "ERA-NOT-835");
-        not_835
-            .or_else(|| {
-                self.findings
-                    .iter()
-                    .find(|f| f.severity == otbill_x12::Severity::Error)
-            })
-            .or(self.findings.first())
+        unreadable_in(&self.findings)
     }
 
     /// Whether every remittance balances.
     pub fn balanced(&self) -> bool {
         self.remittances.iter().all(|r| r.balanced)
     }
+}
+
+/// Of the findings of an input without remittances, the one that says most about why.
+pub(crate) fn unreadable_in(findings: &[Finding]) -> Option<&Finding> {
+    // A transaction of another type says most about what the input is.
+    let not_835 = findings.iter().find(|f| f.code == "ERA-NOT-835");
+    not_835
+        .or_else(|| {
+            findings
+                .iter()
+                .find(|f| f.severity == otbill_x12::Severity::Error)
+        })
+        .or(findings.first())
 }
 
 /// One 835 transaction (ST..SE): one payment or notification.
@@ -260,7 +265,7 @@ pub struct ProviderAdjustment {
 }
 
 /// Units as a JSON number: an integer when whole, else a float.
-fn number<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn number<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     if value.fract().is_zero() {
         if let Ok(n) = i64::try_from(value.trunc()) {
             return s.serialize_i64(n);

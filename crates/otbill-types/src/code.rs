@@ -112,6 +112,11 @@ impl Modifier {
         ]))
     }
 
+    /// The modifier's two ASCII bytes.
+    pub fn as_bytes(&self) -> &[u8; 2] {
+        &self.0
+    }
+
     /// The modifier as text.
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("??")

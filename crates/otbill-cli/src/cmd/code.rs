@@ -83,13 +83,14 @@ fn single(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Parses, resolves and codes one visit. JSON errors name the field by path.
+/// Parses, resolves and codes one visit. JSON errors name the field by path (the fast
+/// reader leaves every input it does not take to serde, so errors are serde's).
 pub(crate) fn code_one(
     text: &str,
     catalog: &Catalog,
     payers: &Payers,
 ) -> Result<CodedVisit, InputError> {
-    let input: VisitInput = otbill_core::parse_json(text)?;
+    let input: VisitInput = otbill_core::parse_visit(text)?;
     let visit = Visit::resolve(&input, catalog, payers)?;
     Ok(code_visit(&visit))
 }
