@@ -341,6 +341,10 @@ pub async fn admin_issue_token(
             let Some(id) = s.user_id(&username)? else {
                 return Err(AppError::field("username", "no such user"));
             };
+            // A token acts in the practice it is issued in: only for one of its members.
+            if s.user_role(id)?.is_none() {
+                return Err(AppError::field("username", "not a member of this practice"));
+            }
             Ok(issue_token(s, id, &label)?)
         },
         move |(id, _)| Entry::new(Action::Create, "token", route).on(*id),

@@ -274,6 +274,11 @@ async fn sessions_switch_and_tokens_stay(app: &TestApp) {
         .send_json("PUT", "/api/v1/session/practice", &w.bob, &to_b)
         .await;
     assert_eq!(res.status, 400, "{}", res.body);
+    // A token is issued only to a member of the admin's practice.
+    let token = serde_json::json!({ "username": "alice", "label": "emr" }).to_string();
+    let res = app.post_json("/api/v1/tokens", &bea, &token).await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert_eq!(res.json()["error"]["field"], "username");
     // Roles are per practice: B's admin is no admin of A, and B's audit log is B's own.
     let res = app.get("/api/v1/users", &bea).await.json();
     let names: Vec<&str> = res
