@@ -27,12 +27,12 @@
 //! `adjustments` and leave the payer balance open for the denials worklist. A reversal
 //! (CLP02 = 22) carries negative amounts, so the same entries undo the original.
 
+use std::collections::HashMap;
+
 use otbill_era::{parse_835, Adjustment, Remittance};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-
-use std::collections::HashMap;
 
 use crate::batch::hex;
 use crate::claims::{CLAIM_EVENTS, LEDGER};
