@@ -58,10 +58,12 @@ prefix="${OTBILL_TEST_PG_URL%/*}"
 # run SIDE DIR TARGET ROUND: one benchmark run against a fresh PostgreSQL database.
 run() {
   local side="$1" dir="$2" target="$3" round="$4" db="bench_${1}_${4}"
-  "$psql" -q "$OTBILL_TEST_PG_URL" -c "CREATE DATABASE $db" -c "CHECKPOINT"
+  # The superuser creates the database for the ordinary role the store connects as (so
+  # row-level security applies, as in a deployment) and checkpoints between runs.
+  "$psql" -q "$OTBILL_TEST_PG_ADMIN_URL" -c "CREATE DATABASE $db OWNER otbill_app" -c "CHECKPOINT"
   (cd "$dir" && CARGO_TARGET_DIR="$target" cargo bench -q -p otbill-store --bench ledger -- \
     --claims "$claims" --pg "$prefix/$db") | tee -a "bench-out/ledger-$side.txt" >&2
-  "$psql" -q "$OTBILL_TEST_PG_URL" -c "DROP DATABASE $db"
+  "$psql" -q "$OTBILL_TEST_PG_ADMIN_URL" -c "DROP DATABASE $db"
 }
 
 : > bench-out/ledger-new.txt

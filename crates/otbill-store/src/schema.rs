@@ -161,6 +161,9 @@ ALTER TABLE payers ADD COLUMN updated_by TEXT;
 /// numbers, counters, a file's hash) is unique per practice now. SQLite cannot change a
 /// table's constraints in place, so every table is rebuilt (new table, copy, drop, rename;
 /// on both engines alike); the rows of a single-practice database become practice 1.
+/// A unique key names its own columns first and the practice last: an index that starts
+/// with `practice_id` matches every row of a practice, and a planner without statistics
+/// yet (a table just filled by a posting) ANDs it into lookups by claim or line.
 /// Foreign keys: `practice_id` names a practice, which is never deleted, so it carries
 /// none; the append-only rows a posting writes by the thousand (`ledger`, `adjustments`,
 /// `remit_claims`, `claim_events`, `unmatched`) carry none either: only the store writes
@@ -193,14 +196,14 @@ CREATE TABLE providers_v3 (
   npi TEXT NOT NULL, last_name TEXT NOT NULL, first_name TEXT NOT NULL,
   credential TEXT NOT NULL CHECK (credential IN ('OT', 'OTA')), taxonomy TEXT NOT NULL,
   supervisor_id BIGINT REFERENCES providers_v3(id), created_at TEXT NOT NULL,
-  active BIGINT NOT NULL DEFAULT 1, updated_at TEXT, updated_by TEXT, UNIQUE (practice_id, npi));
+  active BIGINT NOT NULL DEFAULT 1, updated_at TEXT, updated_by TEXT, UNIQUE (npi, practice_id));
 INSERT INTO providers_v3 (practice_id, id, npi, last_name, first_name, credential, taxonomy, supervisor_id, created_at, active, updated_at, updated_by)
   SELECT 1, id, npi, last_name, first_name, credential, taxonomy, supervisor_id, created_at, active, updated_at, updated_by FROM providers;
 CREATE TABLE payers_v3 (
   id {pk}, practice_id BIGINT NOT NULL,
   payer_id TEXT NOT NULL, name TEXT NOT NULL, profile TEXT NOT NULL,
   filing_indicator TEXT NOT NULL, created_at TEXT NOT NULL,
-  active BIGINT NOT NULL DEFAULT 1, updated_at TEXT, updated_by TEXT, UNIQUE (practice_id, payer_id));
+  active BIGINT NOT NULL DEFAULT 1, updated_at TEXT, updated_by TEXT, UNIQUE (payer_id, practice_id));
 INSERT INTO payers_v3 (practice_id, id, payer_id, name, profile, filing_indicator, created_at, active, updated_at, updated_by)
   SELECT 1, id, payer_id, name, profile, filing_indicator, created_at, active, updated_at, updated_by FROM payers;
 CREATE TABLE patients_v3 (
@@ -208,7 +211,7 @@ CREATE TABLE patients_v3 (
   account TEXT NOT NULL, last_name TEXT NOT NULL, first_name TEXT NOT NULL,
   birth_date TEXT NOT NULL, gender TEXT NOT NULL, line1 TEXT NOT NULL, line2 TEXT,
   city TEXT NOT NULL, state TEXT NOT NULL, zip TEXT NOT NULL, created_at TEXT NOT NULL,
-  created_by TEXT NOT NULL, UNIQUE (practice_id, account));
+  created_by TEXT NOT NULL, UNIQUE (account, practice_id));
 INSERT INTO patients_v3 (practice_id, id, account, last_name, first_name, birth_date, gender, line1, line2, city, state, zip, created_at, created_by)
   SELECT 1, id, account, last_name, first_name, birth_date, gender, line1, line2, city, state, zip, created_at, created_by FROM patients;
 CREATE TABLE coverages_v3 (
@@ -256,8 +259,8 @@ CREATE TABLE batches_v3 (
   state TEXT NOT NULL CHECK (state IN ('reserved', 'written')),
   interchange_control BIGINT NOT NULL, group_control BIGINT NOT NULL,
   created TEXT NOT NULL, file_name TEXT NOT NULL, sha256 TEXT, claim_count BIGINT NOT NULL,
-  created_by TEXT NOT NULL, written_at TEXT, UNIQUE (practice_id, interchange_control),
-  UNIQUE (practice_id, group_control), UNIQUE (practice_id, file_name));
+  created_by TEXT NOT NULL, written_at TEXT, UNIQUE (interchange_control, practice_id),
+  UNIQUE (group_control, practice_id), UNIQUE (file_name, practice_id));
 INSERT INTO batches_v3 (practice_id, id, state, interchange_control, group_control, created, file_name, sha256, claim_count, created_by, written_at)
   SELECT 1, id, state, interchange_control, group_control, created, file_name, sha256, claim_count, created_by, written_at FROM batches;
 CREATE TABLE claims_v3 (
@@ -269,7 +272,7 @@ CREATE TABLE claims_v3 (
   payer_claim_number TEXT, service_date TEXT NOT NULL, charge_cents BIGINT NOT NULL,
   status TEXT NOT NULL, batch_id BIGINT REFERENCES batches_v3(id), transaction_control TEXT,
   claim_json TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-  UNIQUE (practice_id, pcn), UNIQUE (practice_id, claim_key));
+  UNIQUE (pcn, practice_id), UNIQUE (claim_key, practice_id));
 INSERT INTO claims_v3 (practice_id, id, pcn, claim_key, visit_id, patient_id, payer_id, rank, frequency, original_claim_id, payer_claim_number, service_date, charge_cents, status, batch_id, transaction_control, claim_json, created_at, updated_at)
   SELECT 1, id, pcn, claim_key, visit_id, patient_id, payer_id, rank, frequency, original_claim_id, payer_claim_number, service_date, charge_cents, status, batch_id, transaction_control, claim_json, created_at, updated_at FROM claims;
 CREATE TABLE claim_lines_v3 (
@@ -277,7 +280,7 @@ CREATE TABLE claim_lines_v3 (
   claim_id BIGINT NOT NULL REFERENCES claims_v3(id), seq BIGINT NOT NULL,
   lcn TEXT NOT NULL, code TEXT NOT NULL, modifiers TEXT NOT NULL, units BIGINT NOT NULL,
   charge_cents BIGINT NOT NULL, allowed_cents BIGINT NOT NULL, service_date TEXT NOT NULL,
-  UNIQUE (practice_id, lcn));
+  UNIQUE (lcn, practice_id));
 INSERT INTO claim_lines_v3 (practice_id, id, claim_id, seq, lcn, code, modifiers, units, charge_cents, allowed_cents, service_date)
   SELECT 1, id, claim_id, seq, lcn, code, modifiers, units, charge_cents, allowed_cents, service_date FROM claim_lines;
 CREATE TABLE claim_events_v3 (
@@ -290,7 +293,7 @@ CREATE TABLE acks_v3 (
   id {pk}, practice_id BIGINT NOT NULL,
   kind TEXT NOT NULL, content_hash TEXT NOT NULL, file_name TEXT NOT NULL,
   received_at TEXT NOT NULL, actor TEXT NOT NULL, accepted BIGINT NOT NULL,
-  rejected BIGINT NOT NULL, UNIQUE (practice_id, content_hash));
+  rejected BIGINT NOT NULL, UNIQUE (content_hash, practice_id));
 INSERT INTO acks_v3 (practice_id, id, kind, content_hash, file_name, received_at, actor, accepted, rejected)
   SELECT 1, id, kind, content_hash, file_name, received_at, actor, accepted, rejected FROM acks;
 CREATE TABLE remittances_v3 (
@@ -298,7 +301,7 @@ CREATE TABLE remittances_v3 (
   payer_key TEXT NOT NULL, trace_number TEXT NOT NULL, content_hash TEXT NOT NULL,
   payment_cents BIGINT NOT NULL, payment_date TEXT, file_name TEXT NOT NULL,
   posted_at TEXT NOT NULL, posted_by TEXT NOT NULL, claims BIGINT NOT NULL,
-  UNIQUE (practice_id, payer_key, trace_number, content_hash));
+  UNIQUE (payer_key, trace_number, content_hash, practice_id));
 INSERT INTO remittances_v3 (practice_id, id, payer_key, trace_number, content_hash, payment_cents, payment_date, file_name, posted_at, posted_by, claims)
   SELECT 1, id, payer_key, trace_number, content_hash, payment_cents, payment_date, file_name, posted_at, posted_by, claims FROM remittances;
 CREATE TABLE remit_claims_v3 (
