@@ -1,0 +1,195 @@
+//! The checks after a run, each a line of the report and a pass or a failure: no 5xx and
+//! no transport error, every answer the one expected, each 835 posted exactly once per
+//! practice, no control number used twice, no row seen across practices. The database
+//! side is read with hand-written SQL on a connection that sees every practice (the
+//! superuser on PostgreSQL, the file itself on SQLite).
+
+use std::collections::HashMap;
+
+use otbill_store::Store;
+
+use crate::load::{Outcome, Route};
+use crate::setup::Practice;
+
+/// One check's result.
+#[derive(Debug)]
+pub(crate) struct Check {
+    pub(crate) ok: bool,
+    pub(crate) what: String,
+}
+
+fn check(ok: bool, what: String) -> Check {
+    Check { ok, what }
+}
+
+/// Runs every check. `all_url` sees every practice's rows; `app_url`, when given, is the
+/// ordinary role the servers use, for the row-level security check.
+pub(crate) fn run(
+    all_url: &str,
+    app_url: Option<&str>,
+    practices: &[Practice],
+    out: &Outcome,
+) -> anyhow::Result<Vec<Check>> {
+    let mut res = Vec::new();
+    let count = |f: &dyn Fn(u16) -> bool| -> u64 {
+        out.statuses
+            .values()
+            .flat_map(|s| s.iter())
+            .filter(|(code, _)| f(**code))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let server_errors = count(&|c| c >= 500);
+    res.push(check(
+        server_errors == 0 && out.transport_errors == 0,
+        format!(
+            "no 5xx and no transport error: {server_errors} 5xx, {} transport errors",
+            out.transport_errors
+        ),
+    ));
+    res.push(check(
+        out.unexpected.is_empty(),
+        format!(
+            "every answer the expected status and shape: {} not{}",
+            out.unexpected.len(),
+            out.unexpected
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| format!("\n      {s}"))
+                .collect::<String>()
+        ),
+    ));
+
+    let mut db = Store::connect(all_url)?;
+    // 835s: one remittance row per (practice, file content), for every file uploaded.
+    let rows = db.raw_query(
+        "SELECT practice_id, content_hash, COUNT(*) FROM remittances GROUP BY practice_id, content_hash",
+        &[],
+    )?;
+    let twice = rows.iter().filter(|r| r.int(2) != 1).count();
+    for (p, seen) in practices.iter().zip(&out.seen) {
+        let in_db = rows.iter().filter(|r| r.int(0) == p.id).count();
+        let uploaded = seen.uploads.iter().filter(|u| u.0 > 0).count();
+        let uploads: u32 = seen.uploads.iter().map(|u| u.0).sum();
+        let posted_once = seen
+            .uploads
+            .iter()
+            .filter(|u| u.0 > 0)
+            .all(|u| u.1 == 1);
+        // A file's uploads overlap when more than one reached the servers before the
+        // first answer: counted by uploads per file beyond the first.
+        res.push(check(
+            twice == 0 && in_db == uploaded && posted_once && uploaded > 0,
+            format!(
+                "practice {}: each 835 posted exactly once: {uploaded} of {} files uploaded \
+                 {uploads} times over the instances, {in_db} remittance rows, each file \
+                 answered as posted once and as a duplicate after",
+                p.id,
+                p.remits.len()
+            ),
+        ));
+    }
+    // Control numbers: ISA13 and GS06 distinct per practice, ST02 distinct in a batch.
+    let dup = |db: &mut Store, sql: &str| -> anyhow::Result<usize> {
+        Ok(db.raw_query(sql, &[])?.len())
+    };
+    let icn = dup(
+        &mut db,
+        "SELECT practice_id, interchange_control FROM batches GROUP BY practice_id, interchange_control HAVING COUNT(*) > 1",
+    )?;
+    let gcn = dup(
+        &mut db,
+        "SELECT practice_id, group_control FROM batches GROUP BY practice_id, group_control HAVING COUNT(*) > 1",
+    )?;
+    let st02 = dup(
+        &mut db,
+        "SELECT batch_id, transaction_control FROM claims WHERE batch_id IS NOT NULL \
+         GROUP BY batch_id, transaction_control HAVING COUNT(*) > 1",
+    )?;
+    let one = |db: &mut Store, sql: &str| -> anyhow::Result<i64> {
+        Ok(db.raw_query(sql, &[])?.first().map_or(0, |r| r.int(0)))
+    };
+    let no_st02 = one(
+        &mut db,
+        "SELECT COUNT(*) FROM claims WHERE batch_id IS NOT NULL AND transaction_control IS NULL",
+    )?;
+    let mixed = one(
+        &mut db,
+        "SELECT COUNT(*) FROM claims c JOIN batches b ON b.id = c.batch_id WHERE b.practice_id <> c.practice_id",
+    )?;
+    let unfinished = one(&mut db, "SELECT COUNT(*) FROM batches WHERE state <> 'written'")?;
+    let batches = one(&mut db, "SELECT COUNT(*) FROM batches")?;
+    let mut answered_twice = 0;
+    let mut built = 0;
+    let mut batched = 0;
+    for seen in &out.seen {
+        let mut c = seen.controls.clone();
+        built += c.len();
+        batched += seen.batched;
+        c.sort_unstable();
+        let n = c.len();
+        c.dedup_by_key(|x| x.0);
+        answered_twice += n - c.len();
+    }
+    res.push(check(
+        icn + gcn + st02 == 0 && no_st02 == 0 && mixed == 0 && unfinished == 0 && answered_twice == 0,
+        format!(
+            "no control number used twice: {batches} batches ({built} built by the load, \
+             {batched} claims), ISA13 repeated {icn}, GS06 repeated {gcn}, ST02 repeated in a \
+             batch {st02}, batched claims without ST02 {no_st02}, claims in another practice's \
+             batch {mixed}, batches left reserved {unfinished}, ISA13 answered twice {answered_twice}"
+        ),
+    ));
+    // Tenancy: every listed claim is the lister's practice's; the other's ids are 404s.
+    let owner: HashMap<i64, i64> = db
+        .raw_query("SELECT id, practice_id FROM claims", &[])?
+        .iter()
+        .map(|r| (r.int(0), r.int(1)))
+        .collect();
+    for (p, seen) in practices.iter().zip(&out.seen) {
+        let wrong = seen
+            .listed
+            .iter()
+            .filter(|id| owner.get(id) != Some(&p.id))
+            .count();
+        res.push(check(
+            wrong == 0 && seen.foreign_pcns.is_empty() && !seen.listed.is_empty(),
+            format!(
+                "practice {}: no row of another practice listed: {} claim ids listed, {wrong} \
+                 not the practice's, {} PCNs not of its form",
+                p.id,
+                seen.listed.len(),
+                seen.foreign_pcns.len()
+            ),
+        ));
+    }
+    let other = out.statuses.get(&Route::ClaimOther);
+    let (n404, n) = other.map_or((0, 0), |s| {
+        (s.get(&404).copied().unwrap_or(0), s.values().sum::<u64>())
+    });
+    res.push(check(
+        n > 0 && n404 == n,
+        format!("another practice's claim by id is a 404: {n404} of {n}"),
+    ));
+    if let Some(app) = app_url {
+        // Row-level security: the servers' role, scoped to a practice, sees no other's row
+        // even when the query asks for them.
+        let mut s = Store::connect(app)?;
+        let mut leaks = 0;
+        for p in practices {
+            s.use_practice(p.id);
+            leaks += s
+                .raw_query(
+                    "SELECT COUNT(*) FROM claims WHERE practice_id <> $P",
+                    &[],
+                )?
+                .first()
+                .map_or(0, |r| r.int(0));
+        }
+        res.push(check(
+            leaks == 0,
+            format!("row-level security: {leaks} claims of another practice visible to the servers' role"),
+        ));
+    }
+    Ok(res)
+}
