@@ -40,4 +40,4 @@ cargo bench -q -p otbill-server --bench multi -- \
   --otbill "$CARGO_TARGET_DIR/release/otbill" \
   --pg "$OTBILL_TEST_PG_URL" --pg-admin "$OTBILL_TEST_PG_ADMIN_URL" \
   --duration "$DURATION" --connections "$CONNECTIONS" --instances "$INSTANCES" \
-  --out bench-out/multi.txt
+  --out "$PWD/bench-out/multi.txt"

@@ -4,7 +4,8 @@
 //! side is read with hand-written SQL on a connection that sees every practice (the
 //! superuser on PostgreSQL, the file itself on SQLite).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use otbill_store::Store;
 
@@ -26,6 +27,7 @@ fn check(ok: bool, what: String) -> Check {
 /// ordinary role the servers use, for the row-level security check.
 pub(crate) fn run(
     all_url: &str,
+    outbox: &Path,
     app_url: Option<&str>,
     practices: &[Practice],
     out: &Outcome,
@@ -55,6 +57,7 @@ pub(crate) fn run(
             out.unexpected
                 .iter()
                 .filter(|s| !s.is_empty())
+                .take(20)
                 .map(|s| format!("\n      {s}"))
                 .collect::<String>()
         ),
@@ -71,11 +74,7 @@ pub(crate) fn run(
         let in_db = rows.iter().filter(|r| r.int(0) == p.id).count();
         let uploaded = seen.uploads.iter().filter(|u| u.0 > 0).count();
         let uploads: u32 = seen.uploads.iter().map(|u| u.0).sum();
-        let posted_once = seen
-            .uploads
-            .iter()
-            .filter(|u| u.0 > 0)
-            .all(|u| u.1 == 1);
+        let posted_once = seen.uploads.iter().filter(|u| u.0 > 0).all(|u| u.1 == 1);
         // A file's uploads overlap when more than one reached the servers before the
         // first answer: counted by uploads per file beyond the first.
         res.push(check(
@@ -90,9 +89,8 @@ pub(crate) fn run(
         ));
     }
     // Control numbers: ISA13 and GS06 distinct per practice, ST02 distinct in a batch.
-    let dup = |db: &mut Store, sql: &str| -> anyhow::Result<usize> {
-        Ok(db.raw_query(sql, &[])?.len())
-    };
+    let dup =
+        |db: &mut Store, sql: &str| -> anyhow::Result<usize> { Ok(db.raw_query(sql, &[])?.len()) };
     let icn = dup(
         &mut db,
         "SELECT practice_id, interchange_control FROM batches GROUP BY practice_id, interchange_control HAVING COUNT(*) > 1",
@@ -101,11 +99,31 @@ pub(crate) fn run(
         &mut db,
         "SELECT practice_id, group_control FROM batches GROUP BY practice_id, group_control HAVING COUNT(*) > 1",
     )?;
+    // Up to CLAIMS_PER_TRANSACTION claims share an ST02; more would be a number reused.
     let st02 = dup(
         &mut db,
-        "SELECT batch_id, transaction_control FROM claims WHERE batch_id IS NOT NULL \
-         GROUP BY batch_id, transaction_control HAVING COUNT(*) > 1",
+        &format!(
+            "SELECT batch_id, transaction_control FROM claims WHERE batch_id IS NOT NULL \
+             GROUP BY batch_id, transaction_control HAVING COUNT(*) > {}",
+            otbill_store::batch::CLAIMS_PER_TRANSACTION
+        ),
     )?;
+    // The files as sent: each names its batch's ISA13 and repeats no ST02.
+    let files = db.raw_query(
+        "SELECT practice_id, file_name, interchange_control FROM batches ORDER BY id",
+        &[],
+    )?;
+    let mut bad_files = Vec::new();
+    for f in &files {
+        let folder = match f.int(0) {
+            otbill_store::MAIN_PRACTICE => outbox.to_path_buf(),
+            p => outbox.join(format!("practice-{p}")),
+        };
+        let path = folder.join(f.text(1));
+        if let Err(e) = file_ok(&path, f.int(2)) {
+            bad_files.push(format!("{}: {e}", path.display()));
+        }
+    }
     let one = |db: &mut Store, sql: &str| -> anyhow::Result<i64> {
         Ok(db.raw_query(sql, &[])?.first().map_or(0, |r| r.int(0)))
     };
@@ -117,12 +135,17 @@ pub(crate) fn run(
         &mut db,
         "SELECT COUNT(*) FROM claims c JOIN batches b ON b.id = c.batch_id WHERE b.practice_id <> c.practice_id",
     )?;
-    let unfinished = one(&mut db, "SELECT COUNT(*) FROM batches WHERE state <> 'written'")?;
+    let unfinished = one(
+        &mut db,
+        "SELECT COUNT(*) FROM batches WHERE state <> 'written'",
+    )?;
     let batches = one(&mut db, "SELECT COUNT(*) FROM batches")?;
     let mut answered_twice = 0;
     let mut built = 0;
     let mut batched = 0;
+    let mut resumed = 0;
     for seen in &out.seen {
+        resumed += seen.resumed;
         let mut c = seen.controls.clone();
         built += c.len();
         batched += seen.batched;
@@ -132,12 +155,21 @@ pub(crate) fn run(
         answered_twice += n - c.len();
     }
     res.push(check(
-        icn + gcn + st02 == 0 && no_st02 == 0 && mixed == 0 && unfinished == 0 && answered_twice == 0,
+        icn + gcn + st02 == 0
+            && no_st02 == 0
+            && mixed == 0
+            && unfinished == 0
+            && answered_twice == 0
+            && bad_files.is_empty(),
         format!(
             "no control number used twice: {batches} batches ({built} built by the load, \
              {batched} claims), ISA13 repeated {icn}, GS06 repeated {gcn}, ST02 repeated in a \
              batch {st02}, batched claims without ST02 {no_st02}, claims in another practice's \
-             batch {mixed}, batches left reserved {unfinished}, ISA13 answered twice {answered_twice}"
+             batch {mixed}, batches left reserved {unfinished}, ISA13 answered twice {answered_twice} \
+             ({resumed} answers finished a batch another request had reserved), 837P files \
+             with a wrong ISA13 or a repeated ST02 {}{}",
+            bad_files.len(),
+            bad_files.iter().take(5).map(|b| format!("\n      {b}")).collect::<String>()
         ),
     ));
     // Tenancy: every listed claim is the lister's practice's; the other's ids are 404s.
@@ -179,10 +211,7 @@ pub(crate) fn run(
         for p in practices {
             s.use_practice(p.id);
             leaks += s
-                .raw_query(
-                    "SELECT COUNT(*) FROM claims WHERE practice_id <> $P",
-                    &[],
-                )?
+                .raw_query("SELECT COUNT(*) FROM claims WHERE practice_id <> $P", &[])?
                 .first()
                 .map_or(0, |r| r.int(0));
         }
@@ -192,4 +221,31 @@ pub(crate) fn run(
         ));
     }
     Ok(res)
+}
+
+/// An 837P file's ISA13 is `icn` and no ST02 appears twice in it.
+fn file_ok(path: &Path, icn: i64) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let mut st02 = HashSet::new();
+    let mut isa13 = None;
+    for seg in text.split('~').map(str::trim) {
+        let el: Vec<&str> = seg.split('*').collect();
+        match el.first().copied() {
+            Some("ISA") => isa13 = el.get(13).and_then(|v| v.trim().parse::<i64>().ok()),
+            Some("ST") => {
+                let n = el.get(2).copied().unwrap_or_default();
+                if !st02.insert(n.to_owned()) {
+                    return Err(format!("ST02 {n} twice"));
+                }
+            }
+            _ => {}
+        }
+    }
+    if isa13 != Some(icn) {
+        return Err(format!("ISA13 {isa13:?}, the batch says {icn}"));
+    }
+    if st02.is_empty() {
+        return Err("no transaction".into());
+    }
+    Ok(())
 }

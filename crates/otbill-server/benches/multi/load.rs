@@ -96,6 +96,8 @@ pub(crate) struct Seen {
     pub(crate) controls: Vec<(i64, i64)>,
     /// Claims batched by the load.
     pub(crate) batched: usize,
+    /// Answers naming a batch another request had reserved.
+    pub(crate) resumed: usize,
 }
 
 /// The run's figures.
@@ -216,6 +218,7 @@ struct RemitRow {
 #[derive(Deserialize)]
 struct BatchRow {
     claims: usize,
+    resumed: bool,
     interchange_control: i64,
     group_control: i64,
 }
@@ -280,9 +283,15 @@ impl Worker<'_> {
                 ("POST", "/api/v1/visits".into(), &me.therapist, body.into())
             }
             Route::Code => {
-                let body =
-                    format!(r#"{{"date": "{today}", "payer": "medicare", "services": {services}}}"#);
-                ("POST", "/api/v1/visits/code".into(), &me.therapist, body.into())
+                let body = format!(
+                    r#"{{"date": "{today}", "payer": "medicare", "services": {services}}}"#
+                );
+                (
+                    "POST",
+                    "/api/v1/visits/code".into(),
+                    &me.therapist,
+                    body.into(),
+                )
             }
             Route::ClaimList => {
                 // Every third list is filtered, as the claims page's tabs are.
@@ -298,13 +307,23 @@ impl Worker<'_> {
                 }
                 let i = self.next() as usize % self.claims.len();
                 let id = self.claims[i];
-                ("GET", format!("/api/v1/claims/{id}"), &me.biller, Vec::new())
+                (
+                    "GET",
+                    format!("/api/v1/claims/{id}"),
+                    &me.biller,
+                    Vec::new(),
+                )
             }
             Route::ClaimOther => {
                 let Some(id) = self.pick(&other.claims).copied() else {
                     return;
                 };
-                ("GET", format!("/api/v1/claims/{id}"), &me.biller, Vec::new())
+                (
+                    "GET",
+                    format!("/api/v1/claims/{id}"),
+                    &me.biller,
+                    Vec::new(),
+                )
             }
             Route::Remit => {
                 let Some(file) = self.remit_to_upload() else {
@@ -313,9 +332,14 @@ impl Worker<'_> {
                 self.uploaded[file] = true;
                 let path = format!("/api/v1/remittances?name=bench-{file}.835");
                 let body = me.remits[file].clone();
-                self.send(route, "POST", &path, &me.biller.clone(), &body, |w, body| {
-                    w.on_remit(file, body)
-                });
+                self.send(
+                    route,
+                    "POST",
+                    &path,
+                    &me.biller.clone(),
+                    &body,
+                    |w, body| w.on_remit(file, body),
+                );
                 return;
             }
             Route::Batch => ("POST", "/api/v1/batches".into(), &me.biller, Vec::new()),
@@ -417,7 +441,10 @@ impl Worker<'_> {
         let prefix = format!("OT{}P", self.me.id);
         let foreign = |pcn: &str| {
             if self.me.id == otbill_store::MAIN_PRACTICE {
-                pcn.starts_with("OT") && pcn.as_bytes().get(2).is_some_and(u8::is_ascii_digit)
+                // `OT` then digits then `P`: another practice's form.
+                let rest = pcn.strip_prefix("OT").unwrap_or("");
+                let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+                !pcn.starts_with("OT") || (digits > 0 && rest.as_bytes().get(digits) == Some(&b'P'))
             } else {
                 !pcn.starts_with(&prefix)
             }
@@ -449,7 +476,10 @@ impl Worker<'_> {
     fn on_remit(&mut self, file: usize, body: &[u8]) -> Result<(), String> {
         let posted: PostedRemit = serde_json::from_slice(body).map_err(|e| e.to_string())?;
         if posted.remittances.len() != 1 {
-            return Err(format!("{} remittances in one file", posted.remittances.len()));
+            return Err(format!(
+                "{} remittances in one file",
+                posted.remittances.len()
+            ));
         }
         let fresh = posted.remittances.iter().any(|r| !r.duplicate);
         let mut seen = self.lock();
@@ -464,8 +494,14 @@ impl Worker<'_> {
         let rows: Vec<BatchRow> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
         let mut seen = self.lock();
         for b in rows {
-            seen.controls.push((b.interchange_control, b.group_control));
-            seen.batched += b.claims;
+            // A batch another request reserved and had not recorded yet is finished again
+            // (`resumed`, the same file): only the builder's answer names it as new.
+            if b.resumed {
+                seen.resumed += 1;
+            } else {
+                seen.controls.push((b.interchange_control, b.group_control));
+                seen.batched += b.claims;
+            }
         }
         Ok(())
     }

@@ -45,7 +45,8 @@ struct Args {
 
 fn args() -> Args {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let mut a = Args {
         otbill: target.join("release/otbill"),
         pg: std::env::var("OTBILL_TEST_PG_URL").ok(),
@@ -60,7 +61,10 @@ fn args() -> Args {
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
-        let number = |v: String| -> usize { v.parse().unwrap_or_else(|_| panic!("{flag}: not a number: {v}")) };
+        let number = |v: String| -> usize {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{flag}: not a number: {v}"))
+        };
         match flag.as_str() {
             "--otbill" => a.otbill = value().into(),
             "--pg" => a.pg = Some(value()),
@@ -112,29 +116,82 @@ fn main() {
         let (Some(pg), Some(admin)) = (a.pg.as_deref(), a.pg_admin.as_deref()) else {
             panic!("PostgreSQL needs --pg and --pg-admin (or OTBILL_TEST_PG_URL and OTBILL_TEST_PG_ADMIN_URL; eval \"$(scripts/pg-test-server.sh)\")");
         };
-        assert!(is_loopback_url(pg) && is_loopback_url(admin), "PostgreSQL must be on 127.0.0.1");
+        assert!(
+            is_loopback_url(pg) && is_loopback_url(admin),
+            "PostgreSQL must be on 127.0.0.1"
+        );
         let name = format!("otbill_multi_{}_{}", std::process::id(), unix_secs());
         otbill_store::Store::connect(pg)
             .and_then(|mut s| s.raw_exec(&format!("CREATE DATABASE {name}"), &[]))
             .unwrap_or_else(|e| panic!("creating database {name}: {e}"));
         let app = swap_db(pg, &name);
         let all = swap_db(admin, &name);
-        let label = format!("PostgreSQL, {} instances, one database ({name})", a.instances);
-        ok &= section(&mut report, &label, &app, &all, Some(&app), a.instances, plan, &a, &rules, &logs.join("pg"));
-    }
-    if want("sqlite") {
-        let dir = work_dir("sqlite");
-        let db = dir.join("otbill.db").display().to_string();
-        ok &= section(&mut report, "SQLite, 1 instance (fresh file)", &db, &db, None, 1, plan, &a, &rules, &logs.join("sqlite"));
+        let label = format!(
+            "PostgreSQL, {} instances, one database ({name})",
+            a.instances
+        );
+        // The servers' working directory: their outbox is `outbox/` in it.
+        let dir = work_dir("pg");
+        ok &= section(
+            &mut report,
+            &label,
+            &app,
+            &all,
+            Some(&app),
+            a.instances,
+            plan,
+            &a,
+            &rules,
+            &logs.join("pg"),
+            &dir,
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
-    let _ = writeln!(report, "\nresult: {}", if ok { "all checks passed" } else { "CHECKS FAILED" });
-    println!("\nresult: {}", if ok { "all checks passed" } else { "CHECKS FAILED" });
+    if want("sqlite") {
+        // The outbox is beside the database file.
+        let dir = work_dir("sqlite");
+        let db = dir.join("otbill.db").display().to_string();
+        ok &= section(
+            &mut report,
+            "SQLite, 1 instance (fresh file)",
+            &db,
+            &db,
+            None,
+            1,
+            plan,
+            &a,
+            &rules,
+            &logs.join("sqlite"),
+            &dir,
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let _ = writeln!(
+        report,
+        "\nresult: {}",
+        if ok {
+            "all checks passed"
+        } else {
+            "CHECKS FAILED"
+        }
+    );
+    println!(
+        "\nresult: {}",
+        if ok {
+            "all checks passed"
+        } else {
+            "CHECKS FAILED"
+        }
+    );
     if let Some(d) = a.out.parent() {
         let _ = std::fs::create_dir_all(d);
     }
     std::fs::write(&a.out, &report).unwrap_or_else(|e| panic!("writing {}: {e}", a.out.display()));
-    eprintln!("multi: wrote {} (server logs in {})", a.out.display(), logs.display());
+    eprintln!(
+        "multi: wrote {} (server logs in {})",
+        a.out.display(),
+        logs.display()
+    );
     if !ok {
         std::process::exit(1);
     }
@@ -154,13 +211,13 @@ fn section(
     a: &Args,
     rules: &otbill_server::Rules,
     logs: &Path,
+    dir: &Path,
 ) -> bool {
     let mut s = String::new();
     let _ = writeln!(s, "\n== {label} ==");
     print!("{s}");
-    let dir = work_dir(if app_url.is_some() { "pg" } else { "sqlite-run" });
     let t = Instant::now();
-    let practices = setup::prepare(db_url, &dir, rules).expect("preparing the database");
+    let practices = setup::prepare(db_url, dir, rules).expect("preparing the database");
     let line = format!(
         "setup: {} s; {}",
         fmt_f(t.elapsed().as_secs_f64(), 1),
@@ -178,10 +235,16 @@ fn section(
     );
     println!("{line}");
     let _ = writeln!(s, "{line}");
-    let mut servers = setup::start(&a.otbill, db_url, &dir, logs, instances).expect("starting the servers");
+    let mut servers =
+        setup::start(&a.otbill, db_url, dir, logs, instances).expect("starting the servers");
     let line = format!(
         "servers: {}",
-        servers.addrs.iter().map(|a| format!("http://{a}")).collect::<Vec<_>>().join(" ")
+        servers
+            .addrs
+            .iter()
+            .map(|a| format!("http://{a}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     println!("{line}");
     let _ = writeln!(s, "{line}");
@@ -190,18 +253,22 @@ fn section(
     let table = figures(&out);
     print!("{table}");
     s.push_str(&table);
-    let checks = checks::run(all_url, app_url, &practices, &out).expect("reading the database for the checks");
+    let checks = checks::run(all_url, &dir.join("outbox"), app_url, &practices, &out)
+        .expect("reading the database for the checks");
     let mut ok = clean;
     let mut c = String::from("checks:\n");
     for ch in &checks {
         ok &= ch.ok;
         let _ = writeln!(c, "  {} {}", if ch.ok { "ok  " } else { "FAIL" }, ch.what);
     }
-    let _ = writeln!(c, "  {} servers stopped cleanly on SIGTERM", if clean { "ok  " } else { "FAIL" });
+    let _ = writeln!(
+        c,
+        "  {} servers stopped cleanly on SIGTERM",
+        if clean { "ok  " } else { "FAIL" }
+    );
     print!("{c}");
     s.push_str(&c);
     report.push_str(&s);
-    let _ = std::fs::remove_dir_all(&dir);
     ok
 }
 
@@ -224,7 +291,12 @@ fn figures(out: &Outcome) -> String {
         let statuses = out
             .statuses
             .get(&r)
-            .map(|m| m.iter().map(|(c, n)| format!("{c}:{n}")).collect::<Vec<_>>().join(" "))
+            .map(|m| {
+                m.iter()
+                    .map(|(c, n)| format!("{c}:{n}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .unwrap_or_default();
         let _ = writeln!(
             s,
@@ -280,12 +352,16 @@ fn work_dir(what: &str) -> PathBuf {
 
 /// The same server URL naming database `name`.
 fn swap_db(url: &str, name: &str) -> String {
-    let (prefix, _) = url.rsplit_once('/').expect("a PostgreSQL URL names a database");
+    let (prefix, _) = url
+        .rsplit_once('/')
+        .expect("a PostgreSQL URL names a database");
     format!("{prefix}/{name}")
 }
 
 fn is_loopback_url(url: &str) -> bool {
     let host = url.split('@').next_back().unwrap_or(url);
-    let host = host.trim_start_matches("postgres://").trim_start_matches("postgresql://");
+    let host = host
+        .trim_start_matches("postgres://")
+        .trim_start_matches("postgresql://");
     host.starts_with("127.0.0.1") || host.starts_with("localhost")
 }

@@ -177,7 +177,10 @@ pub(crate) fn start(
             .args(["serve", "--listen", "127.0.0.1:0", "--db", db_url])
             .arg("--insecure-cookies")
             .current_dir(dir)
-            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or("info".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or("info".into()),
+            )
             .env_remove("OTBILL_ADMIN_PASSWORD")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -193,11 +196,8 @@ pub(crate) fn start(
         loop {
             let text = std::fs::read_to_string(log).unwrap_or_default();
             if let Some(rest) = text.split("listening on http://").nth(1) {
-                let addr: SocketAddr = rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .parse()?;
+                let addr: SocketAddr =
+                    rest.split_whitespace().next().unwrap_or_default().parse()?;
                 anyhow::ensure!(addr.ip().is_loopback(), "server {i} is not on loopback");
                 servers.addrs.push(addr);
                 break;
@@ -205,11 +205,7 @@ pub(crate) fn start(
             if let Some(status) = servers.children[i].try_wait()? {
                 anyhow::bail!("server {} exited ({status}): see {}", i + 1, log.display());
             }
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "server {} did not start",
-                i + 1
-            );
+            anyhow::ensure!(Instant::now() < deadline, "server {} did not start", i + 1);
             std::thread::sleep(Duration::from_millis(50));
         }
     }
