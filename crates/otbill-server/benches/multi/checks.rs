@@ -72,17 +72,37 @@ pub(crate) fn run(
     let twice = rows.iter().filter(|r| r.int(2) != 1).count();
     for (p, seen) in practices.iter().zip(&out.seen) {
         let in_db = rows.iter().filter(|r| r.int(0) == p.id).count();
-        let uploaded = seen.uploads.iter().filter(|u| u.0 > 0).count();
-        let uploads: u32 = seen.uploads.iter().map(|u| u.0).sum();
-        let posted_once = seen.uploads.iter().filter(|u| u.0 > 0).all(|u| u.1 == 1);
-        // A file's uploads overlap when more than one reached the servers before the
-        // first answer: counted by uploads per file beyond the first.
+        let uploaded = seen.uploads.iter().filter(|u| !u.is_empty()).count();
+        let uploads: usize = seen.uploads.iter().map(Vec::len).sum();
+        let posted_once = seen
+            .uploads
+            .iter()
+            .filter(|u| !u.is_empty())
+            .all(|u| u.iter().filter(|x| x.posted).count() == 1);
+        // The race: uploads of a file sent before the posting upload was answered, and
+        // over how many instances those were spread (the posting one's included).
+        let (mut raced, mut widest) = (0, 0);
+        for u in &seen.uploads {
+            let Some(first) = u.iter().find(|x| x.posted) else {
+                continue;
+            };
+            let during: Vec<_> = u
+                .iter()
+                .filter(|x| x.sent < first.answered && x.answered > first.sent)
+                .collect();
+            raced += during.len().saturating_sub(1);
+            let mut instances: Vec<usize> = during.iter().map(|x| x.instance).collect();
+            instances.sort_unstable();
+            instances.dedup();
+            widest = widest.max(instances.len());
+        }
         res.push(check(
             twice == 0 && in_db == uploaded && posted_once && uploaded > 0,
             format!(
                 "practice {}: each 835 posted exactly once: {uploaded} of {} files uploaded \
-                 {uploads} times over the instances, {in_db} remittance rows, each file \
-                 answered as posted once and as a duplicate after",
+                 {uploads} times, {raced} of them while the posting upload of the same file \
+                 was in flight (up to {widest} instances at once); {in_db} remittance rows, \
+                 one upload of each file answered as posted, the others as duplicates",
                 p.id,
                 p.remits.len()
             ),

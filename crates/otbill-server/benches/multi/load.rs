@@ -90,14 +90,24 @@ pub(crate) struct Seen {
     pub(crate) listed: HashSet<i64>,
     /// Listed rows whose PCN does not look like this practice's.
     pub(crate) foreign_pcns: Vec<String>,
-    /// Per 835 file: uploads, and uploads that posted (not a duplicate).
-    pub(crate) uploads: Vec<(u32, u32)>,
+    /// Per 835 file: every upload of it.
+    pub(crate) uploads: Vec<Vec<Upload>>,
     /// `(ISA13, GS06)` of every batch a build answered with.
     pub(crate) controls: Vec<(i64, i64)>,
     /// Claims batched by the load.
     pub(crate) batched: usize,
     /// Answers naming a batch another request had reserved.
     pub(crate) resumed: usize,
+}
+
+/// One upload of an 835: when it was sent and answered (microseconds into the run), to
+/// which instance, and whether it posted (not a duplicate).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Upload {
+    pub(crate) sent: u64,
+    pub(crate) answered: u64,
+    pub(crate) instance: usize,
+    pub(crate) posted: bool,
 }
 
 /// The run's figures.
@@ -121,7 +131,7 @@ pub(crate) fn run(addrs: &[SocketAddr], practices: &[Practice], plan: Plan) -> O
         .iter()
         .map(|p| {
             Mutex::new(Seen {
-                uploads: vec![(0, 0); p.remits.len()],
+                uploads: vec![Vec::new(); p.remits.len()],
                 ..Seen::default()
             })
         })
@@ -138,6 +148,8 @@ pub(crate) fn run(addrs: &[SocketAddr], practices: &[Practice], plan: Plan) -> O
             scope.spawn(move || {
                 let mut worker = Worker {
                     conn: Conn::new(addr),
+                    instance: w % addrs.len(),
+                    last: (0, 0),
                     me: &practices[p],
                     other: &practices[(p + 1) % practices.len()],
                     seen: &seen[p],
@@ -181,6 +193,9 @@ impl Outcome {
 
 struct Worker<'a> {
     conn: Conn,
+    instance: usize,
+    /// When the last request was sent and answered, microseconds into the run.
+    last: (u64, u64),
     me: &'a Practice,
     other: &'a Practice,
     seen: &'a Mutex<Seen>,
@@ -392,6 +407,8 @@ impl Worker<'_> {
         let t = Instant::now();
         let res = self.conn.request(method, path, token, ct, body);
         let us = u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX);
+        let sent = u64::try_from(t.duration_since(self.start).as_micros()).unwrap_or(u64::MAX);
+        self.last = (sent, sent.saturating_add(u64::from(us)));
         match res {
             Err(e) => {
                 self.out.transport_errors += 1;
@@ -484,8 +501,12 @@ impl Worker<'_> {
         let fresh = posted.remittances.iter().any(|r| !r.duplicate);
         let mut seen = self.lock();
         if let Some(u) = seen.uploads.get_mut(file) {
-            u.0 += 1;
-            u.1 += u32::from(fresh);
+            u.push(Upload {
+                sent: self.last.0,
+                answered: self.last.1,
+                instance: self.instance,
+                posted: fresh,
+            });
         }
         Ok(())
     }
