@@ -384,13 +384,19 @@ pub(crate) fn header(
 
 /// Writes `path` atomically: a temporary file in the same folder, synced, then renamed over
 /// `path`, then the folder synced. Returns the SHA-256 (hex) of what was written.
+///
+/// Several writers of one path may run at once (a server finishing a batch another of its
+/// requests is still writing): each has its own temporary file, named by process and a
+/// per-process sequence number, and the last rename wins with the same bytes.
 pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<String, Error> {
+    static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let seq = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}.{seq}.tmp", std::process::id()));
     let io = |e| Error::io(format!("writing {}", path.display()), e);
     let file = File::create(&tmp).map_err(io)?;
     let mut w = HashingWriter {

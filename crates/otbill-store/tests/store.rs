@@ -1329,3 +1329,39 @@ fn a_claim_twice_in_one_835_ends_as_posted_in_order(url: &str) {
         ("reversed", "paid")
     );
 }
+
+/// Found by the multi-instance load (`bench/multi`, issue #15 point 4): two requests of one
+/// server writing the same batch file at once (one building it, one finishing it as
+/// `reserved`) shared one temporary file, so the second rename failed with "No such file or
+/// directory" and the request answered 500. Each writer now has its own temporary file.
+#[test]
+fn two_writers_of_one_batch_file_in_one_process_both_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("otbill-000000001.837");
+    // Both writers are inside `fill` (their temporary files created) before either
+    // renames: the interleaving the load hit.
+    let both_open = std::sync::Barrier::new(2);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    otbill_store::batch::write_atomic(&path, |w| {
+                        both_open.wait();
+                        w.write_all(b"ISA*the same bytes~")
+                    })
+                })
+            })
+            .collect();
+        writers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    for r in &results {
+        assert!(r.is_ok(), "{r:?}");
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), b"ISA*the same bytes~");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
