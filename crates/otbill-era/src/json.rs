@@ -11,6 +11,8 @@
 //! Values that are rare or carry free text (parties, PLB, findings) go through serde.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
 
 use chrono::{Datelike, NaiveDate};
 use otbill_x12::Finding;
@@ -20,6 +22,7 @@ use serde::Serialize;
 use crate::model::{number, unreadable_in, Remittance};
 #[cfg(doc)]
 use crate::model::{Claim, Era};
+use crate::split::{self, Plan, Shift};
 use crate::view::{AdjustmentRef, ClaimRef, LineRef, ProcedureRef, Qualified, RemitVisitor};
 
 /// How [`write_835_json`] lays out the JSON.
@@ -54,6 +57,9 @@ impl Written {
 /// to `out`, byte for byte as serde_json writes it in `style` (no newline at the end).
 /// Writes nothing when the input holds no 835 transaction ([`Written::unreadable`]).
 ///
+/// A large input (a megabyte or more, with several transactions) is read on several
+/// threads, as [`Split::default`] says; the bytes are the same.
+///
 /// ```
 /// let input = b"ST*835*1~BPR*I*5*C*CHK~CLP*A*1*5*5~SE*4*1~";
 /// let mut out = Vec::new();
@@ -68,6 +74,53 @@ pub fn write_835_json<W: Write>(
     style: JsonStyle,
     out: &mut W,
 ) -> io::Result<Written> {
+    write_835_json_split(input, style, Split::default(), out)
+}
+
+/// How [`write_835_json_split`] shares an input among threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split {
+    /// Threads reading parts of the input; 1 reads it all on the calling thread.
+    pub threads: usize,
+    /// About how many input bytes one part holds (a part is whole transactions).
+    pub part_bytes: usize,
+    /// Inputs shorter than this are read on the calling thread.
+    pub min_input: usize,
+}
+
+impl Default for Split {
+    /// The machine's cores (at most 8), parts of 512 KiB, inputs of 1 MiB or more.
+    fn default() -> Split {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Split {
+            threads: cores.min(8),
+            part_bytes: 512 << 10,
+            min_input: 1 << 20,
+        }
+    }
+}
+
+/// [`write_835_json`] with the work shared as `split` says: the input's transactions are
+/// cut into runs of about [`Split::part_bytes`], each run's JSON written by one of
+/// [`Split::threads`] threads into its own buffer, and the buffers written to `out` in
+/// order (positions in findings are the whole input's). The output is the same for any
+/// `split`; an input that cannot be cut (no ISA, delimiters changed by a later ISA, one
+/// transaction) is read on the calling thread.
+pub fn write_835_json_split<W: Write>(
+    input: &[u8],
+    style: JsonStyle,
+    split: Split,
+    out: &mut W,
+) -> io::Result<Written> {
+    if split.threads > 1 && input.len() >= split.min_input {
+        let decoded = otbill_x12::decode(input);
+        if let Some(plan) = split::plan(&decoded, split.part_bytes) {
+            return match style {
+                JsonStyle::Pretty => write_parts::<true, W>(&decoded, &plan, split.threads, out),
+                JsonStyle::Compact => write_parts::<false, W>(&decoded, &plan, split.threads, out),
+            };
+        }
+    }
     match style {
         JsonStyle::Pretty => write_styled::<true, W>(input, out),
         JsonStyle::Compact => write_styled::<false, W>(input, out),
@@ -75,15 +128,7 @@ pub fn write_835_json<W: Write>(
 }
 
 fn write_styled<const PRETTY: bool, W: Write>(input: &[u8], out: &mut W) -> io::Result<Written> {
-    let mut visitor = JsonVisitor::<PRETTY, W> {
-        out,
-        doc: Json::new(0),
-        // Claims are items at depth 4 (`{"remittances": [{"claims": [...`), which the
-        // claim writer's literals know.
-        claims: Json::new(4),
-        remittances: 0,
-        error: None,
-    };
+    let mut visitor = JsonVisitor::<PRETTY, W>::new(out, false);
     let mut findings = crate::visit_835(input, &mut visitor);
     if let Some(e) = visitor.error {
         return Err(e);
@@ -108,6 +153,200 @@ fn write_styled<const PRETTY: bool, W: Write>(input: &[u8], out: &mut W) -> io::
     })
 }
 
+/// One part's JSON: its remittances as items of the `remittances` array, without a
+/// separator before the first.
+struct PartJson<'a> {
+    json: Vec<u8>,
+    patches: Vec<Patch>,
+    remittances: usize,
+    part: split::Part<'a>,
+}
+
+/// Findings with positions written into a part's JSON, to be written again at the
+/// whole input's positions.
+struct Patch {
+    /// Where their JSON lies in the part's.
+    at: usize,
+    len: usize,
+    /// The depth they were written at.
+    depth: usize,
+    findings: Vec<Finding>,
+}
+
+/// [`write_835_json_split`]'s threads: each takes the next part and writes its JSON into
+/// a buffer from a pool; this thread writes the buffers out in order and hands them back.
+/// A part only starts with a free buffer, so at most `2 * threads` are held.
+fn write_parts<const PRETTY: bool, W: Write>(
+    input: &[u8],
+    plan: &Plan,
+    threads: usize,
+    out: &mut W,
+) -> io::Result<Written> {
+    let parts = plan.parts();
+    let threads = threads.clamp(1, parts.max(1));
+    let next = AtomicUsize::new(0);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, PartJson<'_>)>();
+    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+    for _ in 0..2 * threads {
+        let _ = free_tx.send(Vec::new());
+    }
+    let free_rx = Mutex::new(free_rx);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let (next, free_rx) = (&next, &free_rx);
+            scope.spawn(move || {
+                // The claims and document buffers live as long as the thread.
+                let mut doc = Json::<PRETTY>::new(2);
+                let mut claims = Json::<PRETTY>::new(4);
+                loop {
+                    let buf = match free_rx.lock() {
+                        Ok(free) => free.recv().ok(),
+                        Err(_) => None,
+                    };
+                    let Some(buf) = buf else {
+                        return;
+                    };
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= parts {
+                        return;
+                    }
+                    let part = write_part(input, plan, i, buf, &mut doc, &mut claims);
+                    if done_tx.send((i, part)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // Returning drops the channels' ends, which stops the threads.
+        write_in_order::<PRETTY, W>(plan, done_rx, free_tx, out)
+    })
+}
+
+/// Part `i`'s JSON, written into `json` with the thread's buffers.
+fn write_part<'a, const PRETTY: bool>(
+    input: &'a [u8],
+    plan: &Plan,
+    i: usize,
+    mut json: Vec<u8>,
+    doc: &mut Json<PRETTY>,
+    claims: &mut Json<PRETTY>,
+) -> PartJson<'a> {
+    json.clear();
+    doc.reset(2);
+    claims.reset(4);
+    let mut visitor = JsonVisitor::<PRETTY, Vec<u8>> {
+        out: &mut json,
+        doc: std::mem::replace(doc, Json::new(0)),
+        claims: std::mem::replace(claims, Json::new(0)),
+        remittances: 0,
+        error: None,
+        part: true,
+        written: 0,
+        // The first part's positions are the whole input's already.
+        patches: (i > 0).then(Vec::new),
+    };
+    let part = split::visit_part(input, plan.range(i), i == 0, plan.delimiters, &mut visitor);
+    visitor.flush(false);
+    let remittances = visitor.remittances;
+    let patches = visitor.patches.take().unwrap_or_default();
+    *doc = visitor.doc;
+    *claims = visitor.claims;
+    PartJson {
+        json,
+        patches,
+        remittances,
+        part,
+    }
+}
+
+/// Writes the parts as they come, in order, around the document's start and end, and
+/// puts the findings together as [`crate::visit_835`] does.
+fn write_in_order<const PRETTY: bool, W: Write>(
+    plan: &Plan,
+    done: mpsc::Receiver<(usize, PartJson<'_>)>,
+    free: mpsc::Sender<Vec<u8>>,
+    out: &mut W,
+) -> io::Result<Written> {
+    let parts = plan.parts();
+    let mut pending: Vec<Option<PartJson<'_>>> = (0..parts).map(|_| None).collect();
+    let mut checker = otbill_x12::EnvelopeChecker::default();
+    let (mut reader_findings, mut core_findings) = (Vec::new(), Vec::new());
+    let mut shift = Shift::default();
+    let mut remittances = 0;
+    let mut scratch = Json::<PRETTY>::new(0);
+    for i in 0..parts {
+        let part = loop {
+            if let Some(part) = pending.get_mut(i).and_then(Option::take) {
+                break part;
+            }
+            match done.recv() {
+                Ok((j, part)) => {
+                    if let Some(slot) = pending.get_mut(j) {
+                        *slot = Some(part);
+                    }
+                }
+                Err(_) => return Err(io::Error::other("a thread writing the JSON stopped")),
+            }
+        };
+        shift.replay(&part.part.envelope, plan.delimiters, &mut checker);
+        let next = shift.next(&part.part, plan.range(i + 1).start);
+        let shifted = |f| shift.finding(f);
+        reader_findings.extend(part.part.reader_findings.into_iter().map(shifted));
+        core_findings.extend(part.part.core_findings.into_iter().map(shifted));
+        if part.remittances > 0 {
+            if remittances == 0 {
+                scratch.reset(0);
+                scratch.open(b'{');
+                scratch.key("remittances");
+                scratch.open(b'[');
+                out.write_all(&scratch.buf)?;
+            } else {
+                out.write_all(b",")?;
+            }
+            remittances += part.remittances;
+            let mut from = 0;
+            for patch in part.patches {
+                out.write_all(part.json.get(from..patch.at).unwrap_or_default())?;
+                let findings: Vec<Finding> = patch.findings.into_iter().map(shifted).collect();
+                scratch.reset(patch.depth);
+                scratch.serde(&findings);
+                out.write_all(&scratch.buf)?;
+                from = patch.at + patch.len;
+            }
+            out.write_all(part.json.get(from..).unwrap_or_default())?;
+        }
+        shift = next;
+        let _ = free.send(part.json);
+    }
+    drop(free);
+    let mut findings = reader_findings;
+    findings.extend(checker.finish());
+    findings.extend(core_findings);
+    findings.sort_by_key(|f| f.position.map_or(0, |p| p.segment));
+    if remittances == 0 {
+        crate::no_835_finding(&mut findings);
+        return Ok(Written {
+            remittances,
+            findings,
+        });
+    }
+    // Where the last remittance left the document: in the array, after an item.
+    let doc = &mut scratch;
+    doc.reset(2);
+    doc.has_value = true;
+    doc.close(b']');
+    doc.key("findings");
+    doc.serde(&findings);
+    doc.close(b'}');
+    out.write_all(&doc.buf)?;
+    Ok(Written {
+        remittances,
+        findings,
+    })
+}
+
 struct JsonVisitor<'w, const PRETTY: bool, W> {
     out: &'w mut W,
     /// The document around the claims, written out at each SE.
@@ -117,20 +356,44 @@ struct JsonVisitor<'w, const PRETTY: bool, W> {
     remittances: usize,
     /// The first write error; later writes are skipped.
     error: Option<io::Error>,
+    /// Writing one part's remittances ([`write_part`]): no document around them.
+    part: bool,
+    /// Bytes given to `out`.
+    written: usize,
+    /// Where findings with positions were written, when they must be shifted.
+    patches: Option<Vec<Patch>>,
 }
 
-impl<const PRETTY: bool, W: Write> JsonVisitor<'_, PRETTY, W> {
+impl<'w, const PRETTY: bool, W: Write> JsonVisitor<'w, PRETTY, W> {
+    fn new(out: &'w mut W, part: bool) -> Self {
+        JsonVisitor {
+            out,
+            doc: Json::new(0),
+            // Claims are items at depth 4 (`{"remittances": [{"claims": [...`), which the
+            // claim writer's literals know.
+            claims: Json::new(4),
+            remittances: 0,
+            error: None,
+            part,
+            written: 0,
+            patches: None,
+        }
+    }
+
     fn flush(&mut self, claims: bool) {
         if self.error.is_some() {
             return;
         }
         let mut result = self.out.write_all(&self.doc.buf);
+        let mut written = self.doc.buf.len();
         if claims && result.is_ok() {
             result = self.out.write_all(&self.claims.buf);
+            written += self.claims.buf.len();
         }
         self.doc.buf.clear();
-        if let Err(e) = result {
-            self.error = Some(e);
+        match result {
+            Ok(()) => self.written += written,
+            Err(e) => self.error = Some(e),
         }
     }
 }
@@ -144,7 +407,7 @@ impl<const PRETTY: bool, W: Write> RemitVisitor for JsonVisitor<'_, PRETTY, W> {
 
     fn remittance(&mut self, r: Remittance) {
         let doc = &mut self.doc;
-        if self.remittances == 0 {
+        if self.remittances == 0 && !self.part {
             doc.open(b'{');
             doc.key("remittances");
             doc.open(b'[');
@@ -187,7 +450,19 @@ impl<const PRETTY: bool, W: Write> RemitVisitor for JsonVisitor<'_, PRETTY, W> {
         doc.key("balanced");
         doc.bool(r.balanced);
         doc.key("findings");
+        let at = self.written + doc.buf.len();
         doc.serde(&r.findings);
+        if let Some(patches) = &mut self.patches {
+            if r.findings.iter().any(|f| f.position.is_some()) {
+                patches.push(Patch {
+                    at,
+                    len: self.written + doc.buf.len() - at,
+                    depth: doc.depth,
+                    findings: r.findings,
+                });
+            }
+        }
+        let doc = &mut self.doc;
         doc.close(b'}');
         self.claims.buf.clear();
         self.claims.has_value = false;
@@ -367,6 +642,13 @@ impl<const PRETTY: bool> Json<PRETTY> {
             has_value: false,
             scratch: Vec::new(),
         }
+    }
+
+    /// Empty again, at `depth`, keeping the buffers.
+    fn reset(&mut self, depth: usize) {
+        self.buf.clear();
+        self.depth = depth;
+        self.has_value = false;
     }
 
     /// Writes `pretty` or `compact`: literals, so the copy has a known length.
