@@ -128,7 +128,7 @@ pub fn write_835_json_split<W: Write>(
 }
 
 fn write_styled<const PRETTY: bool, W: Write>(input: &[u8], out: &mut W) -> io::Result<Written> {
-    let mut visitor = JsonVisitor::<PRETTY, W>::new(out, false);
+    let mut visitor = JsonVisitor::<PRETTY, W>::new(out);
     let mut findings = crate::visit_835(input, &mut visitor);
     if let Some(e) = visitor.error {
         return Err(e);
@@ -154,28 +154,41 @@ fn write_styled<const PRETTY: bool, W: Write>(input: &[u8], out: &mut W) -> io::
 }
 
 /// One part's JSON: its remittances as items of the `remittances` array, without a
-/// separator before the first.
+/// separator before the first. The claims, most of it, are written once, into `json`;
+/// what only comes at SE goes in on the way out ([`Piece`]).
 struct PartJson<'a> {
-    json: Vec<u8>,
-    patches: Vec<Patch>,
+    buffers: Buffers,
+    pieces: Vec<Piece>,
     remittances: usize,
     part: split::Part<'a>,
 }
 
-/// Findings with positions written into a part's JSON, to be written again at the
-/// whole input's positions.
-struct Patch {
-    /// Where their JSON lies in the part's.
-    at: usize,
-    len: usize,
-    /// The depth they were written at.
-    depth: usize,
-    findings: Vec<Finding>,
+/// A part's buffers, handed back for the next part once written.
+#[derive(Default)]
+struct Buffers {
+    /// The claims and what follows each transaction's claims.
+    json: Vec<u8>,
+    /// Each transaction's header, up to its `"claims": [`.
+    heads: Vec<u8>,
+}
+
+/// What is written between `json`'s bytes, in the order of `at`.
+enum Piece {
+    /// `heads[from..to]` goes before `json[at..]`.
+    Head { at: usize, from: usize, to: usize },
+    /// `json[at..at + len]` holds findings with positions from the part's start: they
+    /// are written again at the whole input's positions, at `depth`.
+    Findings {
+        at: usize,
+        len: usize,
+        depth: usize,
+        findings: Vec<Finding>,
+    },
 }
 
 /// [`write_835_json_split`]'s threads: each takes the next part and writes its JSON into
-/// a buffer from a pool; this thread writes the buffers out in order and hands them back.
-/// A part only starts with a free buffer, so at most `2 * threads` are held.
+/// buffers from a pool; this thread writes them out in order and hands them back. A part
+/// only starts with free buffers, so at most `2 * threads` are held.
 fn write_parts<const PRETTY: bool, W: Write>(
     input: &[u8],
     plan: &Plan,
@@ -186,9 +199,9 @@ fn write_parts<const PRETTY: bool, W: Write>(
     let threads = threads.clamp(1, parts.max(1));
     let next = AtomicUsize::new(0);
     let (done_tx, done_rx) = mpsc::channel::<(usize, PartJson<'_>)>();
-    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+    let (free_tx, free_rx) = mpsc::channel::<Buffers>();
     for _ in 0..2 * threads {
-        let _ = free_tx.send(Vec::new());
+        let _ = free_tx.send(Buffers::default());
     }
     let free_rx = Mutex::new(free_rx);
     std::thread::scope(|scope| {
@@ -196,22 +209,21 @@ fn write_parts<const PRETTY: bool, W: Write>(
             let done_tx = done_tx.clone();
             let (next, free_rx) = (&next, &free_rx);
             scope.spawn(move || {
-                // The claims and document buffers live as long as the thread.
+                // The document writer and its scratch live as long as the thread.
                 let mut doc = Json::<PRETTY>::new(2);
-                let mut claims = Json::<PRETTY>::new(4);
                 loop {
-                    let buf = match free_rx.lock() {
+                    let buffers = match free_rx.lock() {
                         Ok(free) => free.recv().ok(),
                         Err(_) => None,
                     };
-                    let Some(buf) = buf else {
+                    let Some(buffers) = buffers else {
                         return;
                     };
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= parts {
                         return;
                     }
-                    let part = write_part(input, plan, i, buf, &mut doc, &mut claims);
+                    let part = write_part(input, plan, i, buffers, &mut doc);
                     if done_tx.send((i, part)).is_err() {
                         return;
                     }
@@ -224,39 +236,41 @@ fn write_parts<const PRETTY: bool, W: Write>(
     })
 }
 
-/// Part `i`'s JSON, written into `json` with the thread's buffers.
+/// Part `i`'s JSON, written into `buffers` with the thread's document writer.
 fn write_part<'a, const PRETTY: bool>(
     input: &'a [u8],
     plan: &Plan,
     i: usize,
-    mut json: Vec<u8>,
+    buffers: Buffers,
     doc: &mut Json<PRETTY>,
-    claims: &mut Json<PRETTY>,
 ) -> PartJson<'a> {
-    json.clear();
+    let mut claims = Json::new(4);
+    claims.buf = buffers.json;
+    claims.buf.clear();
+    let mut heads = buffers.heads;
+    heads.clear();
     doc.reset(2);
-    claims.reset(4);
-    let mut visitor = JsonVisitor::<PRETTY, Vec<u8>> {
-        out: &mut json,
-        doc: std::mem::replace(doc, Json::new(0)),
-        claims: std::mem::replace(claims, Json::new(0)),
-        remittances: 0,
-        error: None,
-        part: true,
-        written: 0,
+    let mut sink = io::sink();
+    let mut visitor = JsonVisitor::<PRETTY, io::Sink>::new(&mut sink);
+    visitor.doc = std::mem::replace(doc, Json::new(0));
+    visitor.claims = claims;
+    visitor.part = Some(PartState {
+        heads,
+        pieces: Vec::new(),
+        claims_start: 0,
         // The first part's positions are the whole input's already.
-        patches: (i > 0).then(Vec::new),
-    };
+        shift_findings: i > 0,
+    });
     let part = split::visit_part(input, plan.range(i), i == 0, plan.delimiters, &mut visitor);
-    visitor.flush(false);
-    let remittances = visitor.remittances;
-    let patches = visitor.patches.take().unwrap_or_default();
+    let state = visitor.part.take().unwrap_or_default();
     *doc = visitor.doc;
-    *claims = visitor.claims;
     PartJson {
-        json,
-        patches,
-        remittances,
+        buffers: Buffers {
+            json: visitor.claims.buf,
+            heads: state.heads,
+        },
+        pieces: state.pieces,
+        remittances: visitor.remittances,
         part,
     }
 }
@@ -266,7 +280,7 @@ fn write_part<'a, const PRETTY: bool>(
 fn write_in_order<const PRETTY: bool, W: Write>(
     plan: &Plan,
     done: mpsc::Receiver<(usize, PartJson<'_>)>,
-    free: mpsc::Sender<Vec<u8>>,
+    free: mpsc::Sender<Buffers>,
     out: &mut W,
 ) -> io::Result<Written> {
     let parts = plan.parts();
@@ -306,19 +320,34 @@ fn write_in_order<const PRETTY: bool, W: Write>(
                 out.write_all(b",")?;
             }
             remittances += part.remittances;
-            let mut from = 0;
-            for patch in part.patches {
-                out.write_all(part.json.get(from..patch.at).unwrap_or_default())?;
-                let findings: Vec<Finding> = patch.findings.into_iter().map(shifted).collect();
-                scratch.reset(patch.depth);
-                scratch.serde(&findings);
-                out.write_all(&scratch.buf)?;
-                from = patch.at + patch.len;
+            let Buffers { json, heads } = &part.buffers;
+            let mut done = 0;
+            for piece in part.pieces {
+                match piece {
+                    Piece::Head { at, from, to } => {
+                        out.write_all(json.get(done..at).unwrap_or_default())?;
+                        out.write_all(heads.get(from..to).unwrap_or_default())?;
+                        done = at;
+                    }
+                    Piece::Findings {
+                        at,
+                        len,
+                        depth,
+                        findings,
+                    } => {
+                        out.write_all(json.get(done..at).unwrap_or_default())?;
+                        let findings: Vec<Finding> = findings.into_iter().map(shifted).collect();
+                        scratch.reset(depth);
+                        scratch.serde(&findings);
+                        out.write_all(&scratch.buf)?;
+                        done = at + len;
+                    }
+                }
             }
-            out.write_all(part.json.get(from..).unwrap_or_default())?;
+            out.write_all(json.get(done..).unwrap_or_default())?;
         }
         shift = next;
-        let _ = free.send(part.json);
+        let _ = free.send(part.buffers);
     }
     drop(free);
     let mut findings = reader_findings;
@@ -356,16 +385,24 @@ struct JsonVisitor<'w, const PRETTY: bool, W> {
     remittances: usize,
     /// The first write error; later writes are skipped.
     error: Option<io::Error>,
-    /// Writing one part's remittances ([`write_part`]): no document around them.
-    part: bool,
-    /// Bytes given to `out`.
-    written: usize,
-    /// Where findings with positions were written, when they must be shifted.
-    patches: Option<Vec<Patch>>,
+    /// Writing one part ([`write_part`]): no document around the remittances, and
+    /// everything kept in `claims` (`out` is not used).
+    part: Option<PartState>,
+}
+
+/// [`JsonVisitor`]'s state while writing a part.
+#[derive(Default)]
+struct PartState {
+    heads: Vec<u8>,
+    pieces: Vec<Piece>,
+    /// Where the open transaction's claims start in `claims`.
+    claims_start: usize,
+    /// Whether findings with positions must be shifted (a [`Piece::Findings`]).
+    shift_findings: bool,
 }
 
 impl<'w, const PRETTY: bool, W: Write> JsonVisitor<'w, PRETTY, W> {
-    fn new(out: &'w mut W, part: bool) -> Self {
+    fn new(out: &'w mut W) -> Self {
         JsonVisitor {
             out,
             doc: Json::new(0),
@@ -374,9 +411,7 @@ impl<'w, const PRETTY: bool, W: Write> JsonVisitor<'w, PRETTY, W> {
             claims: Json::new(4),
             remittances: 0,
             error: None,
-            part,
-            written: 0,
-            patches: None,
+            part: None,
         }
     }
 
@@ -385,15 +420,12 @@ impl<'w, const PRETTY: bool, W: Write> JsonVisitor<'w, PRETTY, W> {
             return;
         }
         let mut result = self.out.write_all(&self.doc.buf);
-        let mut written = self.doc.buf.len();
         if claims && result.is_ok() {
             result = self.out.write_all(&self.claims.buf);
-            written += self.claims.buf.len();
         }
         self.doc.buf.clear();
-        match result {
-            Ok(()) => self.written += written,
-            Err(e) => self.error = Some(e),
+        if let Err(e) = result {
+            self.error = Some(e);
         }
     }
 }
@@ -407,7 +439,7 @@ impl<const PRETTY: bool, W: Write> RemitVisitor for JsonVisitor<'_, PRETTY, W> {
 
     fn remittance(&mut self, r: Remittance) {
         let doc = &mut self.doc;
-        if self.remittances == 0 && !self.part {
+        if self.remittances == 0 && self.part.is_none() {
             doc.open(b'{');
             doc.key("remittances");
             doc.open(b'[');
@@ -440,8 +472,25 @@ impl<const PRETTY: bool, W: Write> RemitVisitor for JsonVisitor<'_, PRETTY, W> {
         doc.key("claims");
         doc.open(b'[');
         // The claims were written at this depth into their own buffer.
-        let has_claims = !self.claims.buf.is_empty();
-        self.flush(true);
+        let has_claims = match &mut self.part {
+            None => {
+                let any = !self.claims.buf.is_empty();
+                self.flush(true);
+                any
+            }
+            Some(part) => {
+                // The header goes before the claims on the way out.
+                let from = part.heads.len();
+                part.heads.extend_from_slice(&doc.buf);
+                doc.buf.clear();
+                part.pieces.push(Piece::Head {
+                    at: part.claims_start,
+                    from,
+                    to: part.heads.len(),
+                });
+                self.claims.buf.len() > part.claims_start
+            }
+        };
         let doc = &mut self.doc;
         doc.has_value = has_claims;
         doc.close(b']');
@@ -450,24 +499,32 @@ impl<const PRETTY: bool, W: Write> RemitVisitor for JsonVisitor<'_, PRETTY, W> {
         doc.key("balanced");
         doc.bool(r.balanced);
         doc.key("findings");
-        let at = self.written + doc.buf.len();
+        let at = doc.buf.len();
         doc.serde(&r.findings);
-        if let Some(patches) = &mut self.patches {
-            if r.findings.iter().any(|f| f.position.is_some()) {
-                patches.push(Patch {
-                    at,
-                    len: self.written + doc.buf.len() - at,
-                    depth: doc.depth,
-                    findings: r.findings,
-                });
-            }
-        }
-        let doc = &mut self.doc;
+        let (end, depth) = (doc.buf.len(), doc.depth);
         doc.close(b'}');
-        self.claims.buf.clear();
         self.claims.has_value = false;
-        if self.doc.buf.len() >= 1 << 16 {
-            self.flush(false);
+        match &mut self.part {
+            None => {
+                self.claims.buf.clear();
+                if self.doc.buf.len() >= 1 << 16 {
+                    self.flush(false);
+                }
+            }
+            Some(part) => {
+                let base = self.claims.buf.len();
+                if part.shift_findings && r.findings.iter().any(|f| f.position.is_some()) {
+                    part.pieces.push(Piece::Findings {
+                        at: base + at,
+                        len: end - at,
+                        depth,
+                        findings: r.findings,
+                    });
+                }
+                self.claims.buf.extend_from_slice(&doc.buf);
+                doc.buf.clear();
+                part.claims_start = self.claims.buf.len();
+            }
         }
     }
 }
