@@ -89,12 +89,12 @@ pub struct Split {
 }
 
 impl Default for Split {
-    /// The machine's cores (at most 8), parts of 512 KiB, inputs of 1 MiB or more.
+    /// The machine's cores (at most 8), parts of 256 KiB, inputs of 1 MiB or more.
     fn default() -> Split {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Split {
             threads: cores.min(8),
-            part_bytes: 512 << 10,
+            part_bytes: 256 << 10,
             min_input: 1 << 20,
         }
     }
@@ -115,10 +115,14 @@ pub fn write_835_json_split<W: Write>(
     if split.threads > 1 && input.len() >= split.min_input {
         let decoded = otbill_x12::decode(input);
         if let Some(plan) = split::plan(&decoded, split.part_bytes) {
-            return match style {
+            let written = match style {
                 JsonStyle::Pretty => write_parts::<true, W>(&decoded, &plan, split.threads, out),
                 JsonStyle::Compact => write_parts::<false, W>(&decoded, &plan, split.threads, out),
             };
+            // `None`: a later ISA changes the delimiters, and nothing was written.
+            if let Some(written) = written.transpose() {
+                return written;
+            }
         }
     }
     match style {
@@ -189,12 +193,15 @@ enum Piece {
 /// [`write_835_json_split`]'s threads: each takes the next part and writes its JSON into
 /// buffers from a pool; this thread writes them out in order and hands them back. A part
 /// only starts with free buffers, so at most `2 * threads` are held.
+///
+/// While the first parts are read, this thread checks that no later ISA changes the
+/// delimiters; if one does, it writes nothing and returns `None`.
 fn write_parts<const PRETTY: bool, W: Write>(
     input: &[u8],
     plan: &Plan,
     threads: usize,
     out: &mut W,
-) -> io::Result<Written> {
+) -> io::Result<Option<Written>> {
     let parts = plan.parts();
     let threads = threads.clamp(1, parts.max(1));
     let next = AtomicUsize::new(0);
@@ -231,8 +238,13 @@ fn write_parts<const PRETTY: bool, W: Write>(
             });
         }
         drop(done_tx);
+        if split::delimiters_change(input, plan.delimiters) {
+            // No part is taken after this one.
+            next.store(parts, Ordering::Relaxed);
+            return Ok(None);
+        }
         // Returning drops the channels' ends, which stops the threads.
-        write_in_order::<PRETTY, W>(plan, done_rx, free_tx, out)
+        write_in_order::<PRETTY, W>(plan, done_rx, free_tx, out).map(Some)
     })
 }
 

@@ -9,9 +9,9 @@
 //! checker looks at (the rest are counted).
 //!
 //! A part starts at an ST that the reader of the whole input would also start a
-//! segment at: after a segment terminator and whitespace. The delimiters must stay those
-//! of the first ISA: when a later ISA brings others, [`plan`] declines and the input is
-//! read in one piece.
+//! segment at: after a segment terminator and whitespace, and a detection window past
+//! any ISA. The delimiters must stay those of the first ISA: when a later ISA brings
+//! others ([`delimiters_change`]), the input is read in one piece.
 
 use crate::fields::{Ends, Seg, MAX};
 use crate::parse835::{Core, Source};
@@ -44,7 +44,9 @@ impl Plan {
 }
 
 /// Cuts `input` (decoded) into parts of about `chunk` bytes at transaction starts, or
-/// `None` when it cannot be cut (no ISA, delimiters that change, a single transaction).
+/// `None` when it cannot be cut (no ISA, a single transaction). It does not look for a
+/// later ISA with other delimiters: [`delimiters_change`] does, and if one does, the
+/// plan must not be used.
 pub(crate) fn plan(input: &[u8], chunk: usize) -> Option<Plan> {
     let detection = detect(input);
     if !detection.has_isa {
@@ -52,30 +54,25 @@ pub(crate) fn plan(input: &[u8], chunk: usize) -> Option<Plan> {
     }
     let delimiters = detection.delimiters;
     let terminator = delimiters.segment;
-    // Every ISA that starts a segment; a later one must not change the delimiters.
-    let mut isas = vec![detection.start];
-    for at in memchr::memmem::find_iter(input, b"ISA") {
-        if at > detection.start && starts_segment(input, at, terminator) {
-            let later = detect(input.get(at..).unwrap_or_default());
-            if later.has_isa && later.delimiters != delimiters {
-                return None;
-            }
-            isas.push(at);
-        }
-    }
+    let isa = memchr::memmem::Finder::new(b"ISA");
     let st = [b'S', b'T', delimiters.element];
-    let finder = memchr::memmem::Finder::new(&st);
+    let st = memchr::memmem::Finder::new(&st);
     let mut bounds = vec![0];
     let mut from = detection.start.saturating_add(chunk.max(1));
-    while let Some(found) = input.get(from..).and_then(|rest| finder.find(rest)) {
+    while let Some(found) = input.get(from..).and_then(|rest| st.find(rest)) {
         let at = from + found;
         from = at + 1;
         if !starts_segment(input, at, terminator) {
             continue;
         }
-        // The last ISA at or before `at` must lie a whole detection window back.
-        let isa = isas.iter().rev().find(|&&i| i <= at).copied().unwrap_or(0);
-        if at - isa < ISA_WINDOW {
+        // No ISA within a detection window before: its part would end too close to it.
+        let window = at.saturating_sub(ISA_WINDOW).max(detection.start);
+        let near = |i: usize| window + i;
+        let close_isa = at - detection.start < ISA_WINDOW
+            || isa
+                .find_iter(input.get(window..at).unwrap_or_default())
+                .any(|i| starts_segment(input, near(i), terminator));
+        if close_isa {
             continue;
         }
         bounds.push(at);
@@ -86,6 +83,20 @@ pub(crate) fn plan(input: &[u8], chunk: usize) -> Option<Plan> {
     }
     bounds.push(input.len());
     Some(Plan { delimiters, bounds })
+}
+
+/// Whether an ISA after the first brings delimiters other than `delimiters` (then the
+/// reader of the whole input changes delimiters there, and parts cut with the first
+/// ones would not be its segments).
+pub(crate) fn delimiters_change(input: &[u8], delimiters: Delimiters) -> bool {
+    let first = detect(input).start;
+    memchr::memmem::find_iter(input, b"ISA").any(|at| {
+        if at <= first || !starts_segment(input, at, delimiters.segment) {
+            return false;
+        }
+        let later = detect(input.get(at..).unwrap_or_default());
+        later.has_isa && later.delimiters != delimiters
+    })
 }
 
 /// Whether the reader of the whole input starts a segment at `at`: after the segment
@@ -313,8 +324,11 @@ mod tests {
         }
         assert_eq!(plan_or_none(&transactions(1, ""), 1), None);
         assert_eq!(plan_or_none(&transactions(5, "")[3..], 1), None);
-        let other = transactions(2, "").replace('*', "|");
-        assert_eq!(plan_or_none(&(transactions(3, "") + &other), 1), None);
+        let other = transactions(3, "") + &transactions(2, "").replace('*', "|");
+        assert!(plan_or_none(&other, 1).is_some());
+        assert!(delimiters_change(other.as_bytes(), Delimiters::default()));
+        let same = transactions(3, "") + &transactions(2, "");
+        assert!(!delimiters_change(same.as_bytes(), Delimiters::default()));
         let same = transactions(3, "") + &transactions(3, "");
         // Neither interchange's first ST starts a part (too close to its ISA).
         assert_eq!(plan_or_none(&same, 1).map(|b| b.len()), Some(6));
