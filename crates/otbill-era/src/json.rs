@@ -9,6 +9,12 @@
 //! The remittance header is only final at SE (a BPR or N1 may follow the first claim),
 //! so a transaction's claims are written into a buffer and go out after its header.
 //! Values that are rare or carry free text (parties, PLB, findings) go through serde.
+//!
+//! A large input is cut into parts of whole transactions (`split.rs`), each part's JSON
+//! written on one of several threads into its own buffers and written out in order. A
+//! part's positions start at its own start: the findings in its remittances (rare) are
+//! written again at the whole input's positions on the way out, and the envelope checks
+//! run once, in order, over what the parts kept of their segments.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -89,12 +95,14 @@ pub struct Split {
 }
 
 impl Default for Split {
-    /// The machine's cores (at most 8), parts of 256 KiB, inputs of 1 MiB or more.
+    /// The machine's cores (at most 8), parts of 64 KiB, inputs of 1 MiB or more. Small
+    /// parts keep each part's JSON in the cache until it is written out (measured on the
+    /// 10 MB benchmark 835: 64 to 256 KiB alike, 1 MiB 10% slower).
     fn default() -> Split {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Split {
             threads: cores.min(8),
-            part_bytes: 256 << 10,
+            part_bytes: 64 << 10,
             min_input: 1 << 20,
         }
     }
