@@ -75,7 +75,8 @@ fn x12_check_exit_status_follows_errors() {
 }
 
 /// The JSON written while reading is what serde writes for `parse_835`'s result, pretty
-/// and compact, on the fixture and on an input with text to escape and findings.
+/// and compact, on the fixture, on an input with text to escape and findings, and on a
+/// file large enough to be read on several threads.
 #[test]
 fn remit_writes_the_serde_bytes() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -87,9 +88,28 @@ fn remit_writes_the_serde_bytes() {
          NM1*QC*1*M\u{fc}LLER~SVC*HC:97530:GO*9*5.5**1.5~CAS*CO*45*-0.50*2~LQ*HE*N\\1~\
          DTM*472*20261301~SE*9*1~",
     );
+    // A file large enough to be read and written on several threads: the fixture's
+    // transaction 5000 times, every seventh unbalanced (findings whose positions are the
+    // whole file's), one segment a line.
+    let text = String::from_utf8_lossy(&fixture).into_owned();
+    let (st, se) = (text.find("ST*").expect("ST"), text.find("GE*").expect("GE"));
+    let mut big = text[..st].to_string();
+    for i in 0..5000 {
+        let transaction = text[st..se].replace("ST*835*0001", &format!("ST*835*{i:04}"));
+        let transaction = match i % 7 {
+            3 => transaction.replacen("CAS*CO*45*", "CAS*CO*45*1", 1),
+            _ => transaction,
+        };
+        big.push_str(&transaction);
+    }
+    big.push_str(&text[se..]);
+    let big = big.replace('~', "~\n");
+    assert!(big.len() > 4 << 20, "{} bytes", big.len());
+    let big = write(dir.path(), "big.835", &big);
     for (path, bytes) in [
         (remit_fixture(), fixture),
         (odd.clone(), std::fs::read(&odd).expect("odd")),
+        (big.clone(), std::fs::read(&big).expect("big")),
     ] {
         let era = otbill_era::parse_835(&bytes);
         for (flag, mut want) in [

@@ -39,12 +39,13 @@ mod model;
 mod numbers;
 mod owned;
 mod parse835;
+mod split;
 mod text;
 mod view;
 
 pub use ack277::{parse_277ca, Ack277, ClaimAck, ClaimStatus, Outcome};
 pub use ack999::{parse_999, Ack999, ElementError, SegmentError, TransactionAck};
-pub use json::{write_835_json, JsonStyle, Written};
+pub use json::{write_835_json, write_835_json_split, JsonStyle, Split, Written};
 pub use model::*;
 pub use otbill_x12::{Finding, Position, Severity};
 pub use owned::{Event, Parser835};

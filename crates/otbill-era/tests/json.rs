@@ -1,23 +1,80 @@
 //! [`otbill_era::write_835_json`] against serde_json over [`otbill_era::parse_835`]:
 //! the same bytes, pretty and compact, on our fixture, inputs with text that needs
 //! escaping, odd decimals, dates, nulls and findings, the generated benchmark 835s, random
-//! segment soups and every shared sample 835.
+//! segment soups and every shared sample 835; each also cut into parts read on several
+//! threads ([`otbill_era::write_835_json_split`]), which must write the same bytes.
 
 #[path = "../benches/support/gen.rs"]
 #[allow(dead_code)]
 mod gen;
 
-use otbill_era::{parse_835, write_835_json, JsonStyle};
+use otbill_era::{parse_835, write_835_json, write_835_json_split, JsonStyle, Split};
 use proptest::prelude::*;
 use std::path::PathBuf;
 
-/// Asserts both styles write what serde writes; returns the number of remittances.
+/// Splits that cut even small inputs: every transaction a part, or a few together, on
+/// 2, 3 and 7 threads.
+const SPLITS: [Split; 6] = [
+    Split {
+        threads: 2,
+        part_bytes: 1,
+        min_input: 0,
+    },
+    Split {
+        threads: 3,
+        part_bytes: 1,
+        min_input: 0,
+    },
+    Split {
+        threads: 7,
+        part_bytes: 1,
+        min_input: 0,
+    },
+    Split {
+        threads: 2,
+        part_bytes: 700,
+        min_input: 0,
+    },
+    Split {
+        threads: 3,
+        part_bytes: 3000,
+        min_input: 0,
+    },
+    Split {
+        threads: 7,
+        part_bytes: 20_000,
+        min_input: 0,
+    },
+];
+
+/// Asserts both styles write what serde writes, on one thread and split as in
+/// [`SPLITS`]; returns the number of remittances.
 #[track_caller]
 fn same_as_serde(name: &str, input: &[u8]) -> usize {
+    let n = same_as_serde_split(name, input, None);
+    for split in SPLITS {
+        same_as_serde_split(name, input, Some(split));
+    }
+    n
+}
+
+#[track_caller]
+fn same_as_serde_split(name: &str, input: &[u8], split: Option<Split>) -> usize {
     let era = parse_835(input);
+    let name = &match split {
+        Some(s) => format!(
+            "{name} ({} threads, parts of {} bytes)",
+            s.threads, s.part_bytes
+        ),
+        None => name.to_string(),
+    };
     for style in [JsonStyle::Pretty, JsonStyle::Compact] {
         let mut ours = Vec::new();
-        let written = write_835_json(input, style, &mut ours).expect("writing to a Vec");
+        let written = match split {
+            Some(split) => write_835_json_split(input, style, split, &mut ours),
+            None => write_835_json(input, style, &mut ours),
+        }
+        .expect("writing to a Vec");
         assert_eq!(written.remittances, era.remittances.len(), "{name}");
         assert_eq!(written.findings, era.findings, "{name}");
         assert_eq!(written.unreadable(), era.unreadable(), "{name}");
@@ -137,6 +194,77 @@ fn generated_benchmark_files() {
     assert!(same_as_serde("generated, unbalanced", text.as_bytes()) > 1);
 }
 
+/// The generated file in other layouts and with envelope problems, cut into parts:
+/// positions, line numbers and the envelope findings must be the whole file's.
+#[test]
+fn generated_files_split() {
+    let file = gen::write_835(Vec::new(), 200_000).expect("generate");
+    let text = String::from_utf8_lossy(&file).into_owned();
+    let transactions = text.matches("~ST*").count();
+    assert!(transactions > 3, "{transactions} transactions");
+    let mut second_isa = text.clone();
+    let isa = &text[..106];
+    second_isa.push_str(isa);
+    second_isa.push_str(&text[106..]);
+    let cases: Vec<(&str, String)> = vec![
+        ("lines", text.replace('~', "~\n")),
+        ("crlf and indent", text.replace('~', "~\r\n  ")),
+        ("cr", text.replace('~', "~\r")),
+        ("newline terminator", text.replace('~', "\n")),
+        ("cr terminator, crlf", text.replace('~', "\r\n")),
+        ("bom", format!("\u{feff}{text}")),
+        (
+            "leading blank lines",
+            format!("\n\n  {}", text.replace('~', "~\n")),
+        ),
+        (
+            "empty segments",
+            text.replace("~ST*", "~~ST*").replace("~SE*", "~~\n~SE*"),
+        ),
+        ("se count wrong", text.replace("~SE*", "~SE*9")),
+        ("st02 repeated", text.replace("~ST*835*", "~ST*835*1")),
+        ("se missing", text.replacen("~SE*", "~XSE*", 2)),
+        (
+            "ge and iea missing",
+            text.replace("~GE*", "~").replace("~IEA*", "~"),
+        ),
+        (
+            "not an 835 between",
+            text.replacen("~ST*835*", "~ST*837*", 2),
+        ),
+        ("second interchange", second_isa),
+        (
+            "content outside",
+            text.replace("~ST*", "~CAS*CO*45*1~LX*1~ST*"),
+        ),
+        ("unterminated", text.trim_end_matches('~').to_string()),
+        (
+            "unbalanced lines",
+            text.replace("CAS*CO*45*", "CAS*CO*45*1"),
+        ),
+        (
+            "unbalanced transactions",
+            text.replace("~BPR*I*", "~BPR*I*1"),
+        ),
+        (
+            "bad amounts",
+            text.replace("~AMT*B6*", "~AMT*B6*x")
+                .replace("*45*1", "*45*y"),
+        ),
+    ];
+    for (name, input) in &cases {
+        assert!(same_as_serde(name, input.as_bytes()) > 0, "{name}");
+    }
+    // A later ISA with other delimiters: read in one piece, still the same bytes.
+    let other = text[..106].replace('*', "|").replace('~', "\n")
+        + &text[106..].replace('*', "|").replace('~', "\n");
+    let mixed = format!("{text}{other}");
+    assert!(same_as_serde("delimiters change", mixed.as_bytes()) > 0);
+    // UTF-16: decoded first.
+    let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    assert!(same_as_serde("utf-16", &utf16) > 0);
+}
+
 fn shared_835s() -> Vec<(String, Vec<u8>)> {
     let dir = match std::env::var_os("OTBILL_SHARED") {
         Some(shared) => [
@@ -174,8 +302,17 @@ fn shared_samples() {
     }
     for (name, bytes) in &samples {
         same_as_serde(name, bytes);
+        // Pretty-printed the way some senders do it.
+        let text = String::from_utf8_lossy(bytes);
+        if !text.contains('\n') {
+            let lines = text.replace('~', "~\r\n");
+            same_as_serde(&format!("{name}, one segment a line"), lines.as_bytes());
+        }
     }
 }
+
+const ISA: &[u8] = b"ISA*00*          *00*          *ZZ*P              *ZZ*Q              \
+*261128*1530*^*00501*000000001*0*T*:~GS*HP*P*Q*20261128*1530*1*X*005010X221A1~";
 
 /// A segment of an 835 with elements drawn from `values`.
 fn segment() -> impl Strategy<Value = Vec<u8>> {
@@ -235,8 +372,13 @@ proptest! {
     fn random_segments(
         body in prop::collection::vec(segment(), 0..60),
         invalid in any::<bool>(),
+        envelope in any::<bool>(),
     ) {
-        let mut input = b"ST*835*1~BPR*I*5*C*CHK~".to_vec();
+        let mut input = Vec::new();
+        if envelope {
+            input.extend_from_slice(ISA);
+        }
+        input.extend_from_slice(b"ST*835*1~BPR*I*5*C*CHK~");
         for seg in body {
             input.extend_from_slice(&seg);
         }
