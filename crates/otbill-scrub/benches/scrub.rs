@@ -173,6 +173,7 @@ fn main() {
             templates[i % 4096].clone(),
             &episodes[i % 4096],
             &claim,
+            None,
         ));
     }
     let t = Instant::now();
@@ -185,6 +186,7 @@ fn main() {
             templates[i % 4096].clone(),
             &episodes[i % 4096],
             &claim,
+            None,
         );
         findings += s.findings.len();
         cents += s.totals.allowed.amount();

@@ -11,6 +11,46 @@ use chrono::{Months, NaiveDate};
 use otbill_core::{Discipline, Finding, Severity};
 
 use crate::episode::{Episode, ReevaluationReason};
+use crate::payer_rules::DatedRules;
+
+/// What a payer rule set changes in the plan-of-care and filing checks. The default is the
+/// built-in Medicare rules: a progress report every 10 treatment days, a 90-day
+/// certification period, and findings citing the manual.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PlanRules<'a> {
+    /// The rule set in force, when one is given; its cadence and period replace the
+    /// built-in ones, and its findings cite it.
+    pub rules: Option<&'a DatedRules>,
+}
+
+impl PlanRules<'_> {
+    fn every_visits(&self) -> Option<u32> {
+        match self.rules {
+            Some(r) => r.rules.progress_report.every_visits,
+            None => Some(10),
+        }
+    }
+
+    fn every_days(&self) -> Option<u32> {
+        self.rules.and_then(|r| r.rules.progress_report.every_days)
+    }
+
+    fn recertification_days(&self) -> Option<u32> {
+        match self.rules {
+            Some(r) => r.rules.recertification_days,
+            None => Some(90),
+        }
+    }
+
+    /// The source of a finding: the rule set's field when one is given, else the built-in
+    /// citation.
+    fn source(&self, field: &str, builtin: &'static str) -> Cow<'static, str> {
+        match self.rules {
+            Some(r) => Cow::Owned(r.source_of(field)),
+            None => Cow::Borrowed(builtin),
+        }
+    }
+}
 
 /// What the visit bills, as the rules need it.
 #[derive(Clone, Copy, Debug, Default)]
@@ -42,6 +82,22 @@ fn f(
     out
 }
 
+fn fc(
+    code: &'static str,
+    sev: Severity,
+    msg: String,
+    source: Cow<'static, str>,
+    carc: Option<&'static str>,
+) -> Finding {
+    Finding {
+        code: Cow::Borrowed(code),
+        severity: sev,
+        message: msg,
+        source,
+        carc: carc.map(Cow::Borrowed),
+    }
+}
+
 const CERT_SRC: &str = "Pub. 100-02 Ch. 15 §220.1.3 (rules.md §6)";
 
 /// Plan of care, certification, recertification, progress report and re-evaluation rules.
@@ -50,6 +106,19 @@ pub fn check_plan(
     discipline: Discipline,
     ep: &Episode,
     billed: Billed,
+    out: &mut Vec<Finding>,
+) {
+    check_plan_with(date, discipline, ep, billed, &PlanRules::default(), out);
+}
+
+/// [`check_plan`] under a payer rule set's progress-report cadence and certification
+/// period.
+pub fn check_plan_with(
+    date: NaiveDate,
+    discipline: Discipline,
+    ep: &Episode,
+    billed: Billed,
+    rules: &PlanRules<'_>,
     out: &mut Vec<Finding>,
 ) {
     let Some(plan) = &ep.plan_of_care else {
@@ -94,9 +163,9 @@ pub fn check_plan(
     }
     let certified = check_certification(date, plan, out);
     if certified {
-        check_recertification(date, plan, out);
+        check_recertification(date, plan, rules, out);
     }
-    check_progress_report(ep, out);
+    check_progress_report(date, ep, plan.start, rules, out);
     check_evaluations(ep, billed, out);
 }
 
@@ -156,10 +225,19 @@ fn check_certification(
 fn check_recertification(
     date: NaiveDate,
     plan: &crate::episode::PlanOfCare,
+    rules: &PlanRules<'_>,
     out: &mut Vec<Finding>,
 ) {
-    let limit = plan.start + chrono::Days::new(90);
-    let covered_through = plan.certified_through.map_or(limit, |t| t.min(limit));
+    const SRC: &str = "Pub. 100-02 Ch. 15 §220.1.3 (rules.md §6)";
+    let period = rules.recertification_days();
+    let limit = period.map(|d| plan.start + chrono::Days::new(u64::from(d)));
+    let covered_through = match (plan.certified_through, limit) {
+        (Some(t), Some(l)) => t.min(l),
+        (Some(t), None) => t,
+        (None, Some(l)) => l,
+        (None, None) => return,
+    };
+    let src = || rules.source("recertification_days", SRC);
     if date <= covered_through {
         if (covered_through - date).num_days() <= 7
             && !plan
@@ -167,9 +245,9 @@ fn check_recertification(
                 .iter()
                 .any(|r| r.through > covered_through)
         {
-            out.push(f("RECERT_SOON", Severity::Info,
+            out.push(fc("RECERT_SOON", Severity::Info,
                 format!("The certification covers through {covered_through}: recertify before then to keep treating"),
-                "Pub. 100-02 Ch. 15 §220.1.3 (rules.md §6)", None));
+                src(), None));
         }
         return;
     }
@@ -178,25 +256,80 @@ fn check_recertification(
         .iter()
         .any(|r| r.signed <= date && date <= r.through);
     if !recert {
-        out.push(f("RECERT_DUE", Severity::Error,
-            format!("The certification ran out on {covered_through} (the plan's end or 90 days after the first treatment, whichever is sooner) and no recertification covers {date}"),
-            "Pub. 100-02 Ch. 15 §220.1.3 (rules.md §6)", Some("50")));
+        let period = match period {
+            Some(d) => {
+                format!("the plan's end or {d} days after the first treatment, whichever is sooner")
+            }
+            None => "the plan's end".to_owned(),
+        };
+        out.push(fc("RECERT_DUE", Severity::Error,
+            format!("The certification ran out on {covered_through} ({period}) and no recertification covers {date}"),
+            src(), Some("50")));
     }
 }
 
-fn check_progress_report(ep: &Episode, out: &mut Vec<Finding>) {
+fn check_progress_report(
+    date: NaiveDate,
+    ep: &Episode,
+    start: NaiveDate,
+    rules: &PlanRules<'_>,
+    out: &mut Vec<Finding>,
+) {
+    const SRC: &str = "Pub. 100-02 Ch. 15 §220.3.D (rules.md §6)";
     if ep.progress_report_today {
         return;
     }
-    let day = ep.treatment_days_since_progress_report + 1;
-    if day == 10 {
-        out.push(f("PROGRESS_REPORT_DUE", Severity::Warning,
-            "This is the 10th treatment day of the reporting period: a progress report is due today".into(),
-            "Pub. 100-02 Ch. 15 §220.3.D (rules.md §6)", None));
-    } else if day > 10 {
-        out.push(f("PROGRESS_REPORT_OVERDUE", Severity::Error,
-            format!("Treatment day {day} without a progress report: one is required at least once every 10 treatment days"),
-            "Pub. 100-02 Ch. 15 §220.3.D (rules.md §6)", Some("50")));
+    let mut overdue = false;
+    let mut due = None;
+    if let Some(n) = rules.every_visits() {
+        let day = ep.treatment_days_since_progress_report.saturating_add(1);
+        let src = rules.source("progress_report.every_visits", SRC);
+        if rules.rules.is_none() {
+            // The built-in rule's own words.
+            if day == 10 {
+                due = Some(fc("PROGRESS_REPORT_DUE", Severity::Warning,
+                    "This is the 10th treatment day of the reporting period: a progress report is due today".into(),
+                    src, None));
+            } else if day > 10 {
+                overdue = true;
+                out.push(fc("PROGRESS_REPORT_OVERDUE", Severity::Error,
+                    format!("Treatment day {day} without a progress report: one is required at least once every 10 treatment days"),
+                    src, Some("50")));
+            }
+        } else if day == n {
+            due = Some(fc("PROGRESS_REPORT_DUE", Severity::Warning,
+                format!("This is treatment day {day} of the reporting period: the payer requires a progress report every {n} treatment days, so one is due today"),
+                src, None));
+        } else if day > n {
+            overdue = true;
+            out.push(fc("PROGRESS_REPORT_OVERDUE", Severity::Error,
+                format!("Treatment day {day} without a progress report: the payer requires one at least every {n} treatment days"),
+                src, Some("50")));
+        }
+    }
+    if let Some(n) = rules.every_days() {
+        let since = ep.last_progress_report.unwrap_or(start);
+        let what = if ep.last_progress_report.is_some() {
+            "the last progress report"
+        } else {
+            "the episode's first treatment day (no progress report yet)"
+        };
+        let days = (date - since).num_days();
+        let src = || rules.source("progress_report.every_days", SRC);
+        if days > i64::from(n) {
+            overdue = true;
+            out.push(fc("PROGRESS_REPORT_OVERDUE", Severity::Error,
+                format!("{days} days since {what} ({since}): the payer requires a progress report at least every {n} days"),
+                src(), Some("50")));
+        } else if days >= 0 && days >= i64::from(n.saturating_sub(7)) && due.is_none() {
+            let by = since + chrono::Days::new(u64::from(n));
+            due = Some(fc("PROGRESS_REPORT_DUE", Severity::Warning,
+                format!("{days} days since {what} ({since}): the payer requires a progress report every {n} days, so one is due by {by}"),
+                src(), None));
+        }
+    }
+    if let (false, Some(d)) = (overdue, due) {
+        out.push(d);
     }
 }
 
@@ -245,6 +378,34 @@ pub fn check_timely_filing(date: NaiveDate, filing: NaiveDate, out: &mut Vec<Fin
             Severity::Warning,
             format!("The filing deadline is {deadline}: submit now"),
             "42 CFR 424.44 (rules.md §9.1)",
+            None,
+        ));
+    }
+}
+
+/// Timely filing under a payer rule set's `timely_filing_days`: the deadline is that many
+/// days after the date of service; `source` is the rule set's. It warns in the last 30
+/// days before the deadline (the last third of the limit, when that is shorter).
+pub fn check_timely_filing_days(
+    date: NaiveDate,
+    filing: NaiveDate,
+    days: u32,
+    source: &str,
+    out: &mut Vec<Finding>,
+) {
+    let deadline = date
+        .checked_add_days(chrono::Days::new(u64::from(days)))
+        .unwrap_or(NaiveDate::MAX);
+    if filing > deadline {
+        out.push(fc("TIMELY_FILING_EXPIRED", Severity::Error,
+            format!("Filed {filing}, after the deadline {deadline} ({days} days after the date of service, the payer's timely filing limit): the payer denies with CO-29"),
+            Cow::Owned(source.to_owned()), Some("29")));
+    } else if (deadline - filing).num_days() <= 30.min(i64::from(days) / 3) {
+        out.push(fc(
+            "TIMELY_FILING_SOON",
+            Severity::Warning,
+            format!("The filing deadline is {deadline} ({days} days after the date of service): submit now"),
+            Cow::Owned(source.to_owned()),
             None,
         ));
     }

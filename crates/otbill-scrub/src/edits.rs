@@ -14,6 +14,7 @@ use otbill_core::{
 use otbill_types::{CptCode, Modifier};
 use serde::{Deserialize, Serialize};
 
+use crate::payer_rules::DistinctModifier;
 use crate::tables::{
     mue::{Mai, MueTable},
     ptp::{ModifierIndicator, PtpTable},
@@ -89,11 +90,33 @@ fn finding(
     }
 }
 
+/// A payer rule set's say in the edits: which distinct-service modifier the payer takes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EditPolicy<'a> {
+    /// 59 or X{EPSU}, with the source findings about it cite; `None` uses the modifier
+    /// the user recorded.
+    pub distinct: Option<(DistinctModifier, &'a str)>,
+}
+
 /// Runs every edit.
 pub fn check(ctx: &EditContext<'_>, lines: &mut [EditLine], out: &mut Vec<Finding>) {
+    check_with(ctx, &EditPolicy::default(), lines, out);
+}
+
+/// Runs every edit under a payer's policy. Where the NCCI path adds a distinct-service
+/// modifier from the user's record, the payer's choice decides: a payer that takes 59
+/// gets 59 for a recorded X{EPSU} (each X is a subset of 59); a payer that takes only
+/// X{EPSU} gets no modifier for a recorded 59 (which X cannot be guessed), and an error
+/// asking for the specific one.
+pub fn check_with(
+    ctx: &EditContext<'_>,
+    policy: &EditPolicy<'_>,
+    lines: &mut [EditLine],
+    out: &mut Vec<Finding>,
+) {
     check_distinct_records(ctx, out);
     if let Some(ptp) = ctx.ptp {
-        check_ptp(ctx, ptp, lines, out);
+        check_ptp(ctx, policy, ptp, lines, out);
     }
     if let Some(mue) = ctx.mue {
         check_mue(mue, lines, out);
@@ -119,6 +142,7 @@ fn check_distinct_records(ctx: &EditContext<'_>, out: &mut Vec<Finding>) {
 
 fn check_ptp(
     ctx: &EditContext<'_>,
+    policy: &EditPolicy<'_>,
     ptp: &PtpTable,
     lines: &mut [EditLine],
     out: &mut Vec<Finding>,
@@ -157,18 +181,51 @@ fn check_ptp(
                         d.code == c2 && ncci.contains(&d.modifier) && d.reason.trim().len() >= 10
                     });
                     match (has, record) {
-                        (Some(m), Some(r)) => out.push(finding("PTP_MODIFIER_JUSTIFIED", Severity::Info,
-                            format!("{c2} with {c1}: {m} on {c2} is justified by the recorded reason: {}", r.reason), source, None)),
+                        (Some(m), Some(r)) => {
+                            if let Some((want, src)) = policy.distinct {
+                                if !distinct_accepted(want, m) {
+                                    out.push(finding("PAYER_DISTINCT_MODIFIER_MISMATCH", Severity::Warning,
+                                        format!("{m} is on {c2}, but this payer takes {} for distinct services", want_text(want)),
+                                        Cow::Owned(src.to_owned()), None));
+                                }
+                            }
+                            out.push(finding("PTP_MODIFIER_JUSTIFIED", Severity::Info,
+                                format!("{c2} with {c1}: {m} on {c2} is justified by the recorded reason: {}", r.reason), source, None));
+                        }
                         (Some(m), None) => {
-                            lines[j].denied = Some("denied by an NCCI PTP edit (modifier without a recorded reason)");
+                            lines[j].denied = Some(
+                                "denied by an NCCI PTP edit (modifier without a recorded reason)",
+                            );
                             out.push(finding("PTP_MODIFIER_UNJUSTIFIED", Severity::Error,
                                 format!("{m} is on {c2} to bill it with {c1}, but no reason the services were distinct is recorded: a 59/X modifier must not be used just to bypass the edit"),
                                 source, Some("236")));
                         }
                         (None, Some(r)) => {
-                            lines[j].modifiers.push(r.modifier);
-                            out.push(finding("PTP_MODIFIER_ADDED", Severity::Info,
-                                format!("{} added to {c2} (billed with {c1}) because you recorded: {}", r.modifier, r.reason), source, None));
+                            let fifty_nine = Modifier::parse("59").expect("valid NCCI modifier");
+                            let add = match policy.distinct {
+                                None => Some(r.modifier),
+                                Some((want, _)) if distinct_accepted(want, r.modifier) => {
+                                    Some(r.modifier)
+                                }
+                                Some((DistinctModifier::FiftyNine, src)) => {
+                                    out.push(finding("PAYER_DISTINCT_MODIFIER_SUBSTITUTED", Severity::Info,
+                                        format!("59 instead of the recorded {} on {c2}: this payer takes 59 for distinct services ({} is a subset of 59)", r.modifier, r.modifier),
+                                        Cow::Owned(src.to_owned()), None));
+                                    Some(fifty_nine)
+                                }
+                                Some((DistinctModifier::X, src)) => {
+                                    lines[j].denied = Some("denied by an NCCI PTP edit (no modifier the payer accepts)");
+                                    out.push(finding("PAYER_DISTINCT_MODIFIER_X_REQUIRED", Severity::Error,
+                                        format!("{c2} needs a distinct-service modifier to be paid with {c1}, and this payer takes only XE, XS, XP or XU, not the recorded 59: record which of them applies"),
+                                        Cow::Owned(src.to_owned()), Some("4")));
+                                    None
+                                }
+                            };
+                            if let Some(m) = add {
+                                lines[j].modifiers.push(m);
+                                out.push(finding("PTP_MODIFIER_ADDED", Severity::Info,
+                                    format!("{m} added to {c2} (billed with {c1}) because you recorded: {}", r.reason), source, None));
+                            }
                         }
                         (None, None) => {
                             lines[j].denied = Some("denied by an NCCI PTP edit (no modifier)");
@@ -180,6 +237,22 @@ fn check_ptp(
                 }
             }
         }
+    }
+}
+
+/// Whether a payer that takes `want` accepts `m` for distinct services.
+fn distinct_accepted(want: DistinctModifier, m: Modifier) -> bool {
+    let is_59 = m.as_str() == "59";
+    match want {
+        DistinctModifier::FiftyNine => is_59,
+        DistinctModifier::X => !is_59,
+    }
+}
+
+fn want_text(want: DistinctModifier) -> &'static str {
+    match want {
+        DistinctModifier::FiftyNine => "59",
+        DistinctModifier::X => "XE, XS, XP or XU",
     }
 }
 

@@ -1,5 +1,6 @@
 //! The patient's episode of care as the scrubber needs it: plan of care, progress-report
-//! count, prior evaluations, the year's allowed therapy amounts, authorizations.
+//! count, prior evaluations, the year's allowed therapy amounts, authorizations, visits this
+//! plan year and eligibility benefits.
 //!
 //! These are input values (JSON in `otbill scrub`); the scrubber never looks them up.
 
@@ -8,6 +9,7 @@ use otbill_core::Discipline;
 use otbill_types::{CptCode, Money};
 use serde::{Deserialize, Serialize};
 
+use crate::benefits::Benefits;
 use crate::evaluation::EvalComponents;
 
 /// Everything about the episode that the visit's rules depend on.
@@ -48,6 +50,17 @@ pub struct Episode {
     /// Commercial authorization, when the payer requires one.
     #[serde(default)]
     pub authorization: Option<Authorization>,
+    /// Visits already billed to this payer since the plan year's start, before this one
+    /// (for a payer rule set's `visit_limit`).
+    #[serde(default)]
+    pub visits_this_plan_year: Option<u32>,
+    /// Date of the last progress report (for a rule set's `progress_report.every_days`;
+    /// the plan of care's start when none was written yet).
+    #[serde(default)]
+    pub last_progress_report: Option<NaiveDate>,
+    /// Benefits from the last eligibility (271) response.
+    #[serde(default)]
+    pub benefits: Option<Benefits>,
 }
 
 /// A plan of care and its certification.

@@ -14,6 +14,9 @@
 //!   sequestration, with the arithmetic shown per line.
 //! - [`kx`], [`documentation`], [`evaluation`], [`edits`]: the rule checks, which return
 //!   findings as data.
+//! - [`payer_rules`]: per-payer billing rule sets as data (dated, validated, merged for
+//!   coordination of benefits), which the scrub applies when the caller gives one.
+//! - [`benefits`], [`estimate`]: eligibility benefits and the patient's share estimate.
 //! - [`scrub`]: all of it for one visit.
 
 pub mod error;
@@ -29,10 +32,15 @@ pub mod pricing;
 mod pricing_tests;
 pub mod rules;
 
+pub use payer_rules::{rules_on, DatedRules, PayerRules, RuleError};
 pub use rules::{Kind, RuleSet};
+pub mod benefits;
 pub mod documentation;
 pub mod edits;
 pub mod episode;
+pub mod estimate;
 pub mod evaluation;
 pub mod kx;
+mod payer_checks;
+pub mod payer_rules;
 pub mod scrub;

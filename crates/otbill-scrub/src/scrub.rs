@@ -12,12 +12,15 @@ use otbill_types::{CptCode, Modifier, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::documentation::{self, Billed};
-use crate::edits::{self, Distinct, EditContext, EditLine};
+use crate::documentation::{self, Billed, PlanRules};
+use crate::edits::{self, Distinct, EditContext, EditLine, EditPolicy};
 use crate::episode::Episode;
+use crate::estimate::{estimate_share, ShareEstimate};
 use crate::evaluation::{self, EvalSuggestion};
 use crate::fees::CfKind;
 use crate::kx::{self, KxInput, KxOutcome};
+use crate::payer_checks;
+use crate::payer_rules::DatedRules;
 use crate::pricing::{price_lines, LineToPrice, PriceContext, PricedLine, Totals, ROUNDING_RULE};
 use crate::tables::gpci::Locality;
 use crate::RuleSet;
@@ -62,6 +65,11 @@ pub struct ScrubInput<'a> {
     /// Claim options.
     #[serde(default)]
     pub claim: ClaimOptions,
+    /// The claim's payer's rule set in force on the date of service (the caller picks it
+    /// with [`crate::payer_rules::rules_on`]); the profile's and the built-in rules when
+    /// absent.
+    #[serde(default)]
+    pub payer_rules: Option<DatedRules>,
 }
 
 /// A scrubbed, priced claim line.
@@ -142,6 +150,10 @@ pub struct Scrubbed {
     pub tables: TablesUsed,
     /// Everything found, coding engine's findings first.
     pub findings: Vec<Finding>,
+    /// The patient's share of the allowed total, when the episode has eligibility
+    /// benefits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<ShareEstimate>,
 }
 
 /// Everything a scrub consults besides the visit.
@@ -207,31 +219,85 @@ pub fn scrub(engine: &Engine<'_>, input: &ScrubInput<'_>) -> Result<Scrubbed, In
         discipline: v.discipline,
         services,
     };
-    let visit = Visit::resolve(&filtered, engine.catalog, engine.payers)?;
+    // A rule set's unit method (and discipline modifier) code the visit.
+    let ruled = input
+        .payer_rules
+        .as_ref()
+        .zip(engine.payers.get(&filtered.payer))
+        .map(|(r, p)| r.rules.coding_profile(p));
+    let mut visit = Visit::resolve(&filtered, engine.catalog, engine.payers)?;
+    let profile = visit.payer;
+    if let Some(p) = &ruled {
+        visit.payer = p;
+    }
     let mut coded = code_visit(&visit);
     coded.findings.splice(0..0, early);
     Ok(scrub_coded(
         engine,
-        visit.payer,
+        profile,
         coded,
         &input.episode,
         &input.claim,
+        input.payer_rules.as_ref(),
     ))
 }
 
 /// Scrubs and prices an already coded visit. Never fails: everything is a finding.
+///
+/// `payer_rules` is the claim's payer's rule set in force on the date of service, when
+/// there is one: the visit should have been coded with
+/// [`PayerRules::coding_profile`](crate::payer_rules::PayerRules::coding_profile) (a
+/// warning says so when its unit method differs), and its limits, cadence, filing days and
+/// modifier rules replace the built-in ones, each finding citing the rule set.
 pub fn scrub_coded(
     engine: &Engine<'_>,
     payer: &PayerProfile,
     coded: CodedVisit,
     episode: &Episode,
     claim: &ClaimOptions,
+    payer_rules: Option<&DatedRules>,
 ) -> Scrubbed {
     let rules = engine.rules;
     let date = coded.date;
     let medicare = is_medicare(payer);
     let mut findings = coded.findings;
     let mut tables = TablesUsed::default();
+    let ruled_profile = payer_rules.map(|r| r.rules.coding_profile(payer));
+    let payer = ruled_profile.as_ref().unwrap_or(payer);
+    let mut coded_lines = coded.lines;
+    let mut dropped = coded.dropped;
+    if let Some(r) = payer_rules {
+        findings.push(Finding {
+            code: Cow::Borrowed("PAYER_RULES_APPLIED"),
+            severity: Severity::Info,
+            message: format!(
+                "The rule set of payer {} effective {} applies to this date of service",
+                r.payer, r.effective
+            ),
+            source: Cow::Owned(r.source_of("rule set")),
+            carc: None,
+        });
+        if coded.unit_method != r.rules.unit_method {
+            findings.push(Finding {
+                code: Cow::Borrowed("PAYER_RULES_UNIT_METHOD_NOT_APPLIED"),
+                severity: Severity::Warning,
+                message: format!(
+                    "The visit was coded with {:?} but the payer's rule set says {:?}: code it again with the rule set's coding profile",
+                    coded.unit_method, r.rules.unit_method
+                ),
+                source: Cow::Owned(r.source_of("unit_method")),
+                carc: None,
+            });
+        }
+        payer_checks::cut_units(
+            r,
+            engine.catalog,
+            date,
+            &mut coded_lines,
+            &mut dropped,
+            &mut findings,
+        );
+    }
 
     // Which tables: warn whenever no real NCCI table covers the date.
     let ptp = rules.ptp_for(date);
@@ -276,7 +342,6 @@ pub fn scrub_coded(
     tables.rvu = rvu_table.map(|t| t.describe().to_owned());
 
     // Edits.
-    let mut coded_lines = coded.lines;
     let mut lines: Vec<EditLine> = coded_lines
         .iter_mut()
         .map(|l| EditLine {
@@ -297,7 +362,19 @@ pub fn scrub_coded(
         rvu: rvu_table,
         distinct: &claim.distinct,
     };
-    edits::check(&ctx, &mut lines, &mut findings);
+    let distinct_source = payer_rules.map(|r| r.source_of("modifiers.distinct"));
+    let policy = EditPolicy {
+        distinct: payer_rules
+            .zip(distinct_source.as_deref())
+            .map(|(r, src)| (r.rules.modifiers.distinct, src)),
+    };
+    if let Some(r) = payer_rules {
+        payer_checks::discipline_always(r, coded.discipline, &mut lines, &mut findings);
+    }
+    edits::check_with(&ctx, &policy, &mut lines, &mut findings);
+    if let Some(r) = payer_rules {
+        payer_checks::units_per_day(r, &mut lines, &mut findings);
+    }
 
     // Pricing.
     let key = claim.locality.as_deref().unwrap_or(NATIONAL);
@@ -374,9 +451,20 @@ pub fn scrub_coded(
         findings.push(Finding::new("PRICE_IS_MEDICARE_REFERENCE", Severity::Info, format!("{} is not Medicare: amounts are the Medicare fee schedule, for reference; the contract rate decides payment", payer.name), "payer profile"));
     }
 
-    // KX.
+    // KX: Medicare's, unless a rule set turns it on or off.
     let mut kx_outcome = None;
-    if medicare {
+    let kx_on = payer_rules.map_or(medicare, |r| r.rules.modifiers.kx);
+    if let Some(r) = payer_rules.filter(|_| medicare && !kx_on) {
+        findings.push(Finding {
+            code: Cow::Borrowed("PAYER_KX_OFF"),
+            severity: Severity::Info,
+            message: "The payer's rule set turns the KX threshold logic off: no KX or GA is added"
+                .to_owned(),
+            source: Cow::Owned(r.source_of("modifiers.kx")),
+            carc: None,
+        });
+    }
+    if kx_on {
         match rules.kx.for_date(date) {
             Some(year) => {
                 let (ytd, threshold, acc) = match coded.discipline {
@@ -424,11 +512,38 @@ pub fn scrub_coded(
             _ => billed.treatment = true,
         }
     }
-    documentation::check_plan(date, coded.discipline, episode, billed, &mut findings);
+    documentation::check_plan_with(
+        date,
+        coded.discipline,
+        episode,
+        billed,
+        &PlanRules { rules: payer_rules },
+        &mut findings,
+    );
     if let Some(f) = claim.filing_date {
-        documentation::check_timely_filing(date, f, &mut findings);
+        match payer_rules {
+            Some(r) => documentation::check_timely_filing_days(
+                date,
+                f,
+                r.rules.timely_filing_days,
+                &r.source_of("timely_filing_days"),
+                &mut findings,
+            ),
+            None => documentation::check_timely_filing(date, f, &mut findings),
+        }
     }
     documentation::check_authorization(date, episode, billed, &mut findings);
+    if let Some(r) = payer_rules {
+        payer_checks::visit_limit(r, date, episode, &mut findings);
+        payer_checks::authorization(r, episode, billed, &mut findings);
+    }
+    if let Some(b) = &episode.benefits {
+        crate::benefits::check(b, episode.authorization.is_some(), &mut findings);
+    }
+    let estimate = episode
+        .benefits
+        .as_ref()
+        .map(|b| estimate_share(totals.allowed, b));
     let evaluation = episode
         .evaluation
         .as_ref()
@@ -452,7 +567,7 @@ pub fn scrub_coded(
         discipline: coded.discipline,
         blocked: findings.iter().any(|f| f.severity == Severity::Error),
         lines: out_lines,
-        dropped: coded.dropped,
+        dropped,
         totals,
         pricing: PricingInfo {
             locality: locality.key.clone(),
@@ -465,6 +580,7 @@ pub fn scrub_coded(
         evaluation,
         tables,
         findings,
+        estimate,
     }
 }
 
