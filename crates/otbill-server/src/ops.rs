@@ -301,6 +301,7 @@ fn explain(
             filing_date: Some(crate::today()),
             ..ClaimOptions::default()
         },
+        payer_rules: None,
     };
     match scrub(&engine, &req) {
         Ok(s) => (coded, s.lines, Some(s.totals)),

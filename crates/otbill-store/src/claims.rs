@@ -268,6 +268,7 @@ impl Store {
                 filing_date: Some(crate::today()),
                 ..ClaimOptions::default()
             },
+            payer_rules: None,
         };
         let scrubbed = match scrub(engine, &input) {
             Ok(s) => s,

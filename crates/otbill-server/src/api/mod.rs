@@ -110,6 +110,7 @@ pub fn scrub_text(state: &AppState, text: &str) -> AppResult<otbill_scrub::scrub
             visit: parse_visit(text)?,
             episode: Default::default(),
             claim: ClaimOptions::default(),
+            payer_rules: None,
         }
     };
     input.claim.filing_date.get_or_insert_with(crate::today);
