@@ -54,6 +54,10 @@ enum Command {
     Backup(cmd::ledger::ops::BackupArgs),
     /// Practice set-up and claim follow-up (correct, void, appeal, secondary, write-off).
     Ledger(cmd::ledger::records::LedgerArgs),
+    /// Eligibility: read a 271, write 270s, post 271s, show a patient's benefits.
+    Eligibility(cmd::eligibility::Args),
+    /// Each payer's billing rules (unit method, limits, authorization...), effective-dated.
+    PayerRules(cmd::eligibility::RulesArgs),
     /// A demo practice run from visits to posted payments.
     Demo(cmd::ledger::demo::Args),
     /// Serve the HTTP API and the web app (`--listen ADDR --db URL`).
@@ -79,6 +83,8 @@ fn main() -> ExitCode {
         Command::Report(args) => cmd::ledger::ops::run_report(args),
         Command::Backup(args) => cmd::ledger::ops::run_backup(args),
         Command::Ledger(args) => cmd::ledger::records::run_ledger(args),
+        Command::Eligibility(args) => cmd::eligibility::run(args),
+        Command::PayerRules(args) => cmd::eligibility::run_rules(args),
         Command::Demo(args) => cmd::ledger::demo::run(args),
         Command::Serve(args) => cmd::serve::run(args),
     };

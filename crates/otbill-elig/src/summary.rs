@@ -7,10 +7,10 @@ use crate::model::{Benefit, Response271};
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a 271 says about one kind of service, in or out of network.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct BenefitSummary {
     /// `true` when the chosen active/inactive EB is EB01 `1`..`5`, `false` for
     /// `6`..`8`; `None` when the 271 has neither.

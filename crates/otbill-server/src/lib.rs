@@ -45,6 +45,7 @@ use tower_http::timeout::TimeoutLayer;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod eligibility;
 pub mod error;
 pub mod followup;
 pub mod ledger;

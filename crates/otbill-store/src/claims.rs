@@ -24,7 +24,29 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::db::{params, row, Conn, Rows, Table, Ty};
-use crate::records::load_one;
+use crate::records::{load_one, PayerKey};
+use otbill_scrub::{DatedRules, PayerRules};
+
+/// A visit's preview: the scrub with its estimate, and what it was scrubbed with.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    /// The coding (units, modifiers, why) under the payer's rule set.
+    pub coded: Option<otbill_core::CodedVisit>,
+    /// The scrub result (lines, findings, the share estimate when benefits are known).
+    pub scrubbed: otbill_scrub::scrub::Scrubbed,
+    /// The payer rule set applied, when the payer has one.
+    pub rules_source: Option<String>,
+    /// The benefits the estimate used.
+    pub benefits: Option<crate::eligibility::LatestBenefits>,
+}
+
+/// What the scrub of a visit reads besides the visit itself.
+pub(crate) struct VisitContext {
+    pub(crate) episode: Episode,
+    pub(crate) payer_rules: Option<DatedRules>,
+    /// The latest 271 benefits of the primary coverage.
+    pub(crate) benefits: Option<crate::eligibility::LatestBenefits>,
+}
 use crate::{cents, date, dollars, now, Error, Store};
 
 /// DTP*454, the initial treatment date, from the stored `start_date` of the plan of care in
@@ -167,87 +189,13 @@ impl Store {
             "SELECT code, minutes, assistant_minutes FROM visit_services WHERE visit_services.practice_id = $P AND visit_id = $1 ORDER BY seq",
             params![visit_id],
         )?;
-        let year = chrono::Datelike::year(&dos);
-        let ytd = self
-            .conn
-            .one(
-                "SELECT CAST(COALESCE(SUM(l.allowed_cents), 0) AS BIGINT) FROM claim_lines l \
-                 JOIN claims c ON c.id = l.claim_id WHERE l.practice_id = $P AND c.patient_id = $1 AND c.frequency = '1' \
-                 AND c.rank = 1 AND c.service_date >= $2 AND c.service_date < $3",
-                params![
-                    patient,
-                    format!("{year:04}-01-01"),
-                    format!("{:04}-01-01", year + 1)
-                ],
-            )?
-            .map_or(0, |r| r.int(0));
-        let last_report = self
-            .conn
-            .one(
-                "SELECT MAX(service_date) FROM visits WHERE visits.practice_id = $P AND plan_id = $1 AND progress_report = 1 \
-                 AND status = 'claimed' AND service_date < $2",
-                params![plan_id, dos.to_string()],
-            )?
-            .and_then(|r| r.opt_text(0))
-            .unwrap_or_else(|| plan.text(1));
-        let since_report = self
-            .conn
-            .one(
-                "SELECT COUNT(*) FROM visits WHERE visits.practice_id = $P AND plan_id = $1 AND status = 'claimed' \
-                 AND service_date >= $2 AND service_date < $3",
-                params![plan_id, last_report, dos.to_string()],
-            )?
-            .map_or(0, |r| r.int(0));
-        let auth = self.conn.one(
-            "SELECT a.number, a.visits_allowed, a.end_date, a.start_date FROM authorizations a \
-             WHERE a.practice_id = $P AND a.patient_id = $1 AND a.payer_id = $2 AND a.start_date <= $3 AND a.end_date >= $3 \
-             ORDER BY a.id DESC LIMIT 1",
-            params![patient, cov.int(12), dos.to_string()],
-        )?;
-        let authorization = match &auth {
-            Some(a) => {
-                let used = self
-                    .conn
-                    .one(
-                        "SELECT COUNT(*) FROM claims WHERE claims.practice_id = $P AND patient_id = $1 AND payer_id = $2 \
-                         AND frequency = '1' AND service_date >= $3 AND service_date <= $4",
-                        params![patient, cov.int(12), a.text(3), a.text(2)],
-                    )?
-                    .map_or(0, |r| r.int(0));
-                Some(Authorization {
-                    number: Some(a.text(0)),
-                    visits_remaining: a
-                        .opt_int(1)
-                        .map(|n| u32::try_from((n - used).max(0)).unwrap_or(0)),
-                    units_remaining: None,
-                    expires: date(&a.text(2)),
-                })
-            }
-            None => None,
-        };
-        let episode = Episode {
-            plan_of_care: Some(PlanOfCare {
-                discipline: Discipline::Ot,
-                start: date(&plan.text(1)).unwrap_or(dos),
-                established: date(&plan.text(1)),
-                certified: plan.opt_text(2).and_then(|d| date(&d)),
-                certified_through: date(&plan.text(3)),
-                delayed_certification_reason: None,
-                signed_order: None,
-                plan_sent_to_referrer: date(&plan.text(1)),
-                recertifications: Vec::new(),
-                goals: vec!["documented in the plan of care".into()],
-            }),
-            treatment_days_since_progress_report: u32::try_from(since_report).unwrap_or(u32::MAX),
-            progress_report_today: v.int(5) != 0,
-            year_to_date: YearToDate {
-                ot: Money::new(dollars(ytd)),
-                pt_slp: Money::ZERO,
-            },
-            medical_necessity_documented: true,
-            authorization,
-            ..Episode::default()
-        };
+        let payer_row = cov.int(12);
+        let ctx = self.episode_for(patient, plan_id, &plan, payer_row, dos, v.int(5) != 0)?;
+        let prior_auth = ctx
+            .episode
+            .authorization
+            .as_ref()
+            .and_then(|a| a.number.clone());
         let input = ScrubInput {
             visit: VisitInput {
                 id: None,
@@ -263,12 +211,12 @@ impl Store {
                     })
                     .collect(),
             },
-            episode,
+            episode: ctx.episode,
             claim: ClaimOptions {
                 filing_date: Some(crate::today()),
                 ..ClaimOptions::default()
             },
-            payer_rules: None,
+            payer_rules: ctx.payer_rules,
         };
         let scrubbed = match scrub(engine, &input) {
             Ok(s) => s,
@@ -408,7 +356,7 @@ impl Store {
             // imported with it.
             onset_date: None,
             initial_treatment_date: initial_treatment_date(&plan.text(1)),
-            prior_authorization: auth.as_ref().map(|a| a.text(0)),
+            prior_authorization: prior_auth,
             diagnoses,
             subscriber,
             payer: m::Payer {
@@ -492,6 +440,258 @@ impl Store {
         outcome.pcn = Some(pcn);
         outcome.charge = total;
         Ok(outcome)
+    }
+
+    /// Codes, scrubs and prices a visit not yet stored (the visit entry page's preview)
+    /// with everything a claim for it would be scrubbed with: the patient's primary
+    /// payer's profile and rule set on the date, the episode, and the latest benefits,
+    /// whose share estimate comes with the result. Nothing is stored.
+    pub fn preview_visit(
+        &mut self,
+        v: &crate::records::Visit,
+        engine: &Engine<'_>,
+    ) -> Result<Preview, Error> {
+        let patient = self
+            .patient_id(&v.patient_account)
+            .map_err(|_| Error::invalid("visit.patient_account", "no patient with this account"))?;
+        let dos = v.date;
+        let cov = self
+            .conn
+            .one(
+                "SELECT p.id, p.profile FROM coverages c JOIN payers p ON p.id = c.payer_id \
+                 WHERE c.practice_id = $P AND c.patient_id = $1 AND c.rank = 1 AND c.effective <= $2 \
+                 AND (c.expires IS NULL OR c.expires >= $2)",
+                params![patient, dos.to_string()],
+            )?
+            .ok_or_else(|| Error::invalid("visit.date", "the patient has no primary coverage on this date"))?;
+        let plan = self.conn.one(
+            "SELECT id, start_date, certified_date, certified_through FROM plans_of_care \
+             WHERE plans_of_care.practice_id = $P AND patient_id = $1 AND start_date <= $2 \
+             ORDER BY start_date DESC LIMIT 1",
+            params![patient, dos.to_string()],
+        )?;
+        let Some(plan) = plan else {
+            return Err(Error::invalid(
+                "visit.date",
+                "the patient has no plan of care on this date",
+            ));
+        };
+        // `episode_for` reads the plan's start, certification and through dates at 1..=3.
+        let ctx = self.episode_for(
+            patient,
+            Some(plan.int(0)),
+            &plan,
+            cov.int(0),
+            dos,
+            v.progress_report,
+        )?;
+        let rules_source = ctx
+            .payer_rules
+            .as_ref()
+            .map(|r| format!("{}, effective {}", r.source, r.effective));
+        let input = ScrubInput {
+            visit: VisitInput {
+                id: None,
+                date: dos,
+                payer: Cow::Owned(cov.text(1)),
+                discipline: Some(Discipline::Ot),
+                services: v
+                    .services
+                    .iter()
+                    .map(|s| ServiceInput {
+                        code: Cow::Borrowed(s.code.as_str()),
+                        minutes: s.minutes,
+                        assistant_minutes: s.assistant_minutes,
+                    })
+                    .collect(),
+            },
+            episode: ctx.episode,
+            claim: ClaimOptions {
+                filing_date: Some(crate::today()),
+                ..ClaimOptions::default()
+            },
+            payer_rules: ctx.payer_rules,
+        };
+        let scrubbed = scrub(engine, &input)
+            .map_err(|e| Error::invalid(e.field.clone(), e.message.clone()))?;
+        // The coding alone (units and why), with the profile the rule set codes with.
+        let ruled = input
+            .payer_rules
+            .as_ref()
+            .zip(engine.payers.get(&input.visit.payer))
+            .map(|(r, p)| r.rules.coding_profile(p));
+        let coded = otbill_core::Visit::resolve(&input.visit, engine.catalog, engine.payers)
+            .ok()
+            .map(|mut v| {
+                if let Some(p) = &ruled {
+                    v.payer = p;
+                }
+                otbill_core::code_visit(&v)
+            });
+        Ok(Preview {
+            coded,
+            scrubbed,
+            rules_source,
+            benefits: ctx.benefits,
+        })
+    }
+
+    /// The episode of a visit as the scrub needs it, read from the ledger: plan of care,
+    /// treatment days since the last progress report, the year's allowed amounts for KX,
+    /// the authorization, the payer's rule set on the date (merged with the secondary's
+    /// when the primary's says whose rule wins), the visits billed this plan year and the
+    /// latest eligibility benefits.
+    fn episode_for(
+        &mut self,
+        patient: i64,
+        plan_id: Option<i64>,
+        plan: &crate::db::Row,
+        payer_row: i64,
+        dos: chrono::NaiveDate,
+        progress_report_today: bool,
+    ) -> Result<VisitContext, Error> {
+        let payer_rules = self.visit_rules(patient, payer_row, dos)?;
+        let visits_this_plan_year = match payer_rules
+            .as_ref()
+            .and_then(|r| r.rules.visit_limit.as_ref())
+        {
+            Some(limit) => {
+                let start = limit.reset.plan_year_start(dos);
+                let n = self
+                    .conn
+                    .one(
+                        "SELECT COUNT(*) FROM claims WHERE claims.practice_id = $P AND patient_id = $1 AND payer_id = $2 \
+                         AND frequency = '1' AND service_date >= $3 AND service_date <= $4",
+                        params![patient, payer_row, start.to_string(), dos.to_string()],
+                    )?
+                    .map_or(0, |r| r.int(0));
+                Some(u32::try_from(n).unwrap_or(u32::MAX))
+            }
+            None => None,
+        };
+        let benefits = self.latest_benefits(patient, 1, dos)?;
+        let year = chrono::Datelike::year(&dos);
+        let ytd = self
+            .conn
+            .one(
+                "SELECT CAST(COALESCE(SUM(l.allowed_cents), 0) AS BIGINT) FROM claim_lines l \
+                 JOIN claims c ON c.id = l.claim_id WHERE l.practice_id = $P AND c.patient_id = $1 AND c.frequency = '1' \
+                 AND c.rank = 1 AND c.service_date >= $2 AND c.service_date < $3",
+                params![
+                    patient,
+                    format!("{year:04}-01-01"),
+                    format!("{:04}-01-01", year + 1)
+                ],
+            )?
+            .map_or(0, |r| r.int(0));
+        let report = self
+            .conn
+            .one(
+                "SELECT MAX(service_date) FROM visits WHERE visits.practice_id = $P AND plan_id = $1 AND progress_report = 1 \
+                 AND status = 'claimed' AND service_date < $2",
+                params![plan_id, dos.to_string()],
+            )?
+            .and_then(|r| r.opt_text(0));
+        let last_progress_report = report.as_deref().and_then(date);
+        let last_report = report.unwrap_or_else(|| plan.text(1));
+        let since_report = self
+            .conn
+            .one(
+                "SELECT COUNT(*) FROM visits WHERE visits.practice_id = $P AND plan_id = $1 AND status = 'claimed' \
+                 AND service_date >= $2 AND service_date < $3",
+                params![plan_id, last_report, dos.to_string()],
+            )?
+            .map_or(0, |r| r.int(0));
+        let auth = self.conn.one(
+            "SELECT a.number, a.visits_allowed, a.end_date, a.start_date FROM authorizations a \
+             WHERE a.practice_id = $P AND a.patient_id = $1 AND a.payer_id = $2 AND a.start_date <= $3 AND a.end_date >= $3 \
+             ORDER BY a.id DESC LIMIT 1",
+            params![patient, payer_row, dos.to_string()],
+        )?;
+        let authorization = match &auth {
+            Some(a) => {
+                let used = self
+                    .conn
+                    .one(
+                        "SELECT COUNT(*) FROM claims WHERE claims.practice_id = $P AND patient_id = $1 AND payer_id = $2 \
+                         AND frequency = '1' AND service_date >= $3 AND service_date <= $4",
+                        params![patient, payer_row, a.text(3), a.text(2)],
+                    )?
+                    .map_or(0, |r| r.int(0));
+                Some(Authorization {
+                    number: Some(a.text(0)),
+                    visits_remaining: a
+                        .opt_int(1)
+                        .map(|n| u32::try_from((n - used).max(0)).unwrap_or(0)),
+                    units_remaining: None,
+                    expires: date(&a.text(2)),
+                })
+            }
+            None => None,
+        };
+        let episode = Episode {
+            plan_of_care: Some(PlanOfCare {
+                discipline: Discipline::Ot,
+                start: date(&plan.text(1)).unwrap_or(dos),
+                established: date(&plan.text(1)),
+                certified: plan.opt_text(2).and_then(|d| date(&d)),
+                certified_through: date(&plan.text(3)),
+                delayed_certification_reason: None,
+                signed_order: None,
+                plan_sent_to_referrer: date(&plan.text(1)),
+                recertifications: Vec::new(),
+                goals: vec!["documented in the plan of care".into()],
+            }),
+            treatment_days_since_progress_report: u32::try_from(since_report).unwrap_or(u32::MAX),
+            progress_report_today,
+            year_to_date: YearToDate {
+                ot: Money::new(dollars(ytd)),
+                pt_slp: Money::ZERO,
+            },
+            medical_necessity_documented: true,
+            authorization,
+            visits_this_plan_year,
+            last_progress_report,
+            benefits: benefits
+                .as_ref()
+                .map(crate::eligibility::LatestBenefits::for_scrub),
+            ..Episode::default()
+        };
+        Ok(VisitContext {
+            episode,
+            payer_rules,
+            benefits,
+        })
+    }
+
+    /// The rule set of the primary payer on `dos`, merged with the secondary payer's one
+    /// ([`PayerRules::merge`]) when the patient has a secondary coverage on that date.
+    fn visit_rules(
+        &mut self,
+        patient: i64,
+        payer_row: i64,
+        dos: chrono::NaiveDate,
+    ) -> Result<Option<DatedRules>, Error> {
+        let Some(mut primary) = self.payer_rules_on(PayerKey::Id(payer_row), dos)? else {
+            return Ok(None);
+        };
+        let secondary = self
+            .conn
+            .one(
+                "SELECT payer_id FROM coverages WHERE coverages.practice_id = $P AND patient_id = $1 AND rank = 2 \
+                 AND effective <= $2 AND (expires IS NULL OR expires >= $2)",
+                params![patient, dos.to_string()],
+            )?
+            .map(|r| r.int(0));
+        if let Some(sec) = secondary.filter(|&s| s != payer_row) {
+            if let Some(other) = self.payer_rules_on(PayerKey::Id(sec), dos)? {
+                if other.rules != primary.rules {
+                    primary.rules = PayerRules::merge(&primary.rules, &other.rules);
+                    primary.source = format!("{} merged with {}", primary.source, other.source);
+                }
+            }
+        }
+        Ok(Some(primary))
     }
 
     fn block_visit(&mut self, visit_id: i64, outcome: &ClaimOutcome) -> Result<(), Error> {

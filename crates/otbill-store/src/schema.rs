@@ -16,7 +16,55 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "ledger", V1),
     (2, "settings_active", V2),
     (3, "practices", V3),
+    (4, "eligibility and payer rules", V4),
 ];
+
+// Eligibility (issue 11): each 270 we send is a check (its TRN02 trace names it); each
+// 271 file is kept raw once per practice (by its SHA-256) and every response in it is
+// kept typed against the patient's coverage. Payer rule sets are effective-dated and
+// append-only: an edit is a new row, the latest row for a date wins, and the history
+// (who, when) stays.
+const V4: &str = "
+CREATE TABLE eligibility_checks (
+  id {pk}, practice_id BIGINT NOT NULL, trace TEXT NOT NULL,
+  patient_id BIGINT NOT NULL REFERENCES patients(id), coverage_id BIGINT NOT NULL REFERENCES coverages(id),
+  service_date TEXT NOT NULL, service_types TEXT NOT NULL, file TEXT NOT NULL,
+  interchange_control BIGINT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+  UNIQUE (trace, practice_id));
+CREATE TABLE eligibility_files (
+  id {pk}, practice_id BIGINT NOT NULL, sha256 TEXT NOT NULL, raw TEXT NOT NULL,
+  responses BIGINT NOT NULL, received_at TEXT NOT NULL, received_by TEXT NOT NULL,
+  UNIQUE (sha256, practice_id));
+CREATE TABLE eligibility_responses (
+  id {pk}, practice_id BIGINT NOT NULL, file_id BIGINT NOT NULL REFERENCES eligibility_files(id),
+  seq BIGINT NOT NULL, check_id BIGINT REFERENCES eligibility_checks(id),
+  patient_id BIGINT NOT NULL REFERENCES patients(id), coverage_id BIGINT NOT NULL REFERENCES coverages(id),
+  checked_on TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'inactive', 'rejected', 'unknown')),
+  response_json TEXT NOT NULL, summary_json TEXT NOT NULL, received_at TEXT NOT NULL,
+  UNIQUE (file_id, seq));
+CREATE INDEX eligibility_responses_coverage ON eligibility_responses (coverage_id, checked_on);
+CREATE TABLE payer_rule_sets (
+  id {pk}, practice_id BIGINT NOT NULL, payer_id BIGINT NOT NULL REFERENCES payers(id),
+  effective TEXT NOT NULL, rules_json TEXT NOT NULL, note TEXT,
+  created_at TEXT NOT NULL, created_by TEXT NOT NULL);
+CREATE INDEX payer_rule_sets_payer ON payer_rule_sets (payer_id, effective);
+";
+
+/// After [`V4`] on PostgreSQL: the new tables under the same row-level security.
+const V4_PG: &str = "
+ALTER TABLE eligibility_checks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE eligibility_checks FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON eligibility_checks USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE eligibility_files ENABLE ROW LEVEL SECURITY;
+ALTER TABLE eligibility_files FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON eligibility_files USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE eligibility_responses ENABLE ROW LEVEL SECURITY;
+ALTER TABLE eligibility_responses FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON eligibility_responses USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE payer_rule_sets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE payer_rule_sets FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON payer_rule_sets USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+";
 
 const V1: &str = "
 CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
@@ -526,6 +574,7 @@ pub(crate) fn migrate_to(conn: &mut Conn, upto: i64) -> Result<i64, Error> {
             let sql = sql.replace("{pk}", pk).replace("{now}", &now());
             let extra = match (*version, conn.engine()) {
                 (3, Engine::Postgres) => V3_PG,
+                (4, Engine::Postgres) => V4_PG,
                 _ => "",
             };
             let res = conn

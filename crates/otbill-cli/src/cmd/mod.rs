@@ -5,6 +5,7 @@ pub(crate) mod claim;
 pub(crate) mod code;
 pub(crate) mod data;
 pub(crate) mod denials;
+pub(crate) mod eligibility;
 pub(crate) mod ledger;
 pub(crate) mod remit;
 pub(crate) mod scrub;

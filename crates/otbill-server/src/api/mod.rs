@@ -20,6 +20,7 @@ use crate::AppState;
 
 pub mod admin;
 pub mod coverage;
+pub mod eligibility;
 pub mod practices;
 pub mod records;
 pub mod settings;
@@ -42,6 +43,7 @@ fn ledger_routes() -> Router<AppState> {
     records::routes()
         .merge(settings::routes())
         .merge(coverage::routes())
+        .merge(eligibility::routes())
 }
 
 async fn health() -> Response {

@@ -382,9 +382,18 @@ async fn patient(State(state): State<AppState>, user: WebUser, Path(id): Path<i6
     };
     let ranks: Vec<i64> = v.record.coverages.iter().map(|c| c.rank).collect();
     let cov_links = super::coverage::links(&user.0, id, &ranks);
+    let benefits = crate::eligibility::benefits(&state, &user.0, id, crate::today())
+        .await
+        .map_err(|e| user.err(e))?;
+    let typical = state
+        .ledger
+        .run(&user.0.username, move |s| s.typical_allowed(id))
+        .await
+        .map_err(|e| user.err(e))?;
+    let eligibility = super::eligibility::section(&user.0, id, &p.account, &benefits, typical);
     let body = format!(
         "<p>Account {} · born {} · {}</p><p class=\"muted\">{}</p>\
-         <h2>Insurance</h2><table><tr><th>Rank</th><th>Payer</th><th>Member id</th><th>Covered</th></tr>{covs}</table>{cov_links}\
+         <h2>Insurance</h2><table><tr><th>Rank</th><th>Payer</th><th>Member id</th><th>Covered</th></tr>{covs}</table>{cov_links}{eligibility}\
          <h2>Plans of care</h2><table><tr><th>Start</th><th>Certified</th><th>Through</th><th>Diagnoses</th><th>Progress</th></tr>{plans}</table>\
          <h2>Coming due</h2><ul>{due}</ul><h2>KX threshold {}</h2>{kx}",
         esc(&p.account),

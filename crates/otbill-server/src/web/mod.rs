@@ -29,6 +29,8 @@ mod charts;
 mod clinical;
 mod coverage;
 mod denials;
+mod eligibility;
+mod payer_rules;
 mod practice;
 mod practices;
 
@@ -46,7 +48,8 @@ pub fn routes() -> Router<AppState> {
         .merge(denials::routes())
         .merge(practice::routes())
         .merge(practices::routes())
-        .merge(coverage::routes());
+        .merge(coverage::routes())
+        .merge(eligibility::routes());
     r.layer(axum::middleware::from_fn(security_headers))
 }
 
@@ -130,6 +133,7 @@ pub fn page(title: &str, user: Option<&Principal>, body: &str) -> Html<String> {
                 links.push(("/dashboard", "Dashboard"));
                 links.push(("/claims", "Claims"));
                 links.push(("/era", "ERA upload"));
+                links.push(("/eligibility", "Eligibility"));
                 links.push(("/denials", "Denials"));
             }
             if Perm::Admin.allows(u.role) {

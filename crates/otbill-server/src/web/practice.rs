@@ -515,11 +515,12 @@ fn payers_table(csrf: &str, list: &[PayerEntry]) -> String {
         .map(|e| {
             let p = &e.payer;
             format!(
-                "<tr id=\"payer-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
+                "<tr id=\"payer-{}\"><td>{}</td><td>{}</td><td>{} · <a href=\"/admin/payers/{}/rules\" class=\"rules-link\">billing rules</a></td><td>{}</td>{}</tr>",
                 e.id,
                 esc(&p.payer_id),
                 esc(&p.name),
                 esc(&p.profile),
+                e.id,
                 esc(&p.filing_indicator),
                 row_end(csrf, "payers", e.id, e.active)
             )
