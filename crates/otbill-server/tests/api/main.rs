@@ -5,6 +5,7 @@ mod admin_audit;
 mod basics;
 mod coverage;
 mod denials;
+mod eligibility;
 mod helpers;
 mod ledger;
 mod postgres;
