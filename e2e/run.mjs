@@ -283,6 +283,69 @@ await step("admin links a therapist to a rendering provider on the users page an
   await shot("15-user-linked-provider.png");
 });
 
+await step("admin edits a payer's billing rules; a therapist sees the changed units and the patient's share", async () => {
+  // Still signed in as root: Medicare (01112) moves to the CPT per-code rule from today.
+  await page.goto(`${BASE}/admin/practice`);
+  await Promise.all([page.waitForNavigation(), page.click("#payer-list tr:has(td:text-is('01112')) a.rules-link")]);
+  expect(await page.$("#rules-defaults"), "a payer without rules does not start from its profile's defaults");
+  expect((await page.inputValue('#rules-form select[name="unit_method"]')) === "medicare_total_time", "Medicare's default unit method");
+  await page.selectOption('#rules-form select[name="unit_method"]', "cpt_midpoint");
+  // A contradiction is refused with the field named.
+  await page.fill('#rules-form input[name="visit_limit"]', "20");
+  await page.fill('#rules-form input[name="visit_reset"]', "02-30");
+  await Promise.all([page.waitForNavigation(), page.click('#rules-form button[type="submit"]')]);
+  expect(/visit_limit\.reset/.test(await page.textContent("#rules-status")), `refusal: ${await page.textContent("#rules-status")}`);
+  await page.fill('#rules-form input[name="visit_limit"]', "");
+  await page.fill('#rules-form input[name="note"]', "new contract");
+  await Promise.all([page.waitForNavigation(), page.click('#rules-form button[type="submit"]')]);
+  expect(/saved/.test(await page.textContent("#rules-status")), "the rule set was not saved");
+  expect(/root/.test(await page.textContent("#rules-history")), "the history does not say who");
+  await shot("15b-payer-rules.png");
+  await signOut();
+
+  // The therapist's Medicare patient; the biller posts a 271 for their member id.
+  await signIn("thera");
+  const acct = await page.$eval('#patient option[data-profile="medicare"]', (o) => o.value);
+  await signOut();
+  await signIn("bill");
+  await page.goto(`${BASE}/patients`);
+  await Promise.all([page.waitForNavigation(), page.click(`main tr:has(td:text-is('${acct}')) a`)]);
+  const patientUrl = page.url();
+  const member = (await page.textContent("main table tr:nth-child(2) td:nth-child(3)")).trim();
+  const segs = ["ST*271*0001*005010X279A1", "BHT*0022*11*1*20261203*0900", "HL*1**20*1", "NM1*PR*2*MEDICARE*****PI*01112",
+    "HL*2*1*21*1", "NM1*1P*2*CLINIC*****XX*1234567893", "HL*3*2*22*0", `NM1*IL*1*X*Y****MI*${member}`,
+    "EB*1*IND*30", "EB*C*IND*30***29*30", "EB*A*IND*AD*****.2", "EB*F*IND*AD***23***VS*20", "EB*F*IND*AD***29***VS*11"];
+  const x12 = "ISA*00*          *00*          *ZZ*CH             *ZZ*US             *261203*0900*^*00501*000000031*0*T*:~" +
+    "GS*HB*CH*US*20261203*0900*31*X*005010X279A1~" + segs.join("~") + `~SE*${segs.length + 1}*0001~GE*1*31~IEA*1*000000031~`;
+  await page.goto(`${BASE}/eligibility`);
+  await page.fill("#era-content", x12);
+  await Promise.all([page.waitForNavigation(), page.click('#elig-form button[type="submit"]')]);
+  expect(/1 response\(s\) stored/.test(await page.textContent("#elig-status")), `posted: ${await page.textContent("#elig-status")}`);
+  await page.goto(patientUrl);
+  expect(/11 of 20/.test(await page.textContent("#benefits-visits")), "visits left are not shown");
+  expect(await page.$("#benefits-estimate"), "no share estimate on the patient page");
+  await shot("15c-patient-benefits.png");
+  await signOut();
+
+  await signIn("thera");
+  await page.selectOption("#patient", acct);
+  for (const [i, code] of ["97110", "97530", "97535"].entries()) {
+    await page.fill(`input[name="code${i}"]`, code);
+    await page.fill(`input[name="minutes${i}"]`, "10");
+  }
+  // Three codes of 10 minutes: 2 units by the total-time rule, 3 by the CPT rule now in force.
+  await page.waitForFunction(() => {
+    const u = [...document.querySelectorAll("#preview tr.line .units-cell")].map((t) => Number(t.textContent));
+    return u.length === 3 && u.reduce((a, b) => a + b, 0) === 3;
+  });
+  const share = await page.textContent("#estimate-share");
+  expect(/Estimated patient share: \$\d+\.\d\d/.test(share), `estimate: ${share}`);
+  expect(/payer rule set/.test(await page.textContent("#estimate-rules")), "the rule set applied is not named");
+  await shot("15d-visit-estimate.png");
+  await signOut();
+  await signIn("root");
+});
+
 await step("admin creates a practice and adds the biller; the biller switches and sees only that practice's records", async () => {
   // Still signed in as root (admin of the demo practice).
   await page.goto(`${BASE}/admin`);

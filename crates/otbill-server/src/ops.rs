@@ -1,13 +1,12 @@
 //! The use cases behind both the JSON API and the web pages: each takes the state and the
 //! caller, talks to the ledger, and returns plain values for either front to show.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::Datelike;
-use otbill_core::{code_visit, CodedVisit, ServiceInput, Visit, VisitInput};
+use otbill_core::CodedVisit;
 use otbill_scrub::pricing::Totals;
-use otbill_scrub::scrub::{scrub, ClaimOptions, Engine, ScrubInput, ScrubbedLine};
+use otbill_scrub::scrub::{Engine, ScrubbedLine};
 use otbill_store::claims::{ClaimOutcome, ClaimView};
 use otbill_store::post::PostOutcome;
 use rust_decimal::Decimal;
@@ -238,21 +237,24 @@ pub async fn post_visit(
             Ok((id, outcome))
         })
         .await?;
-    let account = visit.patient_account.clone();
-    let date = visit.date.to_string();
-    let (patient_id, profile) = state
+    // The explanation is the preview's: the units under the payer's rule set, priced.
+    let st = state.clone();
+    let v = visit.clone();
+    let (patient_id, preview) = state
         .ledger
         .run("system", move |s| {
-            let pid = s.patient_id_by_account(&account)?;
-            let profile = match pid {
-                Some(p) => s.payer_profile_on(p, &date)?,
-                None => None,
+            let pid = s.patient_id_by_account(&v.patient_account)?;
+            let r = &st.rules;
+            let engine = Engine {
+                catalog: &r.catalog,
+                payers: &r.payers,
+                rules: &r.rules,
             };
-            Ok((pid, profile))
+            Ok((pid, s.preview_visit(&v, &engine).ok()))
         })
         .await?;
-    let (coded, priced, totals) = match profile {
-        Some(profile) => explain(state, &visit, &profile),
+    let (coded, priced, totals) = match preview {
+        Some(p) => (p.coded, p.scrubbed.lines, Some(p.scrubbed.totals)),
         None => (None, Vec::new(), None),
     };
     Ok(PostedVisit {
@@ -263,50 +265,6 @@ pub async fn post_visit(
         priced,
         totals,
     })
-}
-
-fn explain(
-    state: &AppState,
-    visit: &otbill_store::records::Visit,
-    profile: &str,
-) -> (Option<CodedVisit>, Vec<ScrubbedLine>, Option<Totals>) {
-    let input = VisitInput {
-        id: None,
-        date: visit.date,
-        payer: Cow::Borrowed(profile),
-        discipline: None,
-        services: visit
-            .services
-            .iter()
-            .map(|s| ServiceInput {
-                code: Cow::Borrowed(s.code.as_str()),
-                minutes: s.minutes,
-                assistant_minutes: s.assistant_minutes,
-            })
-            .collect(),
-    };
-    let r = &state.rules;
-    let coded = Visit::resolve(&input, &r.catalog, &r.payers)
-        .ok()
-        .map(|v| code_visit(&v));
-    let engine = Engine {
-        catalog: &r.catalog,
-        payers: &r.payers,
-        rules: &r.rules,
-    };
-    let req = ScrubInput {
-        visit: input,
-        episode: Default::default(),
-        claim: ClaimOptions {
-            filing_date: Some(crate::today()),
-            ..ClaimOptions::default()
-        },
-        payer_rules: None,
-    };
-    match scrub(&engine, &req) {
-        Ok(s) => (coded, s.lines, Some(s.totals)),
-        Err(_) => (coded, Vec::new(), None),
-    }
 }
 
 /// A claim's page.

@@ -89,7 +89,8 @@ fn request_270_for_self_and_dependent_passes_pyx12_and_is_recorded(url: &str) {
         .arg(&req.file)
         .output()
         .expect("python3");
-    let said = String::from_utf8_lossy(&run.stdout).into_owned() + &String::from_utf8_lossy(&run.stderr);
+    let said =
+        String::from_utf8_lossy(&run.stdout).into_owned() + &String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "pyx12 refused our 270:\n{said}");
     assert!(said.contains("total 0 errors"), "{said}");
     assert_eq!(count(&mut s, "eligibility_checks"), 2);
@@ -101,7 +102,10 @@ fn request_270_for_self_and_dependent_passes_pyx12_and_is_recorded(url: &str) {
     // A service type that is not one is refused before anything is written.
     let before = count(&mut s, "eligibility_checks");
     let bad = s.request_eligibility(out.path(), &ids[..1], 1, today(), &["ABC".into()]);
-    assert!(matches!(bad, Err(Error::Invalid { ref field, .. }) if field == "service_types[0]"), "{bad:?}");
+    assert!(
+        matches!(bad, Err(Error::Invalid { ref field, .. }) if field == "service_types[0]"),
+        "{bad:?}"
+    );
     assert_eq!(count(&mut s, "eligibility_checks"), before);
 }
 
@@ -109,7 +113,9 @@ fn a_271_matched_by_trace_is_kept_once_and_read_back(url: &str) {
     let mut s = filled(url);
     let out = tempfile::tempdir().unwrap();
     let pid = patient(&mut s, "A1003");
-    let req = s.request_eligibility(out.path(), &[pid], 1, today(), &[]).unwrap();
+    let req = s
+        .request_eligibility(out.path(), &[pid], 1, today(), &[])
+        .unwrap();
     let trace = &req.checks[0].trace;
     let r = response_271(
         Some(trace),
@@ -154,7 +160,9 @@ fn a_271_for_nobody_or_truncated_stores_nothing(url: &str) {
     let good = response_271(None, "60054", "W0007375", &["EB*1*IND*30"]);
     let cut = &good[..good.find("SE*").unwrap()];
     let e = s.post_271(cut.as_bytes()).unwrap_err();
-    let Error::Invalid { field, message } = e else { panic!("{e:?}") };
+    let Error::Invalid { field, message } = e else {
+        panic!("{e:?}")
+    };
     assert_eq!(field, "271");
     assert!(message.contains("segment"), "names no segment: {message}");
     assert_eq!(count(&mut s, "eligibility_files"), 0);
@@ -174,13 +182,22 @@ fn another_practice_cannot_match_our_trace(url: &str) {
     let mut s = filled(url);
     let out = tempfile::tempdir().unwrap();
     let pid = patient(&mut s, "A1003");
-    let req = s.request_eligibility(out.path(), &[pid], 1, today(), &[]).unwrap();
-    let b = s.create_practice("lakeside", "Lakeside OT", "2026-12-01T00:00:00Z").unwrap();
+    let req = s
+        .request_eligibility(out.path(), &[pid], 1, today(), &[])
+        .unwrap();
+    let b = s
+        .create_practice("lakeside", "Lakeside OT", "2026-12-01T00:00:00Z")
+        .unwrap();
     s.use_practice(b);
     demo::fill(&mut s, today()).unwrap();
     // Practice B has the same payer and member ids, but not the check: its member-id
     // match is its own patient, never practice A's.
-    let r = response_271(Some(&req.checks[0].trace), "60054", "W0007375", &["EB*1*IND*30"]);
+    let r = response_271(
+        Some(&req.checks[0].trace),
+        "60054",
+        "W0007375",
+        &["EB*1*IND*30"],
+    );
     let posted = s.post_271(r.as_bytes()).unwrap();
     assert_eq!(posted.stored[0].matched_by, "member id");
     let b_patient = patient(&mut s, "A1003");
@@ -190,21 +207,35 @@ fn another_practice_cannot_match_our_trace(url: &str) {
 
 fn medicare_rules(s: &mut Store) -> PayerRules {
     let r = common::rules();
-    s.payer_rules_draft(PayerKey::PayerId("01112"), today(), &r.payers).unwrap()
+    s.payer_rules_draft(PayerKey::PayerId("01112"), today(), &r.payers)
+        .unwrap()
 }
 
 fn payer_rules_are_dated_audited_and_refused_when_contradictory(url: &str) {
     let mut s = filled(url);
     let base = medicare_rules(&mut s);
-    assert_eq!(base, PayerRules::defaults_for(common::rules().payers.get("medicare").unwrap()));
+    assert_eq!(
+        base,
+        PayerRules::defaults_for(common::rules().payers.get("medicare").unwrap())
+    );
     let july = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
     let mut mid = base.clone();
     mid.timely_filing_days = 90;
-    let first = s.set_payer_rules(PayerKey::PayerId("01112"), july, &mid, Some("contract")).unwrap();
+    let first = s
+        .set_payer_rules(PayerKey::PayerId("01112"), july, &mid, Some("contract"))
+        .unwrap();
     mid.timely_filing_days = 120;
-    let second = s.set_payer_rules(PayerKey::PayerId("01112"), july, &mid, None).unwrap();
+    let second = s
+        .set_payer_rules(PayerKey::PayerId("01112"), july, &mid, None)
+        .unwrap();
     let history = s.payer_rule_history(PayerKey::PayerId("01112")).unwrap();
-    assert_eq!(history.iter().map(|h| (h.id, h.current)).collect::<Vec<_>>(), vec![(first, false), (second, true)]);
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| (h.id, h.current))
+            .collect::<Vec<_>>(),
+        vec![(first, false), (second, true)]
+    );
     assert_eq!(history[0].created_by, "tester");
     let on = |s: &mut Store, d: NaiveDate| s.payer_rules_on(PayerKey::PayerId("01112"), d).unwrap();
     assert!(on(&mut s, july.pred_opt().unwrap()).is_none());
@@ -212,11 +243,26 @@ fn payer_rules_are_dated_audited_and_refused_when_contradictory(url: &str) {
     // A contradiction is refused with the field named, and nothing is stored.
     let mut bad = base.clone();
     bad.timely_filing_days = 0;
-    let e = s.set_payer_rules(PayerKey::PayerId("01112"), july, &bad, None).unwrap_err();
-    assert!(matches!(e, Error::Invalid { ref field, .. } if field == "rules.timely_filing_days"), "{e:?}");
-    let e = PayerRules::from_json(&serde_json::to_string(&base).unwrap().replace("\"kx\":true", "\"kx\":true,\"x\":1")).unwrap_err();
+    let e = s
+        .set_payer_rules(PayerKey::PayerId("01112"), july, &bad, None)
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Invalid { ref field, .. } if field == "rules.timely_filing_days"),
+        "{e:?}"
+    );
+    let e = PayerRules::from_json(
+        &serde_json::to_string(&base)
+            .unwrap()
+            .replace("\"kx\":true", "\"kx\":true,\"x\":1"),
+    )
+    .unwrap_err();
     assert!(e.field.contains("modifiers"), "{e:?}");
-    assert_eq!(s.payer_rule_history(PayerKey::PayerId("01112")).unwrap().len(), 2);
+    assert_eq!(
+        s.payer_rule_history(PayerKey::PayerId("01112"))
+            .unwrap()
+            .len(),
+        2
+    );
     let unknown = s.set_payer_rules(PayerKey::PayerId("99999"), july, &base, None);
     assert!(matches!(unknown, Err(Error::NotFound(_))), "{unknown:?}");
 }
@@ -234,19 +280,30 @@ fn claim_units(s: &mut Store, date: NaiveDate) -> (bool, i64, Vec<String>) {
             progress_report: false,
             services: ["97110", "97530", "97535"]
                 .iter()
-                .map(|c| VisitService { code: (*c).into(), minutes: Some(10), assistant_minutes: None })
+                .map(|c| VisitService {
+                    code: (*c).into(),
+                    minutes: Some(10),
+                    assistant_minutes: None,
+                })
                 .collect(),
         })
         .unwrap();
     let o = s.claim_visit(v, &r.engine()).unwrap();
     let units = match o.claim_id {
         Some(id) => s
-            .raw_query("SELECT CAST(SUM(units) AS BIGINT) FROM claim_lines WHERE claim_id = $1", &[Value::Int(id)])
+            .raw_query(
+                "SELECT CAST(SUM(units) AS BIGINT) FROM claim_lines WHERE claim_id = $1",
+                &[Value::Int(id)],
+            )
             .unwrap()[0]
             .int(0),
         None => 0,
     };
-    (o.blocked, units, o.findings.iter().map(|f| f.code.clone()).collect())
+    (
+        o.blocked,
+        units,
+        o.findings.iter().map(|f| f.code.clone()).collect(),
+    )
 }
 
 fn unit_method_rule_changed_mid_year_applies_from_its_date(url: &str) {
@@ -255,13 +312,17 @@ fn unit_method_rule_changed_mid_year_applies_from_its_date(url: &str) {
     let day = today() - chrono::Days::new(2);
     let mut cpt = base.clone();
     cpt.unit_method = otbill_core::UnitMethod::CptMidpoint;
-    s.set_payer_rules(PayerKey::PayerId("01112"), day, &cpt, None).unwrap();
+    s.set_payer_rules(PayerKey::PayerId("01112"), day, &cpt, None)
+        .unwrap();
     let (_, before, _) = claim_units(&mut s, day - chrono::Days::new(1));
     let (_, after, findings) = claim_units(&mut s, day);
     // 30 timed minutes are 2 units in total (§20.2); each code's 10 minutes pass its
     // midpoint, 3 units by the CPT rule.
     assert_eq!((before, after), (2, 3));
-    assert!(findings.iter().any(|f| f == "PAYER_RULES_APPLIED"), "{findings:?}");
+    assert!(
+        findings.iter().any(|f| f == "PAYER_RULES_APPLIED"),
+        "{findings:?}"
+    );
 }
 
 fn visit_limit_of_the_payer_blocks_the_claim_when_reached(url: &str) {
@@ -269,16 +330,30 @@ fn visit_limit_of_the_payer_blocks_the_claim_when_reached(url: &str) {
     let mut rules = medicare_rules(&mut s);
     let pid = patient(&mut s, "A1001");
     let used = s
-        .raw_query("SELECT COUNT(*) FROM claims WHERE patient_id = $1", &[Value::Int(pid)])
+        .raw_query(
+            "SELECT COUNT(*) FROM claims WHERE patient_id = $1",
+            &[Value::Int(pid)],
+        )
         .unwrap()[0]
         .int(0);
-    rules.visit_limit = Some(serde_json::from_value(serde_json::json!({"visits": used + 1, "reset": "01-01"})).unwrap());
-    s.set_payer_rules(PayerKey::PayerId("01112"), today() - chrono::Days::new(30), &rules, None).unwrap();
+    rules.visit_limit = Some(
+        serde_json::from_value(serde_json::json!({"visits": used + 1, "reset": "01-01"})).unwrap(),
+    );
+    s.set_payer_rules(
+        PayerKey::PayerId("01112"),
+        today() - chrono::Days::new(30),
+        &rules,
+        None,
+    )
+    .unwrap();
     let (blocked, _, findings) = claim_units(&mut s, today() - chrono::Days::new(1));
     assert!(!blocked, "{findings:?}");
     let (blocked, _, findings) = claim_units(&mut s, today());
     assert!(blocked, "{findings:?}");
-    assert!(findings.iter().any(|f| f == "PAYER_VISIT_LIMIT_REACHED"), "{findings:?}");
+    assert!(
+        findings.iter().any(|f| f == "PAYER_VISIT_LIMIT_REACHED"),
+        "{findings:?}"
+    );
 }
 
 fn benefits_feed_the_scrub_and_the_estimate(url: &str) {
@@ -287,12 +362,20 @@ fn benefits_feed_the_scrub_and_the_estimate(url: &str) {
         None,
         "01112",
         "1EG4TE5MK0007301",
-        &["EB*1*IND*30", "EB*C*IND*30***29*50", "EB*A*IND*AD*****.2", "EB*F*IND*AD***29***VS*0"],
+        &[
+            "EB*1*IND*30",
+            "EB*C*IND*30***29*50",
+            "EB*A*IND*AD*****.2",
+            "EB*F*IND*AD***29***VS*0",
+        ],
     );
     s.post_271(r.as_bytes()).unwrap();
     let (blocked, _, findings) = claim_units(&mut s, today());
     assert!(blocked, "{findings:?}");
-    assert!(findings.iter().any(|f| f == "ELIGIBILITY_VISITS_EXHAUSTED"), "{findings:?}");
+    assert!(
+        findings.iter().any(|f| f == "ELIGIBILITY_VISITS_EXHAUSTED"),
+        "{findings:?}"
+    );
     let rules = common::rules();
     let claims = count(&mut s, "claims");
     let preview = s
@@ -303,16 +386,25 @@ fn benefits_feed_the_scrub_and_the_estimate(url: &str) {
                 date: today(),
                 place_of_service: "11".into(),
                 progress_report: false,
-                services: vec![VisitService { code: "97530".into(), minutes: Some(30), assistant_minutes: None }],
+                services: vec![VisitService {
+                    code: "97530".into(),
+                    minutes: Some(30),
+                    assistant_minutes: None,
+                }],
             },
             &rules.engine(),
         )
         .unwrap();
-    let e = preview.scrubbed.estimate.expect("an estimate from the stored benefits");
+    let e = preview
+        .scrubbed
+        .estimate
+        .expect("an estimate from the stored benefits");
     // $50 of deductible first, then 20% of the rest.
     let allowed = e.allowed.amount();
     let expected = rust_decimal::Decimal::from(50).min(allowed)
-        + ((allowed - rust_decimal::Decimal::from(50)).max(rust_decimal::Decimal::ZERO) * rust_decimal::Decimal::new(2, 1)).round_dp(2);
+        + ((allowed - rust_decimal::Decimal::from(50)).max(rust_decimal::Decimal::ZERO)
+            * rust_decimal::Decimal::new(2, 1))
+        .round_dp(2);
     assert_eq!(e.patient.amount(), expected, "{e:?}");
     assert_eq!(preview.coded.unwrap().lines[0].units, 2);
     assert_eq!(count(&mut s, "claims"), claims, "a preview stores nothing");

@@ -54,27 +54,55 @@ async fn billers_request_and_post_eligibility_and_only_the_patients_people_see_i
     let biller = app.token_for("bill", Role::Biller);
     let thera = app.token_for("thera", Role::Therapist);
     let body = r#"{"accounts": ["A1003"]}"#;
-    let res = app.post_json("/api/v1/eligibility/requests", &thera, body).await;
+    let res = app
+        .post_json("/api/v1/eligibility/requests", &thera, body)
+        .await;
     assert_eq!(res.status, 403, "{}", res.body);
-    let res = app.post_json("/api/v1/eligibility/requests", &biller, body).await;
+    let res = app
+        .post_json("/api/v1/eligibility/requests", &biller, body)
+        .await;
     assert_eq!(res.status, 201, "{}", res.body);
     let req = res.json();
-    let trace = req["checks"][0]["trace"].as_str().unwrap_or_default().to_owned();
+    let trace = req["checks"][0]["trace"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let file = req["file"].as_str().unwrap_or_default();
-    assert!(std::fs::read_to_string(file).is_ok_and(|t| t.contains("EQ*AD~")), "{file}");
+    assert!(
+        std::fs::read_to_string(file).is_ok_and(|t| t.contains("EQ*AD~")),
+        "{file}"
+    );
     let res = app
-        .post_json("/api/v1/eligibility/requests", &biller, r#"{"accounts": ["NOPE"]}"#)
+        .post_json(
+            "/api/v1/eligibility/requests",
+            &biller,
+            r#"{"accounts": ["NOPE"]}"#,
+        )
         .await;
     assert_eq!(res.status, 400, "{}", res.body);
     assert_eq!(res.json()["error"]["field"], "accounts[0]", "{}", res.body);
 
-    let r = a_271(&trace, "60054", MEMBER, "EB*1*IND*30~EB*B*IND*AD***27*25~EB*F*IND*AD***29***VS*9");
-    let res = app.post_json("/api/v1/eligibility/responses", &biller, &r).await;
+    let r = a_271(
+        &trace,
+        "60054",
+        MEMBER,
+        "EB*1*IND*30~EB*B*IND*AD***27*25~EB*F*IND*AD***29***VS*9",
+    );
+    let res = app
+        .post_json("/api/v1/eligibility/responses", &biller, &r)
+        .await;
     assert_eq!(res.status, 200, "{}", res.body);
-    assert_eq!(res.json()["stored"][0]["matched_by"], "trace", "{}", res.body);
+    assert_eq!(
+        res.json()["stored"][0]["matched_by"],
+        "trace",
+        "{}",
+        res.body
+    );
     // Cut before SE: refused with the segment named, nothing stored.
     let cut = &r[..r.find("SE*").unwrap_or(0)];
-    let res = app.post_json("/api/v1/eligibility/responses", &biller, cut).await;
+    let res = app
+        .post_json("/api/v1/eligibility/responses", &biller, cut)
+        .await;
     assert_eq!(res.status, 400, "{}", res.body);
     assert!(res.body.contains("segment"), "{}", res.body);
 
@@ -99,9 +127,13 @@ async fn billers_request_and_post_eligibility_and_only_the_patients_people_see_i
         })
         .unwrap_or_else(|e| panic!("{e:#}"));
     for what in ["eligibility_request", "eligibility_response"] {
-        assert!(audit.iter().any(|a| a == what), "{what} not audited: {audit:?}");
+        assert!(
+            audit.iter().any(|a| a == what),
+            "{what} not audited: {audit:?}"
+        );
     }
-    let logs = String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    let logs =
+        String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
     assert!(!logs.contains(MEMBER), "a member id reached the logs");
 }
 
@@ -124,7 +156,10 @@ async fn an_admins_rule_change_shows_in_the_visit_preview_with_the_share() {
     let rules_path = format!("/api/v1/payers/{medicare}/rules");
     let view = app.get(&rules_path, &admin).await.json();
     assert_eq!(view["defaults"], true, "{view}");
-    assert_eq!(view["rules"]["unit_method"], "medicare_total_time", "{view}");
+    assert_eq!(
+        view["rules"]["unit_method"], "medicare_total_time",
+        "{view}"
+    );
     assert_eq!(app.get(&rules_path, &thera).await.status, 403);
 
     let visit = serde_json::json!({
@@ -133,9 +168,13 @@ async fn an_admins_rule_change_shows_in_the_visit_preview_with_the_share() {
     })
     .to_string();
     let units = |p: &serde_json::Value| -> i64 {
-        p["coded"]["lines"].as_array().map_or(0, |l| l.iter().map(|x| x["units"].as_i64().unwrap_or(0)).sum())
+        p["coded"]["lines"].as_array().map_or(0, |l| {
+            l.iter().map(|x| x["units"].as_i64().unwrap_or(0)).sum()
+        })
     };
-    let before = app.post_json("/api/v1/visits/preview", &thera, &visit).await;
+    let before = app
+        .post_json("/api/v1/visits/preview", &thera, &visit)
+        .await;
     assert_eq!(before.status, 200, "{}", before.body);
     assert_eq!(units(&before.json()), 2, "{}", before.body);
 
@@ -149,18 +188,40 @@ async fn an_admins_rule_change_shows_in_the_visit_preview_with_the_share() {
     assert_eq!(res.status, 400, "{}", res.body);
     assert!(res.body.contains("02-30"), "{}", res.body);
     rules["visit_limit"] = serde_json::Value::Null;
-    assert_eq!(app.post_json(&rules_path, &biller, &body(&rules)).await.status, 403);
+    assert_eq!(
+        app.post_json(&rules_path, &biller, &body(&rules))
+            .await
+            .status,
+        403
+    );
     let res = app.post_json(&rules_path, &admin, &body(&rules)).await;
     assert_eq!(res.status, 201, "{}", res.body);
 
     // Benefits on file for A1001 (matched by member id): $40 deductible left, 20% after.
-    let r = a_271("NOTOURS", "01112", "1EG4TE5MK0007301", "EB*1*IND*30~EB*C*IND*30***29*40~EB*A*IND*AD*****.2");
-    assert_eq!(app.post_json("/api/v1/eligibility/responses", &biller, &r).await.status, 200);
-    let after = app.post_json("/api/v1/visits/preview", &thera, &visit).await;
+    let r = a_271(
+        "NOTOURS",
+        "01112",
+        "1EG4TE5MK0007301",
+        "EB*1*IND*30~EB*C*IND*30***29*40~EB*A*IND*AD*****.2",
+    );
+    assert_eq!(
+        app.post_json("/api/v1/eligibility/responses", &biller, &r)
+            .await
+            .status,
+        200
+    );
+    let after = app
+        .post_json("/api/v1/visits/preview", &thera, &visit)
+        .await;
     assert_eq!(after.status, 200, "{}", after.body);
     let p = after.json();
     assert_eq!(units(&p), 3, "{}", after.body);
-    assert!(p["rules_source"].as_str().is_some_and(|s| s.contains("payer rule set")), "{p}");
+    assert!(
+        p["rules_source"]
+            .as_str()
+            .is_some_and(|s| s.contains("payer rule set")),
+        "{p}"
+    );
     let estimate = &p["scrubbed"]["estimate"];
     assert_eq!(estimate["deductible"], "40", "{estimate}");
     assert_eq!(estimate["patient"], "48.50", "{estimate}");
