@@ -23,6 +23,7 @@ both!(
     unit_method_rule_changed_mid_year_applies_from_its_date,
     visit_limit_of_the_payer_blocks_the_claim_when_reached,
     benefits_feed_the_scrub_and_the_estimate,
+    the_secondary_payers_rule_applies_only_when_the_primarys_says_so,
 );
 
 fn today() -> NaiveDate {
@@ -408,4 +409,34 @@ fn benefits_feed_the_scrub_and_the_estimate(url: &str) {
     assert_eq!(e.patient.amount(), expected, "{e:?}");
     assert_eq!(preview.coded.unwrap().lines[0].units, 2);
     assert_eq!(count(&mut s, "claims"), claims, "a preview stores nothing");
+}
+
+fn the_secondary_payers_rule_applies_only_when_the_primarys_says_so(url: &str) {
+    let mut s = filled(url);
+    let r = common::rules();
+    // A1001: Medicare primary, Regence (00851) secondary. Regence allows one visit a year.
+    let mut regence = s
+        .payer_rules_draft(PayerKey::PayerId("00851"), today(), &r.payers)
+        .unwrap();
+    regence.visit_limit =
+        Some(serde_json::from_value(serde_json::json!({"visits": 1, "reset": "01-01"})).unwrap());
+    let from = today() - chrono::Days::new(30);
+    s.set_payer_rules(PayerKey::PayerId("00851"), from, &regence, None)
+        .unwrap();
+    let mut medicare = medicare_rules(&mut s);
+    s.set_payer_rules(PayerKey::PayerId("01112"), from, &medicare, None)
+        .unwrap();
+    let first = claim_units(&mut s, today() - chrono::Days::new(2));
+    let second = claim_units(&mut s, today() - chrono::Days::new(1));
+    // Medicare's own rules win (coordination: primary): no limit.
+    assert!(!first.0 && !second.0, "{first:?} {second:?}");
+    medicare.coordination = serde_json::from_value(serde_json::json!("stricter")).unwrap();
+    s.set_payer_rules(PayerKey::PayerId("01112"), from, &medicare, None)
+        .unwrap();
+    let (blocked, _, findings) = claim_units(&mut s, today());
+    assert!(blocked, "{findings:?}");
+    assert!(
+        findings.iter().any(|f| f == "PAYER_VISIT_LIMIT_REACHED"),
+        "{findings:?}"
+    );
 }

@@ -112,6 +112,17 @@ async fn billers_request_and_post_eligibility_and_only_the_patients_people_see_i
     assert_eq!(b["latest"]["summary"]["copay"], "25", "{b}");
     assert_eq!(b["visits_left"], 9, "{b}");
     assert_eq!(b["stale"], false, "{b}");
+    // A check older than 30 days is stale.
+    app.raw_db()
+        .run_blocking(|c| {
+            c.exec(
+                "UPDATE eligibility_responses SET checked_on = '2020-01-01'",
+                &[],
+            )?;
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(app.get(&path, &biller).await.json()["stale"], true);
     // A therapist with no link to the patient: as if there were none.
     assert_eq!(app.get(&path, &thera).await.status, 404);
     let audit = app
