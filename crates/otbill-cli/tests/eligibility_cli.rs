@@ -1,6 +1,6 @@
 //! `otbill eligibility` and `otbill payer-rules` through the real binary, on a demo
-//! ledger: a 270 is written, the payer's 271 (made here from it, as a payer answers with
-//! the request's loops) is read as JSON and as a table, posted once, and shown; a payer's
+//! ledger: a 270 is written, the payer's 271 (the simulated payer's answer to it, with the
+//! request's loops) is read as JSON and as a table, posted once, and shown; a payer's
 //! rules are shown from the profile's defaults, set, refused when they contradict
 //! themselves, and listed.
 
@@ -22,34 +22,6 @@ fn ok(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The payer's answer to a 270: the same loops, each request's EQ replaced by benefits.
-fn answer(request: &str, benefits: &[&str]) -> String {
-    let mut segments: Vec<String> = Vec::new();
-    for seg in request.split('~').map(str::trim).filter(|s| !s.is_empty()) {
-        let id = seg.split('*').next().unwrap_or_default();
-        match id {
-            "GS" => segments.push(seg.replacen("GS*HS*", "GS*HB*", 1)),
-            "ST" => segments.push(seg.replacen("ST*270*", "ST*271*", 1)),
-            "BHT" => segments.push(seg.replacen("BHT*0022*13*", "BHT*0022*11*", 1)),
-            "TRN" => segments.push(seg.replacen("TRN*1*", "TRN*2*", 1)),
-            "EQ" if segments
-                .last()
-                .is_some_and(|s| s.starts_with("EQ") || s.starts_with("EB")) => {}
-            "EQ" => segments.extend(benefits.iter().map(|b| (*b).to_owned())),
-            "SE" => {
-                let st = segments
-                    .iter()
-                    .rposition(|s| s.starts_with("ST*"))
-                    .unwrap_or(0);
-                let n = segments.len() - st + 1;
-                segments.push(format!("SE*{n}*0001"));
-            }
-            _ => segments.push(seg.to_owned()),
-        }
-    }
-    segments.join("~") + "~"
 }
 
 #[test]
@@ -77,15 +49,17 @@ fn a_270_written_its_271_read_posted_once_and_shown() {
     let file = req["file"].as_str().unwrap();
     assert!(Path::new(file).starts_with(&outbox), "{file}");
     let request = std::fs::read_to_string(file).unwrap();
-    let reply = answer(
-        &request,
-        &[
+    let reply = otbill_store::sim::answer_270(&request, |_| {
+        [
             "EB*1*IND*30^AD**GOLD PPO",
             "EB*B*IND*AD***27*30",
             "EB*F*IND*AD***29***VS*7",
             "EB*CB*IND*AD********Y",
-        ],
-    );
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    })
+    .expect("our own 270");
     let path = dir.path().join("reply.271");
     std::fs::write(&path, &reply).unwrap();
     let path = path.display().to_string();

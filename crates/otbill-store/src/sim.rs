@@ -1,5 +1,6 @@
 //! A simulated clearinghouse and payer: answers an 837P claim file with a 999 and an 835,
-//! written with otbill-x12's `Writer`. Used by `otbill demo`, the tests and the benchmark.
+//! written with otbill-x12's `Writer`, and a 270 eligibility request with a 271
+//! ([`answer_270`]). Used by `otbill demo`, the tests and the benchmark.
 //!
 //! Amounts are made up but balance the way a payer's do: the allowed amount is 80% of the
 //! charge (CO-45 for the rest); a partly paid claim leaves 20% of the allowed amount to the
@@ -264,4 +265,55 @@ pub fn ack_999(
     w.end_transaction()?;
     w.end_group()?;
     w.finish()
+}
+
+/// A 271 answering a 270 as a payer does: the same envelope and loops (the sender and
+/// receiver swapped, each subscriber's or dependent's trace echoed as `TRN*2`), each
+/// patient's EQ segments replaced by the benefits `benefits(payer_id)` gives, as EB/MSG
+/// segment texts written with `*` and `^`. Segment counts are made right. Returns `None`
+/// when `request` is not a 270 written with the delimiters otbill writes.
+pub fn answer_270(request: &str, benefits: impl Fn(&str) -> Vec<String>) -> Option<String> {
+    let detected = otbill_x12::detect(request.as_bytes());
+    if !detected.has_isa || detected.delimiters != Delimiters::default() {
+        return None;
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut payer = String::new();
+    let mut in_transaction = 0;
+    for seg in request.split('~').map(str::trim).filter(|s| !s.is_empty()) {
+        let e: Vec<&str> = seg.split('*').collect();
+        match e[0] {
+            "ISA" if e.len() == 17 => {
+                let mut e = e.clone();
+                e.swap(5, 7);
+                e.swap(6, 8);
+                out.push(e.join("*"));
+            }
+            "GS" if e.len() > 3 => {
+                let mut e = e.clone();
+                e[1] = "HB";
+                e.swap(2, 3);
+                out.push(e.join("*"));
+            }
+            "ST" => {
+                in_transaction = out.len();
+                out.push(seg.replacen("ST*270*", "ST*271*", 1));
+            }
+            "BHT" => out.push(seg.replacen("BHT*0022*13*", "BHT*0022*11*", 1)),
+            "NM1" if e.get(1) == Some(&"PR") => {
+                payer = e.get(9).copied().unwrap_or_default().to_owned();
+                out.push(seg.to_owned());
+            }
+            "TRN" => out.push(seg.replacen("TRN*1*", "TRN*2*", 1)),
+            // One set of benefits per patient, in place of their first EQ.
+            "EQ" if out.last().is_some_and(|s| s.starts_with("EB") || s.starts_with("MSG")) => {}
+            "EQ" => out.extend(benefits(&payer)),
+            "SE" => {
+                let n = out.len() - in_transaction + 1;
+                out.push(format!("SE*{n}*{}", e.get(2).copied().unwrap_or("0001")));
+            }
+            _ => out.push(seg.to_owned()),
+        }
+    }
+    Some(out.join("~") + "~\n")
 }
