@@ -1096,7 +1096,7 @@ fn scrub_estimates_the_share_of_the_visit_allowed_total_only_with_benefits() {
 }
 
 fn cents() -> impl Strategy<Value = Decimal> {
-    (0i64..50_000_00).prop_map(|c| Decimal::new(c, 2))
+    (0i64..5_000_000).prop_map(|c| Decimal::new(c, 2))
 }
 
 fn any_benefits() -> impl Strategy<Value = Benefits> {
