@@ -52,14 +52,14 @@ pub struct Episode {
     pub authorization: Option<Authorization>,
     /// Visits already billed to this payer since the plan year's start, before this one
     /// (for a payer rule set's `visit_limit`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visits_this_plan_year: Option<u32>,
     /// Date of the last progress report (for a rule set's `progress_report.every_days`;
     /// the plan of care's start when none was written yet).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_progress_report: Option<NaiveDate>,
     /// Benefits from the last eligibility (271) response.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benefits: Option<Benefits>,
 }
 

@@ -271,6 +271,19 @@ impl RuleError {
     }
 }
 
+/// The default rule sets shipped in `data/payers/rules/`, as `(file name, contents)`:
+/// [`PayerRules::defaults_for`] of the built-in profiles, for an office to edit.
+pub const BUILTIN_RULE_FILES: &[(&str, &str)] = &[
+    (
+        "payers/rules/medicare.json",
+        include_str!("../../../data/payers/rules/medicare.json"),
+    ),
+    (
+        "payers/rules/commercial.json",
+        include_str!("../../../data/payers/rules/commercial.json"),
+    ),
+];
+
 /// Most days a timely filing limit may be (ten years).
 pub const MAX_FILING_DAYS: u32 = 3650;
 
