@@ -50,7 +50,7 @@ pub async fn request(
     body: RequestBody,
 ) -> AppResult<RequestOutcome> {
     who.require(Perm::Billing)?;
-    if body.all == !body.accounts.is_empty() {
+    if body.all != body.accounts.is_empty() {
         return Err(AppError::field(
             "accounts",
             "name patient accounts, or set all",
