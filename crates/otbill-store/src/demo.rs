@@ -435,16 +435,37 @@ pub fn run(
 /// The demo payers' benefits for OT, as their 271s say them.
 fn demo_benefits(payer_id: &str) -> Vec<String> {
     let ebs: &[&str] = match payer_id {
-        "01112" => &["EB*1*IND*30**MEDICARE PART B", "EB*C*IND*30***23*257", "EB*C*IND*30***29*0", "EB*A*IND*AD*****.2"],
-        "60054" => &["EB*1*IND*30^AD**AETNA CHOICE POS II", "EB*B*IND*AD***27*30", "EB*F*IND*AD***23***VS*30", "EB*F*IND*AD***29***VS*24"],
-        _ => &["EB*1*IND*30**REGENCE PREFERRED", "EB*C*IND*30***23*1500", "EB*C*IND*30***29*650", "EB*A*IND*AD*****.2", "EB*G*IND*30***29*3200"],
+        "01112" => &[
+            "EB*1*IND*30**MEDICARE PART B",
+            "EB*C*IND*30***23*257",
+            "EB*C*IND*30***29*0",
+            "EB*A*IND*AD*****.2",
+        ],
+        "60054" => &[
+            "EB*1*IND*30^AD**AETNA CHOICE POS II",
+            "EB*B*IND*AD***27*30",
+            "EB*F*IND*AD***23***VS*30",
+            "EB*F*IND*AD***29***VS*24",
+        ],
+        _ => &[
+            "EB*1*IND*30**REGENCE PREFERRED",
+            "EB*C*IND*30***23*1500",
+            "EB*C*IND*30***29*650",
+            "EB*A*IND*AD*****.2",
+            "EB*G*IND*30***29*3200",
+        ],
     };
     ebs.iter().map(|s| (*s).to_owned()).collect()
 }
 
 /// Asks about every covered patient (a 270 in the outbox), has the simulated payers
 /// answer (a 271 in the inbox) and posts the answer.
-fn check_eligibility(store: &mut Store, outbox: &Path, inbox: &Path, today: NaiveDate) -> Result<String, Error> {
+fn check_eligibility(
+    store: &mut Store,
+    outbox: &Path,
+    inbox: &Path,
+    today: NaiveDate,
+) -> Result<String, Error> {
     let patients = store.patients_covered_on(1, today)?;
     let req = store.request_eligibility(outbox, &patients, 1, today, &[])?;
     let text = std::fs::read_to_string(&req.file)

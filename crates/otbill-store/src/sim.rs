@@ -306,7 +306,9 @@ pub fn answer_270(request: &str, benefits: impl Fn(&str) -> Vec<String>) -> Opti
             }
             "TRN" => out.push(seg.replacen("TRN*1*", "TRN*2*", 1)),
             // One set of benefits per patient, in place of their first EQ.
-            "EQ" if out.last().is_some_and(|s| s.starts_with("EB") || s.starts_with("MSG")) => {}
+            "EQ" if out
+                .last()
+                .is_some_and(|s| s.starts_with("EB") || s.starts_with("MSG")) => {}
             "EQ" => out.extend(benefits(&payer)),
             "SE" => {
                 let n = out.len() - in_transaction + 1;
