@@ -44,6 +44,7 @@ pub mod demo;
 mod directory;
 pub mod eligibility;
 pub mod lifecycle;
+pub mod lists;
 pub mod payer_rules;
 pub mod post;
 pub mod records;

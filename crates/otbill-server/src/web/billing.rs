@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use otbill_store::lists::{ClaimQuery, ClaimSort};
 use serde::Deserialize;
 
 use super::{charts, csrf_field, esc, money, page, WebForm, WebResult, WebUser};
@@ -51,12 +52,6 @@ async fn dashboard(State(state): State<AppState>, user: WebUser) -> WebResult {
     Ok(page("Dashboard", Some(&user.0), &body).into_response())
 }
 
-#[derive(Deserialize)]
-struct ClaimFilter {
-    status: Option<String>,
-    payer: Option<String>,
-}
-
 const STATUSES: &[&str] = &[
     "",
     "ready",
@@ -72,20 +67,18 @@ const STATUSES: &[&str] = &[
     "resubmitted",
 ];
 
+/// The claims list: a page at a time (50 rows), sorted on a column (each header links to
+/// its sort, again to reverse it), filtered by status, payer, patient and open balance.
 async fn claims(
     State(state): State<AppState>,
     user: WebUser,
-    Query(f): Query<ClaimFilter>,
+    Query(q): Query<ClaimQuery>,
 ) -> WebResult {
     user.require(Perm::Billing)?;
-    let status = f.status.filter(|s| !s.is_empty());
-    let payer = f.payer.filter(|s| !s.is_empty());
-    let (st, py) = (status.clone(), payer.clone());
-    let rows = state
+    let query = q.clone();
+    let pg = state
         .ledger
-        .run(&user.0.username, move |s| {
-            s.claim_list(st.as_deref(), py.as_deref())
-        })
+        .run(&user.0.username, move |s| s.claim_page(&query, crate::today()))
         .await
         .map_err(|e| user.err(e))?;
     log(
@@ -95,43 +88,97 @@ async fn claims(
     )
     .await
     .map_err(|e| user.err(e))?;
+    let text = |o: &Option<String>| o.clone().unwrap_or_default();
+    // The query string of this list with some parameters changed.
+    let link = |sort: ClaimSort, ascending: bool, page: u32| {
+        let sort = serde_json::to_value(sort)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let mut parts: Vec<(&str, String)> = vec![("sort", sort), ("page", page.to_string())];
+        if ascending {
+            parts.push(("ascending", "true".into()));
+        }
+        if q.open {
+            parts.push(("open", "true".into()));
+        }
+        for (k, v) in [("status", &q.status), ("payer", &q.payer), ("patient", &q.patient)] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                parts.push((k, v.to_owned()));
+            }
+        }
+        format!("/claims?{}", esc(&serde_urlencoded::to_string(&parts).unwrap_or_default()))
+    };
+    let header = |label: &str, col: ClaimSort| {
+        let (mark, asc) = match (q.sort == col, q.ascending) {
+            (true, true) => (" ▲", false),
+            (true, false) => (" ▼", true),
+            (false, _) => ("", false),
+        };
+        format!("<th><a href=\"{}\" class=\"sort\">{label}{mark}</a></th>", link(col, asc, 1))
+    };
     let opts: String = STATUSES
         .iter()
         .map(|s| {
-            let sel = if status.as_deref() == Some(*s) {
-                " selected"
-            } else {
-                ""
-            };
+            let sel = if q.status.as_deref() == Some(*s) { " selected" } else { "" };
             format!(
                 "<option value=\"{s}\"{sel}>{}</option>",
                 if s.is_empty() { "any status" } else { s }
             )
         })
         .collect();
-    let trs: String = rows
+    let trs: String = pg
+        .rows
         .iter()
         .map(|c| {
             format!(
-                "<tr><td><a href=\"/claims/{}\">{}</a></td><td><span class=\"status {}\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                "<tr><td><a href=\"/claims/{}\">{}</a></td><td><span class=\"status {}\">{}</span></td><td>{}</td>\
+                 <td class=\"num\">{}</td><td><a href=\"/patients/{}\">{}</a> <span class=\"muted\">{}</span></td>\
+                 <td>{} <span class=\"muted\">{}</span></td><td>{}</td><td class=\"num\">{}</td><td class=\"num balance\">{}</td></tr>",
                 c.id,
                 esc(&c.pcn),
                 esc(&c.status),
                 esc(&c.status),
                 esc(&c.service_date),
-                esc(&c.payer_id),
+                c.age_days,
+                c.patient_id,
+                esc(&c.patient_name),
                 esc(&c.account),
+                esc(&c.payer_name),
+                esc(&c.payer_id),
+                esc(&c.provider_name),
                 money(c.charge),
-                money(c.paid)
+                money(c.balance)
             )
         })
         .collect();
+    let pages = u32::try_from((pg.total + i64::from(pg.per_page) - 1) / i64::from(pg.per_page)).unwrap_or(1).max(1);
+    let nav = format!(
+        "<p class=\"pager\" id=\"pager\">{} claim(s) · page {} of {pages} {}{}</p>",
+        pg.total,
+        pg.page,
+        if pg.page > 1 { format!("<a href=\"{}\" id=\"prev\">previous</a> ", link(q.sort, q.ascending, pg.page - 1)) } else { String::new() },
+        if pg.page < pages { format!("<a href=\"{}\" id=\"next\">next</a>", link(q.sort, q.ascending, pg.page + 1)) } else { String::new() },
+    );
     let body = format!(
         "<form method=\"get\" class=\"filters\"><label>Status <select name=\"status\">{opts}</select></label>\
-         <label>Payer <input name=\"payer\" value=\"{}\" size=\"10\"></label><button>Filter</button></form>\
-         <p>{} claim(s)</p><table id=\"claims\"><tr><th>Claim</th><th>Status</th><th>Date</th><th>Payer</th><th>Account</th><th>Charge</th><th>Paid</th></tr>{trs}</table>",
-        esc(payer.as_deref().unwrap_or("")),
-        rows.len()
+         <label>Payer <input name=\"payer\" value=\"{}\" size=\"12\"></label>\
+         <label>Patient <input name=\"patient\" value=\"{}\" size=\"12\"></label>\
+         <label class=\"check\"><input type=\"checkbox\" name=\"open\" value=\"true\"{}> open balance only</label>\
+         <input type=\"hidden\" name=\"sort\" value=\"{}\"><button>Filter</button></form>{nav}\
+         <table id=\"claims\"><tr>{}{}{}{}{}{}<th>Provider</th>{}{}</tr>{trs}</table>{nav}",
+        esc(&text(&q.payer)),
+        esc(&text(&q.patient)),
+        if q.open { " checked" } else { "" },
+        serde_json::to_value(q.sort).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        header("Claim", ClaimSort::Pcn),
+        header("Status", ClaimSort::Status),
+        header("Date", ClaimSort::Date),
+        "<th>Age (days)</th>",
+        header("Patient", ClaimSort::Patient),
+        header("Payer", ClaimSort::Payer),
+        header("Charge", ClaimSort::Charge),
+        header("Balance", ClaimSort::Balance),
     );
     Ok(page("Claims", Some(&user.0), &body).into_response())
 }

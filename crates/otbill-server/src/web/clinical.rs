@@ -274,33 +274,72 @@ async fn my_visits(State(state): State<AppState>, user: WebUser) -> WebResult {
     Ok(page("My visits", Some(&user.0), &body).into_response())
 }
 
-async fn patients(State(state): State<AppState>, user: WebUser) -> WebResult {
+#[derive(serde::Deserialize)]
+struct Search {
+    #[serde(default)]
+    q: Option<String>,
+}
+
+/// The patients list, or with `?q=` the patients found by name, account, date of birth
+/// or member id (a therapist's own only; the search is audited without its text, which may
+/// be PHI).
+async fn patients(
+    State(state): State<AppState>,
+    user: WebUser,
+    axum::extract::Query(search): axum::extract::Query<Search>,
+) -> WebResult {
     user.require(Perm::PatientRead)?;
-    let rows = ops::patients_for(&state, &user.0)
+    let q = search.q.unwrap_or_default();
+    let mine = ops::patients_for(&state, &user.0)
         .await
         .map_err(|e| user.err(e))?;
-    log(
-        &state,
-        &user.0,
-        Entry::new(Action::Read, "patient_list", "/patients"),
-    )
-    .await
-    .map_err(|e| user.err(e))?;
+    let rows: Vec<(i64, String, String, String, String)> = if q.trim().is_empty() {
+        mine.iter()
+            .map(|p| {
+                (
+                    p.id,
+                    format!("{}, {}", p.last_name, p.first_name),
+                    p.account.clone(),
+                    p.birth_date.clone(),
+                    p.primary_payer.clone().unwrap_or_default(),
+                )
+            })
+            .collect()
+    } else {
+        let text = q.clone();
+        let hits = state
+            .ledger
+            .run(&user.0.username, move |s| s.search_patients(&text))
+            .await
+            .map_err(|e| user.err(e))?;
+        hits.into_iter()
+            .filter(|h| mine.iter().any(|p| p.id == h.id))
+            .map(|h| (h.id, h.name, h.account, h.birth_date, format!("{} (matched by {})", h.payer.unwrap_or_default(), h.matched)))
+            .collect()
+    };
+    let what = if q.trim().is_empty() { "patient_list" } else { "patient_search" };
+    log(&state, &user.0, Entry::new(Action::Read, what, "/patients"))
+        .await
+        .map_err(|e| user.err(e))?;
     let body: String = rows
         .iter()
-        .map(|p| {
+        .map(|(id, name, account, birth, payer)| {
             format!(
-                "<tr><td><a href=\"/patients/{}\">{}, {}</a></td><td>{}</td><td>{}</td></tr>",
-                p.id,
-                esc(&p.last_name),
-                esc(&p.first_name),
-                esc(&p.account),
-                esc(p.primary_payer.as_deref().unwrap_or(""))
+                "<tr><td><a href=\"/patients/{id}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(name),
+                esc(account),
+                esc(birth),
+                esc(payer)
             )
         })
         .collect();
     let body = format!(
-        "<table><tr><th>Name</th><th>Account</th><th>Primary payer</th></tr>{body}</table>"
+        "<form method=\"get\" action=\"/patients\" class=\"filters\" id=\"patient-search\">\
+         <label>Find a patient <input name=\"q\" value=\"{}\" placeholder=\"name, account, date of birth or member id\" size=\"36\"></label>\
+         <button>Search</button></form><p>{} patient(s)</p>\
+         <table id=\"patients\"><tr><th>Name</th><th>Account</th><th>Born</th><th>Primary payer</th></tr>{body}</table>",
+        esc(&q),
+        rows.len()
     );
     Ok(page("Patients", Some(&user.0), &body).into_response())
 }
@@ -391,11 +430,41 @@ async fn patient(State(state): State<AppState>, user: WebUser, Path(id): Path<i6
         .await
         .map_err(|e| user.err(e))?;
     let eligibility = super::eligibility::section(&user.0, id, &p.account, &benefits, typical);
+    let visits = state
+        .ledger
+        .run(&user.0.username, move |s| s.patient_visits(id))
+        .await
+        .map_err(|e| user.err(e))?;
+    let biller = Perm::Billing.allows(user.0.role);
+    let visit_rows: String = visits
+        .iter()
+        .map(|v| {
+            let claim = match (&v.claim_id, &v.pcn) {
+                (Some(c), Some(pcn)) if biller => format!("<a href=\"/claims/{c}\">{}</a>", esc(pcn)),
+                (_, Some(pcn)) => esc(pcn),
+                _ => String::new(),
+            };
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{claim}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&v.date),
+                esc(&v.codes),
+                esc(&v.provider),
+                esc(&v.status),
+                esc(v.claim_status.as_deref().unwrap_or("")),
+                v.charge.map(money).unwrap_or_default(),
+                v.balance.map(money).unwrap_or_default()
+            )
+        })
+        .collect();
+    let visits_table = format!(
+        "<h2>Visits</h2><table id=\"patient-visits\"><tr><th>Date</th><th>Codes</th><th>Provider</th><th>Visit</th>\
+         <th>Claim</th><th>Claim status</th><th>Charge</th><th>Balance</th></tr>{visit_rows}</table>"
+    );
     let body = format!(
         "<p>Account {} · born {} · {}</p><p class=\"muted\">{}</p>\
          <h2>Insurance</h2><table><tr><th>Rank</th><th>Payer</th><th>Member id</th><th>Covered</th></tr>{covs}</table>{cov_links}{eligibility}\
          <h2>Plans of care</h2><table><tr><th>Start</th><th>Certified</th><th>Through</th><th>Diagnoses</th><th>Progress</th></tr>{plans}</table>\
-         <h2>Coming due</h2><ul>{due}</ul><h2>KX threshold {}</h2>{kx}",
+         {visits_table}<h2>Coming due</h2><ul>{due}</ul><h2>KX threshold {}</h2>{kx}",
         esc(&p.account),
         esc(&p.birth_date),
         esc(&v.record.gender),
