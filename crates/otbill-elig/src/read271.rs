@@ -880,7 +880,7 @@ fn person_name(seg: &Segment<'_>) -> Option<String> {
     }
 }
 
-/// An HSD in plain words: `20 visits per calendar year`, `3 visits per week for 4 months`.
+/// An HSD in plain words: `20 visits per calendar year`, `3 visits per week for 6 months`.
 fn describe(d: &Delivery) -> String {
     let mut out = String::new();
     if let Some(q) = d.quantity {
@@ -892,7 +892,7 @@ fn describe(d: &Delivery) -> String {
             .as_deref()
             .map_or_else(|| "units".to_string(), codes::quantity_label),
     );
-    if let (Some(n), Some(unit)) = (d.per_unit, &d.unit) {
+    if let Some(unit) = &d.unit {
         let unit = match unit.as_str() {
             "DA" => "day",
             "MO" => "month",
@@ -901,14 +901,25 @@ fn describe(d: &Delivery) -> String {
             "YR" => "year",
             other => other,
         };
-        out.push_str(&format!(", {} per {unit}", n.normalize()));
+        match d.per_unit {
+            Some(n) if n != Decimal::ONE => {
+                out.push_str(&format!(" every {} {unit}s", n.normalize()));
+            }
+            _ => out.push_str(&format!(" per {unit}")),
+        }
     }
     if let Some(p) = &d.time_period {
         match d.periods {
-            Some(n) if n != Decimal::ONE => {
-                out.push_str(&format!(" per {} {}", n.normalize(), p.label()));
+            Some(n) => {
+                let label = p.label();
+                let plural = if n != Decimal::ONE && !label.ends_with('s') {
+                    "s"
+                } else {
+                    ""
+                };
+                out.push_str(&format!(" for {} {label}{plural}", n.normalize()));
             }
-            _ => out.push_str(&format!(" per {}", p.label())),
+            None => out.push_str(&format!(" per {}", p.label())),
         }
     }
     out
