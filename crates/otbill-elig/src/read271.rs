@@ -158,7 +158,12 @@ impl Parser {
         }
         self.last_position = Some(pos);
         match self.level {
-            Level::Outside | Level::Unknown => {}
+            Level::Outside => {}
+            Level::Unknown => {
+                if seg.id() == "HL" {
+                    self.hl(seg);
+                }
+            }
             Level::Header => {
                 if seg.id() == "HL" {
                     self.hl(seg);

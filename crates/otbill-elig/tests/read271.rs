@@ -555,6 +555,22 @@ fn a_second_dependent_is_a_response_of_its_own() {
     assert!(mary.rejections.is_empty());
 }
 
+#[test]
+fn an_unknown_hl_level_is_skipped_up_to_the_next_hl() {
+    let input = format!(
+        "{HEAD}ST*271*0001*005010X279A1~BHT*0022*11*1*20261203~HL*1**20*1~NM1*PR*2*ACME*****PI*1~\
+         HL*2*1*21*1~NM1*1P*2*CLINIC*****XX*1234567893~HL*3*2*99*0~EB*1~NM1*XX*1*NOBODY~\
+         HL*4*2*22*0~NM1*IL*1*SMITH****MI*M1~EB*6~SE*13*0001~GE*1*1~IEA*1*000000001~"
+    );
+    let read = read_271(input.as_bytes());
+    assert_eq!(codes(&read), ["271-HL03"]);
+    assert_eq!(read.findings[0].position.map(|p| p.segment), Some(9));
+    let r = only(&read);
+    assert_eq!(r.subscriber.last.as_deref(), Some("SMITH"));
+    assert_eq!(r.benefits.len(), 1);
+    assert_eq!(r.benefits[0].kind, BenefitKind::Inactive);
+}
+
 /// `../shared/x12-samples/`, which must exist (a missing folder fails the test).
 fn samples_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/x12-samples");
