@@ -87,7 +87,6 @@ struct Upper {
     /// Responses made under this level so far.
     children: usize,
     position: Option<Position>,
-    has_nm1: bool,
 }
 
 #[derive(Debug, Default)]
@@ -267,10 +266,7 @@ impl Parser {
             "23" => {
                 let parent_hl = self.subscriber_hl.clone();
                 match self.current {
-                    None => {
-                        self.order(pos, "a dependent HL (23) with no subscriber HL (22)");
-                        self.current = None;
-                    }
+                    None => self.order(pos, "a dependent HL (23) with no subscriber HL (22)"),
                     Some(i) => {
                         if self.responses[i].dependent.is_some() {
                             // A second dependent of the same subscriber: its own response.
@@ -459,7 +455,6 @@ impl Parser {
                 } else {
                     &mut self.source
                 };
-                up.has_nm1 = true;
                 up.name = name;
                 if receiver {
                     if seg.str(8) == "XX" {
@@ -560,7 +555,7 @@ impl Parser {
             "DTP" => self.member_date(i, seg),
             "EB" => self.start_benefit(i, seg),
             "N3" | "N4" | "PRV" | "HI" | "MPI" => {}
-            "LS" | "LE" | "HSD" | "MSG" | "III" => self.out_of_place(seg),
+            // LS, LE, HSD, MSG, III before any EB, and anything unknown.
             _ => self.out_of_place(seg),
         }
     }
