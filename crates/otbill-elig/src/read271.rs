@@ -87,7 +87,6 @@ struct Upper {
     /// Responses made under this level so far.
     children: usize,
     position: Option<Position>,
-    has_nm1: bool,
 }
 
 #[derive(Debug, Default)]
@@ -158,7 +157,12 @@ impl Parser {
         }
         self.last_position = Some(pos);
         match self.level {
-            Level::Outside | Level::Unknown => {}
+            Level::Outside => {}
+            Level::Unknown => {
+                if seg.id() == "HL" {
+                    self.hl(seg);
+                }
+            }
             Level::Header => {
                 if seg.id() == "HL" {
                     self.hl(seg);
@@ -262,10 +266,7 @@ impl Parser {
             "23" => {
                 let parent_hl = self.subscriber_hl.clone();
                 match self.current {
-                    None => {
-                        self.order(pos, "a dependent HL (23) with no subscriber HL (22)");
-                        self.current = None;
-                    }
+                    None => self.order(pos, "a dependent HL (23) with no subscriber HL (22)"),
                     Some(i) => {
                         if self.responses[i].dependent.is_some() {
                             // A second dependent of the same subscriber: its own response.
@@ -454,7 +455,6 @@ impl Parser {
                 } else {
                     &mut self.source
                 };
-                up.has_nm1 = true;
                 up.name = name;
                 if receiver {
                     if seg.str(8) == "XX" {
@@ -555,7 +555,7 @@ impl Parser {
             "DTP" => self.member_date(i, seg),
             "EB" => self.start_benefit(i, seg),
             "N3" | "N4" | "PRV" | "HI" | "MPI" => {}
-            "LS" | "LE" | "HSD" | "MSG" | "III" => self.out_of_place(seg),
+            // LS, LE, HSD, MSG, III before any EB, and anything unknown.
             _ => self.out_of_place(seg),
         }
     }
@@ -880,7 +880,7 @@ fn person_name(seg: &Segment<'_>) -> Option<String> {
     }
 }
 
-/// An HSD in plain words: `20 visits per calendar year`, `3 visits per week for 4 months`.
+/// An HSD in plain words: `20 visits per calendar year`, `3 visits per week for 6 months`.
 fn describe(d: &Delivery) -> String {
     let mut out = String::new();
     if let Some(q) = d.quantity {
@@ -892,7 +892,7 @@ fn describe(d: &Delivery) -> String {
             .as_deref()
             .map_or_else(|| "units".to_string(), codes::quantity_label),
     );
-    if let (Some(n), Some(unit)) = (d.per_unit, &d.unit) {
+    if let Some(unit) = &d.unit {
         let unit = match unit.as_str() {
             "DA" => "day",
             "MO" => "month",
@@ -901,14 +901,25 @@ fn describe(d: &Delivery) -> String {
             "YR" => "year",
             other => other,
         };
-        out.push_str(&format!(", {} per {unit}", n.normalize()));
+        match d.per_unit {
+            Some(n) if n != Decimal::ONE => {
+                out.push_str(&format!(" every {} {unit}s", n.normalize()));
+            }
+            _ => out.push_str(&format!(" per {unit}")),
+        }
     }
     if let Some(p) = &d.time_period {
         match d.periods {
-            Some(n) if n != Decimal::ONE => {
-                out.push_str(&format!(" per {} {}", n.normalize(), p.label()));
+            Some(n) => {
+                let label = p.label();
+                let plural = if n != Decimal::ONE && !label.ends_with('s') {
+                    "s"
+                } else {
+                    ""
+                };
+                out.push_str(&format!(" for {} {label}{plural}", n.normalize()));
             }
-            _ => out.push_str(&format!(" per {}", p.label())),
+            None => out.push_str(&format!(" per {}", p.label())),
         }
     }
     out
