@@ -283,6 +283,39 @@ await step("admin links a therapist to a rendering provider on the users page an
   await shot("15-user-linked-provider.png");
 });
 
+await step("biller pages the claims sorted by balance and finds a patient by member id", async () => {
+  await signIn("bill");
+  await page.goto(`${BASE}/claims?sort=balance&per_page=10`);
+  const balances = async () => page.$$eval("#claims td.balance", (tds) => tds.map((t) => Number(t.textContent.replace(/[$,]/g, ""))));
+  const first = await balances();
+  expect(first.length === 10, `rows on page 1: ${first.length}`);
+  expect(first.every((b, i) => i === 0 || first[i - 1] >= b), `not sorted by balance: ${first}`);
+  const names = await page.$$eval("#claims tr td:nth-child(5) a", (a) => a.map((x) => x.textContent));
+  expect(names.every((n) => /^[A-Z]+, [A-Z]+$/.test(n)), `patient names: ${names.slice(0, 3)}`);
+  await shot("15a-claims-by-balance.png");
+  await Promise.all([page.waitForNavigation(), page.click("#pager #next")]);
+  expect(/page 2 of/.test(await page.textContent("#pager")), "no second page");
+  const second = await balances();
+  expect(second.length > 0 && second[0] <= first[first.length - 1], `page 2 starts above page 1's end: ${second[0]}`);
+  // The member id on a patient's page finds that patient.
+  await page.goto(`${BASE}/patients`);
+  await Promise.all([page.waitForNavigation(), page.click("#patients tr:nth-child(2) td a")]);
+  const url = page.url();
+  const member = (await page.textContent("main table tr:nth-child(2) td:nth-child(3)")).trim();
+  await page.goto(`${BASE}/patients`);
+  await page.fill('#patient-search input[name="q"]', member.toLowerCase());
+  await Promise.all([page.waitForNavigation(), page.click("#patient-search button")]);
+  const hits = await page.$$eval("#patients tr td a", (a) => a.map((x) => x.href));
+  expect(hits.length === 1 && hits[0] === url, `search by member id: ${hits}`);
+  expect(/member id/.test(await page.textContent("#patients")), "the match is not explained");
+  await shot("15a-patient-search.png");
+  await page.goto(url);
+  const visits = await page.$$("#patient-visits tr");
+  expect(visits.length > 1, "no visits on the patient page");
+  await signOut();
+  await signIn("root");
+});
+
 await step("admin edits a payer's billing rules; a therapist sees the changed units and the patient's share", async () => {
   // Still signed in as root: Medicare (01112) moves to the CPT per-code rule from today.
   await page.goto(`${BASE}/admin/practice`);

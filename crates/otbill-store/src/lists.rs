@@ -186,7 +186,8 @@ impl Store {
              WHERE v.practice_id = $P AND v.patient_id = $1 ORDER BY v.service_date DESC, v.id DESC",
             params![patient_id],
         )?;
-        let mut codes: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        let mut codes: std::collections::HashMap<i64, Vec<String>> =
+            std::collections::HashMap::new();
         for r in self.conn.query(
             "SELECT s.visit_id, s.code FROM visit_services s JOIN visits v ON v.id = s.visit_id \
              WHERE s.practice_id = $P AND v.patient_id = $1 ORDER BY s.visit_id, s.seq",
@@ -232,8 +233,16 @@ impl Store {
              LEFT JOIN (SELECT claim_id, SUM(amount_cents) AS total, \
                SUM(CASE WHEN party = 'patient' THEN amount_cents ELSE 0 END) AS patient \
                FROM ledger WHERE practice_id = $P GROUP BY claim_id) b ON b.claim_id = c.id";
-        let open = if q.open { " AND COALESCE(b.total, 0) <> 0" } else { "" };
-        let args = [Value::Text(status), Value::Text(payer), Value::Text(patient)];
+        let open = if q.open {
+            " AND COALESCE(b.total, 0) <> 0"
+        } else {
+            ""
+        };
+        let args = [
+            Value::Text(status),
+            Value::Text(payer),
+            Value::Text(patient),
+        ];
         let total = self
             .conn
             .query_text(&format!("SELECT COUNT(*) {from} {filters}{open}"), &args)?

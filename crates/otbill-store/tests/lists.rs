@@ -41,10 +41,19 @@ fn pages_of_claims_sorted_by_balance_cover_every_claim_once(url: &str) {
         }
         for r in &p.rows {
             // Descending by balance, across page boundaries too.
-            assert!(last_balance.is_none_or(|b| b >= r.balance), "{last_balance:?} then {}", r.balance);
+            assert!(
+                last_balance.is_none_or(|b| b >= r.balance),
+                "{last_balance:?} then {}",
+                r.balance
+            );
             last_balance = Some(r.balance);
             let detail = s.claim(r.id).unwrap();
-            assert_eq!(r.balance, detail.payer_balance + detail.patient_balance, "claim {}", r.pcn);
+            assert_eq!(
+                r.balance,
+                detail.payer_balance + detail.patient_balance,
+                "claim {}",
+                r.pcn
+            );
             assert!(!r.patient_name.is_empty() && !r.payer_name.is_empty());
             seen.push(r.id);
         }
@@ -66,7 +75,13 @@ fn claims_filter_by_patient_payer_and_open_balance(url: &str) {
     };
     let today = otbill_store::today();
     let harris = s.claim_page(&q("harris", "", false), today).unwrap();
-    assert!(harris.total > 0 && harris.rows.iter().all(|r| r.patient_name.starts_with("HARRIS")));
+    assert!(
+        harris.total > 0
+            && harris
+                .rows
+                .iter()
+                .all(|r| r.patient_name.starts_with("HARRIS"))
+    );
     let aetna = s.claim_page(&q("", "aetna", false), today).unwrap();
     assert!(aetna.total > 0 && aetna.rows.iter().all(|r| r.payer_name == "AETNA"));
     let open = s.claim_page(&q("", "", true), today).unwrap();
@@ -78,14 +93,30 @@ fn claims_filter_by_patient_payer_and_open_balance(url: &str) {
 fn patients_are_found_by_name_account_birth_date_and_member_id(url: &str) {
     let (mut s, _dir) = demo_store(url);
     let find = |s: &mut Store, q: &str| -> Vec<(String, &'static str)> {
-        s.search_patients(q).unwrap().into_iter().map(|h| (h.account, h.matched)).collect()
+        s.search_patients(q)
+            .unwrap()
+            .into_iter()
+            .map(|h| (h.account, h.matched))
+            .collect()
     };
     assert_eq!(find(&mut s, "harris"), vec![("A1001".to_owned(), "name")]);
-    assert_eq!(find(&mut s, "Harris, Ev"), vec![("A1001".to_owned(), "name")]);
+    assert_eq!(
+        find(&mut s, "Harris, Ev"),
+        vec![("A1001".to_owned(), "name")]
+    );
     assert_eq!(find(&mut s, "a1003"), vec![("A1003".to_owned(), "account")]);
-    assert_eq!(find(&mut s, "03/14/1948"), vec![("A1001".to_owned(), "birth date")]);
-    assert_eq!(find(&mut s, "1948-03-14"), vec![("A1001".to_owned(), "birth date")]);
-    assert_eq!(find(&mut s, "1eg4te5mk0007301"), vec![("A1001".to_owned(), "member id")]);
+    assert_eq!(
+        find(&mut s, "03/14/1948"),
+        vec![("A1001".to_owned(), "birth date")]
+    );
+    assert_eq!(
+        find(&mut s, "1948-03-14"),
+        vec![("A1001".to_owned(), "birth date")]
+    );
+    assert_eq!(
+        find(&mut s, "1eg4te5mk0007301"),
+        vec![("A1001".to_owned(), "member id")]
+    );
     assert!(find(&mut s, "nobody here").is_empty());
     assert!(find(&mut s, "  ").is_empty());
 }

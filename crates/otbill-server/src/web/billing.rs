@@ -78,7 +78,9 @@ async fn claims(
     let query = q.clone();
     let pg = state
         .ledger
-        .run(&user.0.username, move |s| s.claim_page(&query, crate::today()))
+        .run(&user.0.username, move |s| {
+            s.claim_page(&query, crate::today())
+        })
         .await
         .map_err(|e| user.err(e))?;
     log(
@@ -102,12 +104,19 @@ async fn claims(
         if q.open {
             parts.push(("open", "true".into()));
         }
-        for (k, v) in [("status", &q.status), ("payer", &q.payer), ("patient", &q.patient)] {
+        for (k, v) in [
+            ("status", &q.status),
+            ("payer", &q.payer),
+            ("patient", &q.patient),
+        ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 parts.push((k, v.to_owned()));
             }
         }
-        format!("/claims?{}", esc(&serde_urlencoded::to_string(&parts).unwrap_or_default()))
+        format!(
+            "/claims?{}",
+            esc(&serde_urlencoded::to_string(&parts).unwrap_or_default())
+        )
     };
     let header = |label: &str, col: ClaimSort| {
         let (mark, asc) = match (q.sort == col, q.ascending) {
@@ -115,12 +124,19 @@ async fn claims(
             (true, false) => (" ▼", true),
             (false, _) => ("", false),
         };
-        format!("<th><a href=\"{}\" class=\"sort\">{label}{mark}</a></th>", link(col, asc, 1))
+        format!(
+            "<th><a href=\"{}\" class=\"sort\">{label}{mark}</a></th>",
+            link(col, asc, 1)
+        )
     };
     let opts: String = STATUSES
         .iter()
         .map(|s| {
-            let sel = if q.status.as_deref() == Some(*s) { " selected" } else { "" };
+            let sel = if q.status.as_deref() == Some(*s) {
+                " selected"
+            } else {
+                ""
+            };
             format!(
                 "<option value=\"{s}\"{sel}>{}</option>",
                 if s.is_empty() { "any status" } else { s }
@@ -152,13 +168,29 @@ async fn claims(
             )
         })
         .collect();
-    let pages = u32::try_from((pg.total + i64::from(pg.per_page) - 1) / i64::from(pg.per_page)).unwrap_or(1).max(1);
+    let pages = u32::try_from((pg.total + i64::from(pg.per_page) - 1) / i64::from(pg.per_page))
+        .unwrap_or(1)
+        .max(1);
     let nav = format!(
         "<p class=\"pager\" id=\"pager\">{} claim(s) · page {} of {pages} {}{}</p>",
         pg.total,
         pg.page,
-        if pg.page > 1 { format!("<a href=\"{}\" id=\"prev\">previous</a> ", link(q.sort, q.ascending, pg.page - 1)) } else { String::new() },
-        if pg.page < pages { format!("<a href=\"{}\" id=\"next\">next</a>", link(q.sort, q.ascending, pg.page + 1)) } else { String::new() },
+        if pg.page > 1 {
+            format!(
+                "<a href=\"{}\" id=\"prev\">previous</a> ",
+                link(q.sort, q.ascending, pg.page - 1)
+            )
+        } else {
+            String::new()
+        },
+        if pg.page < pages {
+            format!(
+                "<a href=\"{}\" id=\"next\">next</a>",
+                link(q.sort, q.ascending, pg.page + 1)
+            )
+        } else {
+            String::new()
+        },
     );
     let body = format!(
         "<form method=\"get\" class=\"filters\"><label>Status <select name=\"status\">{opts}</select></label>\

@@ -314,10 +314,22 @@ async fn patients(
             .map_err(|e| user.err(e))?;
         hits.into_iter()
             .filter(|h| mine.iter().any(|p| p.id == h.id))
-            .map(|h| (h.id, h.name, h.account, h.birth_date, format!("{} (matched by {})", h.payer.unwrap_or_default(), h.matched)))
+            .map(|h| {
+                (
+                    h.id,
+                    h.name,
+                    h.account,
+                    h.birth_date,
+                    format!("{} (matched by {})", h.payer.unwrap_or_default(), h.matched),
+                )
+            })
             .collect()
     };
-    let what = if q.trim().is_empty() { "patient_list" } else { "patient_search" };
+    let what = if q.trim().is_empty() {
+        "patient_list"
+    } else {
+        "patient_search"
+    };
     log(&state, &user.0, Entry::new(Action::Read, what, "/patients"))
         .await
         .map_err(|e| user.err(e))?;
