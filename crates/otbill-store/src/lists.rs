@@ -225,9 +225,13 @@ impl Store {
         };
         let status = q.status.clone().unwrap_or_default();
         let (payer, patient) = (like(&q.payer), like(&q.patient));
+        // Payer and patient filters find their few payers and patients first, then the
+        // claims by those ids (indexed), never a LIKE over every claim's joined names.
         let filters = "WHERE c.practice_id = $P AND ($1 = '' OR c.status = $1) \
-             AND ($2 = '' OR UPPER(py.name) LIKE $2 OR py.payer_id LIKE $2) \
-             AND ($3 = '' OR UPPER(p.last_name || ', ' || p.first_name) LIKE $3 OR UPPER(p.account) LIKE $3)";
+             AND ($2 = '' OR c.payer_id IN (SELECT f.id FROM payers f WHERE f.practice_id = $P \
+               AND (UPPER(f.name) LIKE $2 OR f.payer_id LIKE $2))) \
+             AND ($3 = '' OR c.patient_id IN (SELECT f.id FROM patients f WHERE f.practice_id = $P \
+               AND (UPPER(f.last_name || ', ' || f.first_name) LIKE $3 OR UPPER(f.account) LIKE $3)))";
         let from = "FROM claims c JOIN payers py ON py.id = c.payer_id JOIN patients p ON p.id = c.patient_id \
              LEFT JOIN visits v ON v.id = c.visit_id LEFT JOIN providers pr ON pr.id = v.provider_id \
              LEFT JOIN (SELECT claim_id, SUM(amount_cents) AS total, \
@@ -243,9 +247,21 @@ impl Store {
             Value::Text(payer),
             Value::Text(patient),
         ];
+        // Without a balance to sort or filter on, the page's ids come from the claims (and
+        // their index) alone, and only those claims' ledger rows are summed.
+        let by_balance = q.open || q.sort == ClaimSort::Balance;
+        let count_from = if by_balance { from } else { "FROM claims c" };
+        let ids_from = match q.sort {
+            ClaimSort::Patient => "FROM claims c JOIN patients p ON p.id = c.patient_id",
+            ClaimSort::Payer => "FROM claims c JOIN payers py ON py.id = c.payer_id",
+            _ => "FROM claims c",
+        };
         let total = self
             .conn
-            .query_text(&format!("SELECT COUNT(*) {from} {filters}{open}"), &args)?
+            .query_text(
+                &format!("SELECT COUNT(*) {count_from} {filters}{open}"),
+                &args,
+            )?
             .first()
             .map_or(0, |r| r.int(0));
         let dir = if q.ascending { "ASC" } else { "DESC" };
@@ -256,13 +272,41 @@ impl Store {
             .map(|col| format!("{col} {dir}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!(
-            "SELECT c.id, c.pcn, c.status, c.service_date, c.patient_id, p.account, \
+        let offset = u64::from(page - 1) * u64::from(per_page);
+        let select = "SELECT c.id, c.pcn, c.status, c.service_date, c.patient_id, p.account, \
              p.last_name || ', ' || p.first_name, py.payer_id, py.name, COALESCE(pr.last_name || ', ' || pr.first_name, ''), \
-             c.charge_cents, CAST(COALESCE(b.total, 0) AS BIGINT) AS balance_cents, CAST(COALESCE(b.patient, 0) AS BIGINT) \
-             {from} {filters}{open} ORDER BY {order}, c.id {dir} LIMIT {per_page} OFFSET {}",
-            u64::from(page - 1) * u64::from(per_page)
-        );
+             c.charge_cents, CAST(COALESCE(b.total, 0) AS BIGINT) AS balance_cents, CAST(COALESCE(b.patient, 0) AS BIGINT)";
+        let sql = if by_balance {
+            format!("{select} {from} {filters}{open} ORDER BY {order}, c.id {dir} LIMIT {per_page} OFFSET {offset}")
+        } else {
+            // The page's ids first (from the claims' index alone when nothing but the
+            // status filters them), then those claims with their names and ledger sums.
+            let page_ids = format!(
+                "SELECT c.id {ids_from} {filters} ORDER BY {order}, c.id {dir} LIMIT {per_page} OFFSET {offset}"
+            );
+            let ids: Vec<String> = self
+                .conn
+                .query_text(&page_ids, &args)?
+                .iter()
+                .map(|r| r.int(0).to_string())
+                .collect();
+            if ids.is_empty() {
+                return Ok(ClaimPage {
+                    rows: Vec::new(),
+                    total,
+                    page,
+                    per_page,
+                });
+            }
+            let ids = ids.join(", ");
+            let from_page = from.replace(
+                "FROM ledger WHERE practice_id = $P GROUP BY claim_id",
+                &format!(
+                    "FROM ledger WHERE practice_id = $P AND claim_id IN ({ids}) GROUP BY claim_id"
+                ),
+            );
+            format!("{select} {from_page} WHERE c.practice_id = $P AND c.id IN ({ids}) AND $1 = $1 AND $2 = $2 AND $3 = $3 ORDER BY {order}, c.id {dir}")
+        };
         let rows = self.conn.query_text(&sql, &args)?;
         Ok(ClaimPage {
             rows: rows

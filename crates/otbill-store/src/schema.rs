@@ -48,6 +48,7 @@ CREATE TABLE payer_rule_sets (
   effective TEXT NOT NULL, rules_json TEXT NOT NULL, note TEXT,
   created_at TEXT NOT NULL, created_by TEXT NOT NULL);
 CREATE INDEX payer_rule_sets_payer ON payer_rule_sets (payer_id, effective);
+CREATE INDEX claims_date ON claims (practice_id, service_date, id);
 ";
 
 /// After [`V4`] on PostgreSQL: the new tables under the same row-level security.

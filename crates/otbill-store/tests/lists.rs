@@ -25,6 +25,36 @@ fn demo_store(url: &str) -> (Store, tempfile::TempDir) {
 fn pages_of_claims_sorted_by_balance_cover_every_claim_once(url: &str) {
     let (mut s, _dir) = demo_store(url);
     let all = s.claims(None).unwrap();
+    // By date (the ids of a page come from the claims alone): every claim once, newest first.
+    let mut by_date = Vec::new();
+    for page in 1..=100 {
+        let q = ClaimQuery {
+            page: Some(page),
+            per_page: Some(9),
+            ..ClaimQuery::default()
+        };
+        let p = s.claim_page(&q, otbill_store::today()).unwrap();
+        assert_eq!(p.total as usize, all.len());
+        if p.rows.is_empty() {
+            break;
+        }
+        by_date.extend(
+            p.rows
+                .iter()
+                .map(|r| (r.service_date.clone(), r.id, r.balance)),
+        );
+    }
+    assert!(
+        by_date
+            .windows(2)
+            .all(|w| (&w[0].0, w[0].1) > (&w[1].0, w[1].1)),
+        "not newest first"
+    );
+    for (_, id, balance) in &by_date {
+        let d = s.claim(*id).unwrap();
+        assert_eq!(*balance, d.payer_balance + d.patient_balance);
+    }
+    assert_eq!(by_date.len(), all.len());
     let mut seen = Vec::new();
     let mut last_balance = None;
     for page in 1..=100 {
