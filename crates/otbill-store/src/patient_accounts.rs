@@ -79,8 +79,9 @@ pub struct NewPayment {
     pub method: PaymentMethod,
     /// The check number or the card processor's reference (required for a check).
     pub reference: Option<String>,
-    /// Apply it to this claim only (the rest stays credit); otherwise to the patient's
-    /// open balances, oldest date of service first.
+    /// Apply it to this claim only (the rest stays credit); otherwise to the visit's
+    /// claims when `visit_id` is given, else to the patient's open balances, oldest date
+    /// of service first.
     pub claim_id: Option<i64>,
     /// The visit it was taken at (a copay at check-in, before the claim exists).
     pub visit_id: Option<i64>,
@@ -338,20 +339,23 @@ fn lock_patient(c: &mut Conn, patient_id: i64, field: &str) -> Result<String, Er
 }
 
 /// `(claim id, pcn, service date, patient balance in cents)` of the patient's claims with
-/// a patient balance above zero, oldest date of service first.
+/// a patient balance above zero (only the claims of `visit`, when given), oldest date of
+/// service first.
 fn open_patient_balances(
     c: &mut Conn,
     patient_id: i64,
+    visit: Option<i64>,
 ) -> Result<Vec<(i64, String, String, i64)>, Error> {
     Ok(c
         .query(
-            "SELECT c.id, c.pcn, c.service_date, CAST(SUM(l.amount_cents) AS BIGINT) FROM claims c \
+            "SELECT c.id, c.pcn, c.service_date, CAST(SUM(l.amount_cents) AS BIGINT), c.visit_id FROM claims c \
              JOIN ledger l ON l.practice_id = $P AND l.claim_id = c.id AND l.party = 'patient' \
-             WHERE c.practice_id = $P AND c.patient_id = $1 GROUP BY c.id, c.pcn, c.service_date \
+             WHERE c.practice_id = $P AND c.patient_id = $1 GROUP BY c.id, c.pcn, c.service_date, c.visit_id \
              HAVING SUM(l.amount_cents) > 0 ORDER BY c.service_date, c.id",
             params![patient_id],
         )?
         .iter()
+        .filter(|r| visit.is_none() || r.opt_int(4) == visit)
         .map(|r| (r.int(0), r.text(1), r.text(2), r.int(3)))
         .collect())
 }
@@ -429,7 +433,7 @@ fn apply_open_credit(
     let mut out = Vec::new();
     let mut pay = credit.iter_mut();
     let mut current = pay.next();
-    for (claim, pcn, service, mut owed) in open_patient_balances(c, patient_id)? {
+    for (claim, pcn, service, mut owed) in open_patient_balances(c, patient_id, None)? {
         while owed > 0 {
             let Some((payment, left)) = current.as_mut() else {
                 return Ok(out);
@@ -448,8 +452,10 @@ fn apply_open_credit(
 
 impl Store {
     /// Records a payment from a patient and applies it: to `claim_id` when given (up to
-    /// its patient balance), otherwise to the patient's open patient balances, oldest date
-    /// of service first. What is left is unapplied credit, never a negative balance. One
+    /// its patient balance); else, when `visit_id` is given, to that visit's claims (a
+    /// copay taken at check-in stays credit until the visit's claim has a patient balance
+    /// and [`Store::apply_credit`] is called); otherwise to the patient's open patient
+    /// balances, oldest date of service first. What is left is unapplied credit, never a negative balance. One
     /// transaction: a refused payment stores nothing.
     ///
     /// Refused, naming the field: `payment.amount` (not above zero, more than two
@@ -530,7 +536,7 @@ impl Store {
                 }
                 None => {
                     let mut left = cents;
-                    for (claim, pcn, service, owed) in open_patient_balances(c, p.patient_id)? {
+                    for (claim, pcn, service, owed) in open_patient_balances(c, p.patient_id, p.visit_id)? {
                         if left == 0 {
                             break;
                         }
