@@ -11,7 +11,8 @@ use otbill_837p::synth::npi_from_base;
 use otbill_store::patient_accounts::{Account, EntryKind, NewPayment, PaymentMethod};
 use otbill_store::records::{Visit, VisitService};
 use otbill_store::sim::{self, RemitSpec, Verdict};
-use otbill_store::{demo, Error, Store};
+use otbill_store::sql::Value;
+use otbill_store::{demo, dollars, Error, Store};
 use rust_decimal::Decimal;
 
 both!(
@@ -410,4 +411,148 @@ fn another_practice_sees_none_of_it(url: &str) {
     assert!(s
         .refund_credit(patient, d("1"), PaymentMethod::Cash, None, "x")
         .is_err());
+}
+
+/// One step of the property test, on patient A1003's claims (`claim` is an index into
+/// them).
+#[derive(Debug, Clone)]
+enum Step {
+    /// A payment from the patient, to a chosen claim or oldest first.
+    Pay { cents: i64, claim: Option<usize> },
+    /// More of a claim's charge moved to the patient (as an 835's PR does).
+    ToPatient { claim: usize, cents: i64 },
+    /// A later 835 lowering the patient's responsibility (a reversal and repost).
+    Reverse { claim: usize, cents: i64 },
+    /// A new charge on a claim (a late line).
+    Charge { claim: usize, cents: i64 },
+    /// A contractual adjustment on a claim.
+    Adjust { claim: usize, cents: i64 },
+    /// What is open written off.
+    WriteOff { claim: usize, patient: bool },
+    /// Credit applied.
+    ApplyCredit,
+    /// A refund (refused when above the credit).
+    Refund { cents: i64 },
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => (1i64..20_000, proptest::option::of(0usize..8)).prop_map(|(cents, claim)| Step::Pay { cents, claim }),
+        2 => (0usize..8, 1i64..5_000).prop_map(|(claim, cents)| Step::ToPatient { claim, cents }),
+        1 => (0usize..8, 1i64..5_000).prop_map(|(claim, cents)| Step::Reverse { claim, cents }),
+        1 => (0usize..8, 1i64..10_000).prop_map(|(claim, cents)| Step::Charge { claim, cents }),
+        1 => (0usize..8, 1i64..3_000).prop_map(|(claim, cents)| Step::Adjust { claim, cents }),
+        1 => (0usize..8, any::<bool>()).prop_map(|(claim, patient)| Step::WriteOff { claim, patient }),
+        1 => Just(Step::ApplyCredit),
+        1 => (1i64..10_000).prop_map(|cents| Step::Refund { cents }),
+    ]
+}
+
+/// A demo database with [`setup`]'s extra claims, built once and copied for each case.
+fn template() -> &'static std::path::Path {
+    static T: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> = std::sync::OnceLock::new();
+    &T.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("build.db");
+        let (mut s, _) = setup(db.to_str().unwrap(), dir.path());
+        let out = dir.path().join("template.db");
+        s.backup(&out).unwrap();
+        (dir, out)
+    })
+    .1
+}
+
+fn sum(s: &mut Store, sql: &str, patient: i64) -> i64 {
+    s.raw_query(sql, &[Value::Int(patient)]).unwrap()[0].int(0)
+}
+
+/// Ledger rows a test adds for an 835's effect (the door tests have; the store's own
+/// posting is tested elsewhere).
+fn ledger_row(s: &mut Store, claim: i64, party: &str, kind: &str, cents: i64) {
+    s.raw_exec(
+        "INSERT INTO ledger (practice_id, claim_id, party, kind, amount_cents, at, actor) VALUES ($P, $1, $2, $3, $4, '2026-11-28T10:00:00Z', 'prop')",
+        &[Value::Int(claim), Value::from(party), Value::from(kind), Value::Int(cents)],
+    )
+    .unwrap();
+}
+
+#[test]
+fn money_neither_appears_nor_vanishes() {
+    use proptest::prelude::*;
+    let config = ProptestConfig {
+        cases: 24,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(steps in proptest::collection::vec(step(), 1..14))| {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("case.db");
+        std::fs::copy(template(), &db).unwrap();
+        let mut s = Store::open(db.to_str().unwrap()).unwrap();
+        let patient = s.patient_id_by_account("A1003").unwrap().unwrap();
+        let claims: Vec<i64> = s.patient_account(patient).unwrap().claims.iter().map(|c| c.claim_id).collect();
+        prop_assert!(!claims.is_empty());
+        let pick = |i: usize| claims[i % claims.len()];
+        for st in &steps {
+            match *st {
+                Step::Pay { cents, claim } => {
+                    let mut p = payment(patient, &dollars(cents).to_string(), PaymentMethod::Cash, "");
+                    p.claim_id = claim.map(pick);
+                    let before = s.patient_account(patient).unwrap();
+                    let out = s.record_patient_payment(&p).unwrap();
+                    let applied: Decimal = out.applied.iter().map(|a| a.amount).sum();
+                    prop_assert_eq!(applied + out.unapplied, dollars(cents));
+                    // Never applied beyond what a claim owed.
+                    for a in &out.applied {
+                        let was = before.claims.iter().find(|b| b.claim_id == a.claim_id).unwrap().patient;
+                        prop_assert!(a.amount > Decimal::ZERO && a.amount <= was);
+                    }
+                }
+                Step::ToPatient { claim, cents } => {
+                    ledger_row(&mut s, pick(claim), "payer", "patient_responsibility", -cents);
+                    ledger_row(&mut s, pick(claim), "patient", "patient_responsibility", cents);
+                }
+                Step::Reverse { claim, cents } => {
+                    ledger_row(&mut s, pick(claim), "payer", "patient_responsibility", cents);
+                    ledger_row(&mut s, pick(claim), "patient", "patient_responsibility", -cents);
+                }
+                Step::Charge { claim, cents } => ledger_row(&mut s, pick(claim), "payer", "charge", cents),
+                Step::Adjust { claim, cents } => ledger_row(&mut s, pick(claim), "payer", "contractual", -cents),
+                Step::WriteOff { claim, patient: p } => {
+                    // Nothing open is refused; either way the sums below hold.
+                    let _ = s.write_off(pick(claim), if p { "patient" } else { "payer" }, "prop");
+                }
+                Step::ApplyCredit => {
+                    s.apply_credit(patient).unwrap();
+                    // Afterwards a claim below zero has nothing of the patient's applied.
+                    let a = s.patient_account(patient).unwrap();
+                    for b in a.claims.iter().filter(|b| b.patient < Decimal::ZERO) {
+                        let net: Decimal = a.payments.iter().flat_map(|p| &p.applied).filter(|x| x.claim_id == b.claim_id).map(|x| x.amount).sum();
+                        prop_assert_eq!(net, Decimal::ZERO);
+                    }
+                    prop_assert!(!(a.unapplied_credit > Decimal::ZERO && a.claims.iter().any(|b| b.patient > Decimal::ZERO)));
+                }
+                Step::Refund { cents } => {
+                    let credit = s.patient_account(patient).unwrap().unapplied_credit;
+                    let r = s.refund_credit(patient, dollars(cents), PaymentMethod::Check, Some("9001"), "prop");
+                    prop_assert_eq!(r.is_ok(), dollars(cents) <= credit);
+                }
+            }
+            let a = s.patient_account(patient).unwrap();
+            check_account(&mut s, &a);
+            // The patient's money: every payment is applied, credit or refunded.
+            let paid = sum(&mut s, "SELECT COALESCE(SUM(amount_cents), 0) FROM patient_payments WHERE practice_id = $P AND patient_id = $1", patient);
+            let refunded = sum(&mut s, "SELECT COALESCE(SUM(amount_cents), 0) FROM patient_refunds WHERE practice_id = $P AND patient_id = $1", patient);
+            let applied = -sum(&mut s, "SELECT COALESCE(SUM(l.amount_cents), 0) FROM ledger l JOIN claims c ON c.id = l.claim_id WHERE l.practice_id = $P AND c.patient_id = $1 AND l.kind IN ('patient_payment', 'patient_unapplied')", patient);
+            prop_assert_eq!(dollars(paid), dollars(applied) + a.unapplied_credit + dollars(refunded));
+            // The total is every other ledger row, less the patient's payments, plus refunds.
+            let others = sum(&mut s, "SELECT COALESCE(SUM(l.amount_cents), 0) FROM ledger l JOIN claims c ON c.id = l.claim_id WHERE l.practice_id = $P AND c.patient_id = $1 AND l.kind NOT IN ('patient_payment', 'patient_unapplied')", patient);
+            prop_assert_eq!(a.total, dollars(others - paid + refunded));
+            // Charges minus every credit: the account's charges are the ledger's.
+            let charges: Decimal = a.entries.iter().filter(|e| e.kind == EntryKind::Charge).map(|e| e.amount).sum();
+            let ledger_charges = sum(&mut s, "SELECT COALESCE(SUM(l.amount_cents), 0) FROM ledger l JOIN claims c ON c.id = l.claim_id WHERE l.practice_id = $P AND c.patient_id = $1 AND l.kind = 'charge'", patient);
+            prop_assert_eq!(charges, dollars(ledger_charges));
+        }
+    });
 }
