@@ -34,12 +34,20 @@ fn dec(v: &serde_json::Value) -> rust_decimal::Decimal {
 fn a_payment_recorded_applied_shown_refused_and_refunded() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("o.db").display().to_string();
-    ok(&["demo", "--dir", &dir.path().join("d").display().to_string(), "--db", &db]);
+    ok(&[
+        "demo",
+        "--dir",
+        &dir.path().join("d").display().to_string(),
+        "--db",
+        &db,
+    ]);
     let before = json(&["patient", "--db", &db, "account", "A1003"]);
     let owed = dec(&before["patient_balance"]);
     let receipt = dir.path().join("receipt.pdf");
     let out = json(&[
-        "patient", "--db", &db,
+        "patient",
+        "--db",
+        &db,
         "payment",
         "A1003",
         "--amount",
@@ -50,7 +58,7 @@ fn a_payment_recorded_applied_shown_refused_and_refunded() {
         "1042",
         "--receipt",
         receipt.to_str().unwrap(),
-            ]);
+    ]);
     let applied: rust_decimal::Decimal = out["applied"]
         .as_array()
         .unwrap()
@@ -73,21 +81,47 @@ fn a_payment_recorded_applied_shown_refused_and_refunded() {
         .output()
         .expect("pdftotext (poppler-utils)");
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("$125.00") && text.contains("1042") && text.contains("A1003"), "{text}");
+    assert!(
+        text.contains("$125.00") && text.contains("1042") && text.contains("A1003"),
+        "{text}"
+    );
     // A card number as the reference: refused, exit status 2, the field named, the digits
     // not echoed, nothing stored.
     let bad = otbill(&[
-        "patient", "--db", &db, "payment", "A1003", "--amount", "5", "--method", "card", "--reference",
+        "patient",
+        "--db",
+        &db,
+        "payment",
+        "A1003",
+        "--amount",
+        "5",
+        "--method",
+        "card",
+        "--reference",
         "4111111111111111",
     ]);
     assert_eq!(bad.status.code(), Some(2));
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.contains("payment.reference") && !err.contains("4111"), "{err}");
+    assert!(
+        err.contains("payment.reference") && !err.contains("4111"),
+        "{err}"
+    );
     assert_eq!(json(&["patient", "--db", &db, "account", "A1003"]), after);
     let credit = dec(&after["unapplied_credit"]).to_string();
     ok(&[
-        "patient", "--db", &db, "refund", "A1003", "--amount", &credit, "--method", "check", "--reference",
-        "5001", "--reason", "credit balance",
+        "patient",
+        "--db",
+        &db,
+        "refund",
+        "A1003",
+        "--amount",
+        &credit,
+        "--method",
+        "check",
+        "--reference",
+        "5001",
+        "--reason",
+        "credit balance",
     ]);
     let last = json(&["patient", "--db", &db, "account", "A1003"]);
     assert_eq!(dec(&last["unapplied_credit"]), rust_decimal::Decimal::ZERO);

@@ -28,8 +28,8 @@ pub mod receipt;
 
 pub use cms1500::{render_cms1500, FormStyle};
 pub use letter::zip;
-pub use receipt::{render_receipt, Receipt, ReceiptLine};
 pub use letter::{
     render_letter, Contractor, Evidence, LetterError, MinutesEntry, PlanOfCare,
     RedeterminationRequest,
 };
+pub use receipt::{render_receipt, Receipt, ReceiptLine};

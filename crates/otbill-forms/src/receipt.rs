@@ -90,7 +90,14 @@ pub fn render_receipt(r: &Receipt) -> Vec<u8> {
         y += LEAD;
     }
     y += LEAD;
-    doc.text_centre(PAGE_WIDTH / 2.0, y, Font::Bold, 16.0, BLACK, "PAYMENT RECEIPT");
+    doc.text_centre(
+        PAGE_WIDTH / 2.0,
+        y,
+        Font::Bold,
+        16.0,
+        BLACK,
+        "PAYMENT RECEIPT",
+    );
     y += 2.0 * LEAD;
     let reference = r
         .reference
@@ -101,7 +108,10 @@ pub fn render_receipt(r: &Receipt) -> Vec<u8> {
         ("Receipt number:", r.number.to_string()),
         ("Patient:", r.patient_name.clone()),
         ("Account:", r.account.clone()),
-        ("Payment date:", r.received_on.format("%m/%d/%Y").to_string()),
+        (
+            "Payment date:",
+            r.received_on.format("%m/%d/%Y").to_string(),
+        ),
         ("Amount received:", money(r.amount)),
         ("Method:", method_word(&r.method).to_owned()),
         ("Reference:", reference),
@@ -117,14 +127,28 @@ pub fn render_receipt(r: &Receipt) -> Vec<u8> {
     let right = PAGE_WIDTH - MARGIN;
     let header = |doc: &mut Doc, y: f32| {
         doc.text(MARGIN, y, Font::Bold, SIZE, BLACK, "Claim");
-        doc.text(MARGIN + 170.0, y, Font::Bold, SIZE, BLACK, "Date of service");
+        doc.text(
+            MARGIN + 170.0,
+            y,
+            Font::Bold,
+            SIZE,
+            BLACK,
+            "Date of service",
+        );
         doc.text_right(right, y, Font::Bold, SIZE, BLACK, "Amount");
         doc.line((MARGIN, y + 4.0), (right, y + 4.0), 0.5, BLACK);
     };
     header(&mut doc, y);
     y += LEAD + 2.0;
     if r.applied.is_empty() {
-        doc.text(MARGIN, y, Font::Regular, SIZE, BLACK, "Nothing yet: held as credit on the account.");
+        doc.text(
+            MARGIN,
+            y,
+            Font::Regular,
+            SIZE,
+            BLACK,
+            "Nothing yet: held as credit on the account.",
+        );
         y += LEAD;
     }
     for line in &r.applied {
@@ -135,7 +159,14 @@ pub fn render_receipt(r: &Receipt) -> Vec<u8> {
             y += LEAD + 2.0;
         }
         doc.text(MARGIN, y, Font::Mono, SIZE, BLACK, &line.pcn);
-        doc.text(MARGIN + 170.0, y, Font::Regular, SIZE, BLACK, &line.service_date.format("%m/%d/%Y").to_string());
+        doc.text(
+            MARGIN + 170.0,
+            y,
+            Font::Regular,
+            SIZE,
+            BLACK,
+            &line.service_date.format("%m/%d/%Y").to_string(),
+        );
         doc.text_right(right, y, Font::Regular, SIZE, BLACK, &money(line.amount));
         y += LEAD;
     }
@@ -148,6 +179,13 @@ pub fn render_receipt(r: &Receipt) -> Vec<u8> {
     doc.text(MARGIN, y, Font::Bold, SIZE, BLACK, "Unapplied credit");
     doc.text_right(right, y, Font::Bold, SIZE, BLACK, &money(r.unapplied));
     y += 2.0 * LEAD;
-    doc.text(MARGIN, y, Font::Regular, 9.0, BLACK, "Thank you. Keep this receipt for your records.");
+    doc.text(
+        MARGIN,
+        y,
+        Font::Regular,
+        9.0,
+        BLACK,
+        "Thank you. Keep this receipt for your records.",
+    );
     doc.finish("Payment receipt")
 }

@@ -284,7 +284,7 @@ fn luhn(d: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Cents of a positive amount with at most two decimals, or an error naming `field`.
@@ -411,7 +411,13 @@ fn apply(
     c.exec(
         "INSERT INTO ledger (practice_id, claim_id, party, kind, amount_cents, reason, at, actor) \
          VALUES ($P, $1, 'patient', 'patient_payment', $2, $3, $4, $5)",
-        params![claim.0, -cents, format!("payment {payment}"), at.as_str(), actor],
+        params![
+            claim.0,
+            -cents,
+            format!("payment {payment}"),
+            at.as_str(),
+            actor
+        ],
     )?;
     Ok(Application {
         payment_id: payment,
@@ -628,7 +634,10 @@ impl Store {
         let reference = check_reference(reference, "refund.reference")?;
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(Error::invalid("refund.reason", "say why the credit is refunded"));
+            return Err(Error::invalid(
+                "refund.reason",
+                "say why the credit is refunded",
+            ));
         }
         if looks_like_card_number(reason) {
             return Err(Error::invalid("refund.reason", "looks like a card number"));
@@ -703,7 +712,9 @@ impl Store {
                         insurance: Decimal::ZERO,
                         patient: Decimal::ZERO,
                     });
-                    claims.last_mut().ok_or_else(|| Error::Db("claim balance".into()))?
+                    claims
+                        .last_mut()
+                        .ok_or_else(|| Error::Db("claim balance".into()))?
                 }
             };
             if party == "payer" {
@@ -748,7 +759,11 @@ impl Store {
             };
             entries.push((
                 day.clone(),
-                if entry_kind == EntryKind::Charge { 0 } else { 1 },
+                if entry_kind == EntryKind::Charge {
+                    0
+                } else {
+                    1
+                },
                 AccountEntry {
                     date: date(&day).unwrap_or_default(),
                     kind: entry_kind,
@@ -762,7 +777,7 @@ impl Store {
                 },
             ));
         }
-        claims.sort_by(|a, b| (a.service_date, a.claim_id).cmp(&(b.service_date, b.claim_id)));
+        claims.sort_by_key(|a| (a.service_date, a.claim_id));
         let pays = c.query(
             "SELECT id, received_on, amount_cents, method, reference, visit_id FROM patient_payments \
              WHERE practice_id = $P AND patient_id = $1 ORDER BY received_on, id",

@@ -118,7 +118,9 @@ fn open_balances(s: &mut Store, patient: i64) -> Vec<(i64, Decimal)> {
 }
 
 fn count(s: &mut Store, table: &str) -> i64 {
-    s.raw_query(&format!("SELECT COUNT(*) FROM {table}"), &[]).unwrap()[0].int(0)
+    s.raw_query(&format!("SELECT COUNT(*) FROM {table}"), &[])
+        .unwrap()[0]
+        .int(0)
 }
 
 /// What every account must satisfy: the running balance ends at the total, the total is
@@ -126,15 +128,26 @@ fn count(s: &mut Store, table: &str) -> i64 {
 fn check_account(s: &mut Store, a: &Account) {
     let sum: Decimal = a.entries.iter().map(|e| e.amount).sum();
     assert_eq!(sum, a.total);
-    assert_eq!(a.entries.last().map_or(Decimal::ZERO, |e| e.balance), a.total);
-    assert_eq!(a.insurance_balance + a.patient_balance - a.unapplied_credit, a.total);
+    assert_eq!(
+        a.entries.last().map_or(Decimal::ZERO, |e| e.balance),
+        a.total
+    );
+    assert_eq!(
+        a.insurance_balance + a.patient_balance - a.unapplied_credit,
+        a.total
+    );
     assert!(a.unapplied_credit >= Decimal::ZERO);
     for w in a.entries.windows(2) {
         assert!(w[0].date <= w[1].date, "entries in date order");
     }
     for b in &a.claims {
         let v = s.claim(b.claim_id).unwrap();
-        assert_eq!((b.insurance, b.patient), (v.payer_balance, v.patient_balance), "claim {}", b.claim_id);
+        assert_eq!(
+            (b.insurance, b.patient),
+            (v.payer_balance, v.patient_balance),
+            "claim {}",
+            b.claim_id
+        );
     }
 }
 
@@ -160,16 +173,29 @@ fn a_copay_at_check_in_is_credit_linked_to_its_visit(url: &str) {
     let mut p = payment(patient, "30.00", PaymentMethod::Card, "ch_3PXa91");
     p.visit_id = Some(visit);
     let out = s.record_patient_payment(&p).unwrap();
-    assert!(out.applied.is_empty(), "no claim for the visit yet: {out:?}");
+    assert!(
+        out.applied.is_empty(),
+        "no claim for the visit yet: {out:?}"
+    );
     assert_eq!(out.unapplied, d("30"));
     let a = s.patient_account(patient).unwrap();
     check_account(&mut s, &a);
     assert_eq!(a.unapplied_credit, before.unapplied_credit + d("30"));
     assert_eq!(a.total, before.total - d("30"));
     let rec = a.payments.iter().find(|x| x.id == out.payment_id).unwrap();
-    assert_eq!((rec.visit_id, rec.method, rec.amount), (Some(visit), PaymentMethod::Card, d("30")));
-    let e = a.entries.iter().find(|e| e.payment_id == Some(out.payment_id)).unwrap();
-    assert_eq!((e.kind, e.amount, e.date), (EntryKind::PatientPayment, d("-30"), today()));
+    assert_eq!(
+        (rec.visit_id, rec.method, rec.amount),
+        (Some(visit), PaymentMethod::Card, d("30"))
+    );
+    let e = a
+        .entries
+        .iter()
+        .find(|e| e.payment_id == Some(out.payment_id))
+        .unwrap();
+    assert_eq!(
+        (e.kind, e.amount, e.date),
+        (EntryKind::PatientPayment, d("-30"), today())
+    );
     // A visit of another patient is refused.
     let other = s.patient_id_by_account("A1003").unwrap().unwrap();
     let mut q = payment(other, "5", PaymentMethod::Cash, "");
@@ -190,7 +216,12 @@ fn a_check_is_applied_oldest_first_across_two_claims(url: &str) {
     let amount = first.1 + second.1 - d("0.01");
     let before = s.patient_account(patient).unwrap();
     let out = s
-        .record_patient_payment(&payment(patient, &amount.to_string(), PaymentMethod::Check, "1042"))
+        .record_patient_payment(&payment(
+            patient,
+            &amount.to_string(),
+            PaymentMethod::Check,
+            "1042",
+        ))
         .unwrap();
     let got: Vec<(i64, Decimal)> = out.applied.iter().map(|a| (a.claim_id, a.amount)).collect();
     assert_eq!(got, vec![first, (second.0, second.1 - d("0.01"))]);
@@ -216,7 +247,12 @@ fn an_overpayment_is_credit_then_refunded(url: &str) {
     let owed: Decimal = open_balances(&mut s, patient).iter().map(|x| x.1).sum();
     let amount = owed + d("40");
     let out = s
-        .record_patient_payment(&payment(patient, &amount.to_string(), PaymentMethod::Cash, ""))
+        .record_patient_payment(&payment(
+            patient,
+            &amount.to_string(),
+            PaymentMethod::Cash,
+            "",
+        ))
         .unwrap();
     assert_eq!(out.unapplied, d("40"));
     assert!(open_balances(&mut s, patient).is_empty());
@@ -228,19 +264,35 @@ fn an_overpayment_is_credit_then_refunded(url: &str) {
     // No claim's patient balance went below zero: credit, never a negative charge.
     assert!(a.claims.iter().all(|b| b.patient >= Decimal::ZERO));
     let refunds = count(&mut s, "patient_refunds");
-    match s.refund_credit(patient, d("40.01"), PaymentMethod::Check, Some("5001"), "credit balance") {
+    match s.refund_credit(
+        patient,
+        d("40.01"),
+        PaymentMethod::Check,
+        Some("5001"),
+        "credit balance",
+    ) {
         Err(Error::Invalid { field, .. }) => assert_eq!(field, "refund.amount"),
         r => panic!("{r:?}"),
     }
     assert_eq!(count(&mut s, "patient_refunds"), refunds);
-    s.refund_credit(patient, d("40"), PaymentMethod::Check, Some("5001"), "credit balance")
-        .unwrap();
+    s.refund_credit(
+        patient,
+        d("40"),
+        PaymentMethod::Check,
+        Some("5001"),
+        "credit balance",
+    )
+    .unwrap();
     let b = s.patient_account(patient).unwrap();
     check_account(&mut s, &b);
     assert_eq!(b.unapplied_credit, Decimal::ZERO);
     assert!(!b.credit_flag);
     assert_eq!(b.total, a.total + d("40"));
-    let e = b.entries.iter().rfind(|e| e.kind == EntryKind::Refund).unwrap();
+    let e = b
+        .entries
+        .iter()
+        .rfind(|e| e.kind == EntryKind::Refund)
+        .unwrap();
     assert_eq!(e.amount, d("40"));
     // Nothing left to refund.
     assert!(s
@@ -257,11 +309,22 @@ fn a_payment_goes_to_the_chosen_claim(url: &str) {
     p.claim_id = Some(newest.0);
     let out = s.record_patient_payment(&p).unwrap();
     assert_eq!(out.applied.len(), 1);
-    assert_eq!((out.applied[0].claim_id, out.applied[0].amount), (newest.0, d("10")));
-    assert_eq!(s.claim(newest.0).unwrap().patient_balance, newest.1 - d("10"));
+    assert_eq!(
+        (out.applied[0].claim_id, out.applied[0].amount),
+        (newest.0, d("10"))
+    );
+    assert_eq!(
+        s.claim(newest.0).unwrap().patient_balance,
+        newest.1 - d("10")
+    );
     assert_eq!(s.claim(oldest.0).unwrap().patient_balance, oldest.1);
     // More than the chosen claim owes: the rest is credit, not the other claims'.
-    let mut q = payment(patient, &(newest.1 - d("10") + d("5")).to_string(), PaymentMethod::Cash, "");
+    let mut q = payment(
+        patient,
+        &(newest.1 - d("10") + d("5")).to_string(),
+        PaymentMethod::Cash,
+        "",
+    );
     q.claim_id = Some(newest.0);
     let out = s.record_patient_payment(&q).unwrap();
     assert_eq!(out.unapplied, d("5"));
@@ -269,7 +332,10 @@ fn a_payment_goes_to_the_chosen_claim(url: &str) {
     // apply_credit then takes the credit to the oldest balance.
     let moved = s.apply_credit(patient).unwrap();
     assert_eq!(moved.len(), 1);
-    assert_eq!((moved[0].claim_id, moved[0].amount), (oldest.0, d("5").min(oldest.1)));
+    assert_eq!(
+        (moved[0].claim_id, moved[0].amount),
+        (oldest.0, d("5").min(oldest.1))
+    );
     let a = s.patient_account(patient).unwrap();
     check_account(&mut s, &a);
     // Another patient's claim is refused.
@@ -288,14 +354,28 @@ fn refusals_name_the_field_and_store_nothing(url: &str) {
     let other = s.patient_id_by_account("A1002").unwrap().unwrap();
     s.record_patient_payment(&payment(other, "12.00", PaymentMethod::Check, "2001"))
         .unwrap();
-    let tables = ["patient_payments", "payment_applications", "ledger", "patient_refunds"];
+    let tables = [
+        "patient_payments",
+        "payment_applications",
+        "ledger",
+        "patient_refunds",
+    ];
     let before: Vec<i64> = tables.iter().map(|t| count(&mut s, t)).collect();
     let account = s.patient_account(patient).unwrap();
     let future = otbill_store::today() + Days::new(1);
     let cases: Vec<(NewPayment, &str)> = vec![
-        (payment(patient, "10.005", PaymentMethod::Cash, ""), "payment.amount"),
-        (payment(patient, "0", PaymentMethod::Cash, ""), "payment.amount"),
-        (payment(patient, "-5", PaymentMethod::Cash, ""), "payment.amount"),
+        (
+            payment(patient, "10.005", PaymentMethod::Cash, ""),
+            "payment.amount",
+        ),
+        (
+            payment(patient, "0", PaymentMethod::Cash, ""),
+            "payment.amount",
+        ),
+        (
+            payment(patient, "-5", PaymentMethod::Cash, ""),
+            "payment.amount",
+        ),
         (
             NewPayment {
                 received_on: future,
@@ -303,16 +383,38 @@ fn refusals_name_the_field_and_store_nothing(url: &str) {
             },
             "payment.received_on",
         ),
-        (payment(patient, "10", PaymentMethod::Check, "2001"), "payment.reference"),
-        (payment(patient, "10", PaymentMethod::Check, ""), "payment.reference"),
-        (payment(patient, "10", PaymentMethod::Card, "4111 1111 1111 1111"), "payment.reference"),
-        (payment(patient, "10", PaymentMethod::Other, "ref 5500-0000-0000-0004"), "payment.reference"),
-        (payment(-1, "10", PaymentMethod::Cash, ""), "payment.patient_id"),
+        (
+            payment(patient, "10", PaymentMethod::Check, "2001"),
+            "payment.reference",
+        ),
+        (
+            payment(patient, "10", PaymentMethod::Check, ""),
+            "payment.reference",
+        ),
+        (
+            payment(patient, "10", PaymentMethod::Card, "4111 1111 1111 1111"),
+            "payment.reference",
+        ),
+        (
+            payment(
+                patient,
+                "10",
+                PaymentMethod::Other,
+                "ref 5500-0000-0000-0004",
+            ),
+            "payment.reference",
+        ),
+        (
+            payment(-1, "10", PaymentMethod::Cash, ""),
+            "payment.patient_id",
+        ),
     ];
     for (p, field) in cases {
         match s.record_patient_payment(&p) {
             Err(e @ Error::Invalid { .. }) => {
-                let Error::Invalid { field: f, .. } = &e else { unreachable!() };
+                let Error::Invalid { field: f, .. } = &e else {
+                    unreachable!()
+                };
                 assert_eq!(f, field, "{p:?}");
                 // The message carries no value: no card digits, no check number.
                 let text = e.to_string();
@@ -325,7 +427,13 @@ fn refusals_name_the_field_and_store_nothing(url: &str) {
         Err(Error::Invalid { field, .. }) => assert_eq!(field, "refund.amount"),
         r => panic!("{r:?}"),
     }
-    match s.refund_credit(patient, d("1"), PaymentMethod::Card, Some("4012888888881881"), "x") {
+    match s.refund_credit(
+        patient,
+        d("1"),
+        PaymentMethod::Card,
+        Some("4012888888881881"),
+        "x",
+    ) {
         Err(Error::Invalid { field, .. }) => assert_eq!(field, "refund.reference"),
         r => panic!("{r:?}"),
     }
@@ -333,10 +441,17 @@ fn refusals_name_the_field_and_store_nothing(url: &str) {
     assert_eq!(before, after);
     assert_eq!(s.patient_account(patient).unwrap(), account);
     // A processor's reference and a short check number are fine.
-    s.record_patient_payment(&payment(patient, "1", PaymentMethod::Card, "ch_1042 last4 1111"))
-        .unwrap();
+    s.record_patient_payment(&payment(
+        patient,
+        "1",
+        PaymentMethod::Card,
+        "ch_1042 last4 1111",
+    ))
+    .unwrap();
     // The tables are append-only.
-    assert!(s.raw_exec("UPDATE patient_payments SET amount_cents = 1", &[]).is_err());
+    assert!(s
+        .raw_exec("UPDATE patient_payments SET amount_cents = 1", &[])
+        .is_err());
     assert!(s.raw_exec("DELETE FROM payment_applications", &[]).is_err());
 }
 
@@ -361,13 +476,21 @@ fn the_account_agrees_with_every_claims_balances(url: &str) {
         assert_eq!(a.claims.len(), ids.len());
         seen += ids.len();
         // Every charge on the account is a claim line's charge.
-        let charges: Decimal = a.entries.iter().filter(|e| e.kind == EntryKind::Charge).map(|e| e.amount).sum();
+        let charges: Decimal = a
+            .entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::Charge)
+            .map(|e| e.amount)
+            .sum();
         let lines: Decimal = ids.iter().map(|c| s.claim(*c).unwrap().charge).sum();
         assert_eq!(charges, lines);
         // The child's insurance belongs to a parent: the guarantor for statements.
         if account == "A1006" {
             let g = a.guarantor.as_ref().expect("guarantor");
-            assert_eq!((g.last_name.as_str(), g.first_name.as_str()), ("BROOKS", "MARCUS"));
+            assert_eq!(
+                (g.last_name.as_str(), g.first_name.as_str()),
+                ("BROOKS", "MARCUS")
+            );
         } else if account == "A1001" {
             assert!(a.guarantor.is_none());
         }
@@ -375,7 +498,10 @@ fn the_account_agrees_with_every_claims_balances(url: &str) {
     assert_eq!(seen, s.claims(None).unwrap().len());
     let a = s.patient_account(patient).unwrap();
     assert!(a.entries.iter().any(|e| e.kind == EntryKind::WriteOff));
-    assert!(a.entries.iter().any(|e| e.kind == EntryKind::TransferToPatient));
+    assert!(a
+        .entries
+        .iter()
+        .any(|e| e.kind == EntryKind::TransferToPatient));
     assert!(a.entries.iter().any(|e| e.kind == EntryKind::PayerPayment));
     assert!(a.entries.iter().any(|e| e.kind == EntryKind::Adjustment));
 }
@@ -385,15 +511,23 @@ fn another_practice_sees_none_of_it(url: &str) {
     let (mut s, patient) = setup(url, dir.path());
     s.record_patient_payment(&payment(patient, "500", PaymentMethod::Check, "3003"))
         .unwrap();
-    s.refund_credit(patient, d("1"), PaymentMethod::Cash, None, "test").unwrap();
+    s.refund_credit(patient, d("1"), PaymentMethod::Cash, None, "test")
+        .unwrap();
     assert!(count(&mut s, "patient_payments") > 0);
     let pb = s
         .create_practice("lakeside", "Lakeside OT", "2026-11-28T09:00:00Z")
         .unwrap();
     s.use_practice(pb);
-    for t in ["patient_payments", "payment_applications", "patient_refunds"] {
+    for t in [
+        "patient_payments",
+        "payment_applications",
+        "patient_refunds",
+    ] {
         let n = s
-            .raw_query(&format!("SELECT COUNT(*) FROM {t} WHERE practice_id = $P"), &[])
+            .raw_query(
+                &format!("SELECT COUNT(*) FROM {t} WHERE practice_id = $P"),
+                &[],
+            )
             .unwrap()[0]
             .int(0);
         assert_eq!(n, 0, "{t}");
@@ -402,7 +536,10 @@ fn another_practice_sees_none_of_it(url: &str) {
             assert_eq!(count(&mut s, t), 0, "{t}");
         }
     }
-    assert!(matches!(s.patient_account(patient), Err(Error::NotFound(_))));
+    assert!(matches!(
+        s.patient_account(patient),
+        Err(Error::NotFound(_))
+    ));
     match s.record_patient_payment(&payment(patient, "5", PaymentMethod::Cash, "")) {
         Err(Error::Invalid { field, .. }) => assert_eq!(field, "payment.patient_id"),
         r => panic!("{r:?}"),
@@ -451,7 +588,8 @@ fn step() -> impl proptest::strategy::Strategy<Value = Step> {
 
 /// A demo database with [`setup`]'s extra claims, built once and copied for each case.
 fn template() -> &'static std::path::Path {
-    static T: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> = std::sync::OnceLock::new();
+    static T: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> =
+        std::sync::OnceLock::new();
     &T.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("build.db");
