@@ -534,6 +534,14 @@ fn another_practice_sees_none_of_it(url: &str) {
         if s.engine() == otbill_store::Engine::Postgres {
             // Row-level security: not even a query without the practice sees them.
             assert_eq!(count(&mut s, t), 0, "{t}");
+            let rls = s
+                .raw_query(
+                    "SELECT COUNT(*) FROM pg_class WHERE relname = $1 AND relrowsecurity AND relforcerowsecurity",
+                    &[otbill_store::sql::Value::from(t)],
+                )
+                .unwrap()[0]
+                .int(0);
+            assert_eq!(rls, 1, "{t}");
         }
     }
     assert!(matches!(
