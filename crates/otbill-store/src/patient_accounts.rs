@@ -488,6 +488,9 @@ impl Store {
         self.tx(|c| {
             lock_patient(c, p.patient_id, "payment.patient_id")?;
             if let (PaymentMethod::Check, Some(r)) = (p.method, reference.as_deref()) {
+                // Check payments of the practice queue here (a row lock on PostgreSQL), so
+                // two desks cannot record one check number for two patients at once.
+                c.exec("UPDATE practices SET id = id WHERE id = $P", params![])?;
                 let other = c.one(
                     "SELECT id FROM patient_payments WHERE practice_id = $P AND method = 'check' AND reference = $1 AND patient_id <> $2",
                     params![r, p.patient_id],

@@ -5,8 +5,8 @@
 //! dates and timestamps are ISO-8601 `TEXT`. A migration is never edited once released:
 //! add a new one.
 //!
-//! **Architecture Invariant:** `ledger`, `claim_events`, `adjustments` and `remittances`
-//! are append-only; balances and statuses shown to people are derived from them.
+//! **Architecture Invariant:** `ledger`, `claim_events`, `adjustments`, `remittances`,
+//! `patient_payments`, `payment_applications` and `patient_refunds` are append-only; balances and statuses shown to people are derived from them.
 
 use crate::db::{params, Conn, Engine};
 use crate::{now, Error};

@@ -23,6 +23,7 @@ both!(
     refusals_name_the_field_and_store_nothing,
     the_account_agrees_with_every_claims_balances,
     another_practice_sees_none_of_it,
+    a_lowered_responsibility_takes_the_payment_back_to_credit,
 );
 
 fn today() -> NaiveDate {
@@ -556,6 +557,49 @@ fn another_practice_sees_none_of_it(url: &str) {
     assert!(s
         .refund_credit(patient, d("1"), PaymentMethod::Cash, None, "x")
         .is_err());
+}
+
+fn a_lowered_responsibility_takes_the_payment_back_to_credit(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, patient) = setup(url, dir.path());
+    let open = open_balances(&mut s, patient);
+    let (claim, owed) = *open.last().unwrap();
+    let mut p = payment(patient, &owed.to_string(), PaymentMethod::Cash, "");
+    p.claim_id = Some(claim);
+    let paid = s.record_patient_payment(&p).unwrap();
+    assert_eq!(paid.unapplied, Decimal::ZERO);
+    assert_eq!(s.claim(claim).unwrap().patient_balance, Decimal::ZERO);
+    // A later 835 lowers the patient's responsibility by 5.00 (as a reversal and repost
+    // does): the claim's patient balance is -5.00, the patient paid too much on it.
+    for (party, cents) in [("payer", 500), ("patient", -500)] {
+        s.raw_exec(
+            "INSERT INTO ledger (practice_id, claim_id, party, kind, amount_cents, at, actor) VALUES ($P, $1, $2, 'patient_responsibility', $3, '2026-11-28T10:00:00Z', 'test')",
+            &[Value::Int(claim), Value::from(party), Value::Int(cents)],
+        )
+        .unwrap();
+    }
+    let before = s.patient_account(patient).unwrap();
+    check_account(&mut s, &before);
+    let others: Decimal = open.iter().filter(|x| x.0 != claim).map(|x| x.1).sum();
+    let moved = s.apply_credit(patient).unwrap();
+    assert_eq!((moved[0].claim_id, moved[0].amount), (claim, d("-5")));
+    let reapplied: Decimal = moved[1..].iter().map(|a| a.amount).sum();
+    assert_eq!(reapplied, d("5").min(others));
+    assert!(moved[1..].iter().all(|a| a.claim_id != claim));
+    let a = s.patient_account(patient).unwrap();
+    check_account(&mut s, &a);
+    assert_eq!(s.claim(claim).unwrap().patient_balance, Decimal::ZERO);
+    assert_eq!(a.unapplied_credit, d("5") - reapplied);
+    // Moving money between claims and credit changes nothing owed.
+    assert_eq!(a.total, before.total);
+    let n = s
+        .raw_query(
+            "SELECT COUNT(*) FROM payment_applications WHERE kind = 'unapply'",
+            &[],
+        )
+        .unwrap()[0]
+        .int(0);
+    assert_eq!(n, 1);
 }
 
 /// One step of the property test, on patient A1003's claims (`claim` is an index into
