@@ -248,7 +248,8 @@ pub struct Account {
 }
 
 /// True when `text` holds what looks like a card number: a run of 13 to 19 digits
-/// (spaces and dashes allowed between them) that passes the Luhn check.
+/// (spaces and dashes allowed between them, anything else ends the run) that passes the
+/// Luhn check. A longer run is no card number.
 pub fn looks_like_card_number(text: &str) -> bool {
     let mut digits: Vec<u32> = Vec::new();
     let mut runs = Vec::new();
@@ -260,10 +261,8 @@ pub fn looks_like_card_number(text: &str) -> bool {
         }
     }
     runs.push(digits);
-    runs.iter().any(|run| {
-        // Every window of a card number's length within a longer run counts too.
-        (13..=19).any(|len| run.windows(len).any(luhn))
-    })
+    runs.iter()
+        .any(|run| (13..=19).contains(&run.len()) && luhn(run))
 }
 
 fn luhn(d: &[u32]) -> bool {
@@ -896,5 +895,35 @@ impl Store {
             credit_flag: unapplied_credit > Decimal::ZERO && !open,
             guarantor,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_card_number as pan;
+
+    #[test]
+    fn card_numbers_are_recognised_and_references_are_not() {
+        for yes in [
+            "4111111111111111",
+            "4111 1111 1111 1111",
+            "5500-0000-0000-0004",
+            "ref 378282246310005 paid",
+            "x4012888888881881y",
+            "6011111111111117",
+        ] {
+            assert!(pan(yes), "{yes}");
+        }
+        for no in [
+            "1042",
+            "4111111111111112",
+            "ch_3PXa9Q2eZvKYlo2C",
+            "411111111111",
+            "41111111111111111111",
+            "last4 1111",
+            "",
+        ] {
+            assert!(!pan(no), "{no}");
+        }
     }
 }
