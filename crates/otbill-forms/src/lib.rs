@@ -1,5 +1,5 @@
-//! Printable claim documents, as PDF: the redetermination request letter and the
-//! CMS-1500 (02/12) paper claim.
+//! Printable claim documents, as PDF: the redetermination request letter, the
+//! CMS-1500 (02/12) paper claim and the patient's payment receipt.
 //!
 //! **Architecture Invariant:** values in, bytes out. Renderers take the claim model of
 //! `otbill-837p` (the same data the 837P is written from), the worklist items of
@@ -11,7 +11,8 @@
 //! - [`cms1500`]: [`render_cms1500`] for the pre-printed red form (data only, positioned
 //!   on the form's 10-characters-per-inch, 6-lines-per-inch grid) or a full page with the
 //!   form drawn.
-//! - [`pdf`]: the small drawing layer both use.
+//! - [`receipt`]: [`Receipt`] and [`render_receipt`], a patient payment's receipt.
+//! - [`pdf`]: the small drawing layer they use.
 //!
 //! ```
 //! use otbill_forms::{render_cms1500, FormStyle};
@@ -23,6 +24,7 @@
 pub mod cms1500;
 pub mod letter;
 pub mod pdf;
+pub mod receipt;
 
 pub use cms1500::{render_cms1500, FormStyle};
 pub use letter::zip;
@@ -30,3 +32,4 @@ pub use letter::{
     render_letter, Contractor, Evidence, LetterError, MinutesEntry, PlanOfCare,
     RedeterminationRequest,
 };
+pub use receipt::{render_receipt, Receipt, ReceiptLine};

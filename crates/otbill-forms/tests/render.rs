@@ -556,3 +556,91 @@ fn onset_and_initial_treatment_print_in_boxes_14_and_15() {
     );
     assert_contains(&text, &["454", "01 06 2026"]);
 }
+
+fn receipt(method: &str, reference: &str) -> otbill_forms::Receipt {
+    use otbill_forms::ReceiptLine;
+    let amount = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    otbill_forms::Receipt {
+        practice_name: "BRIGHT HANDS OCCUPATIONAL THERAPY LLC".into(),
+        practice_address: vec![
+            "1450 COMMERCIAL ST SE SUITE 210".into(),
+            "SALEM OR 97302-1234".into(),
+        ],
+        patient_name: "ANITA PATEL".into(),
+        account: "A1003".into(),
+        number: 17,
+        received_on: d("2026-11-28"),
+        amount: amount("125.40"),
+        method: method.into(),
+        reference: Some(reference.into()),
+        applied: vec![
+            ReceiptLine {
+                pcn: "OT000000061".into(),
+                service_date: d("2026-11-03"),
+                amount: amount("19.38"),
+            },
+            ReceiptLine {
+                pcn: "OT000000062".into(),
+                service_date: d("2026-11-10"),
+                amount: amount("19.37"),
+            },
+        ],
+        unapplied: amount("86.65"),
+    }
+}
+
+#[test]
+fn the_receipt_shows_the_payment_where_it_went_and_the_credit() {
+    let text = render(
+        "receipt-check",
+        &otbill_forms::render_receipt(&receipt("check", "1042")),
+    );
+    assert_contains(
+        &text,
+        &[
+            "BRIGHT HANDS OCCUPATIONAL THERAPY LLC",
+            "SALEM OR 97302-1234",
+            "PAYMENT RECEIPT",
+            "ANITA PATEL",
+            "A1003",
+            "11/28/2026",
+            "$125.40",
+            "Check",
+            "1042",
+            "OT000000061",
+            "11/03/2026",
+            "$19.38",
+            "OT000000062",
+            "11/10/2026",
+            "$19.37",
+            "$38.75",
+            "$86.65",
+        ],
+    );
+    // Each amount on its own row: the applied lines, their total and the credit.
+    let row = |label: &str| {
+        text.lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_else(|| panic!("{label}"))
+            .to_owned()
+    };
+    assert!(row("OT000000061").contains("$19.38"));
+    assert!(row("Total applied").contains("$38.75"));
+    assert!(row("Unapplied credit").contains("$86.65"));
+    assert!(row("Amount received").contains("$125.40"));
+}
+
+#[test]
+fn a_card_reference_prints_masked_to_its_last_4() {
+    let text = render(
+        "receipt-card",
+        &otbill_forms::render_receipt(&receipt("card", "ch_3PXa9Q2eZvKYlo2C1042")),
+    );
+    assert_contains(&text, &["Card", "****1042"]);
+    assert!(!text.contains("ch_3PXa9Q2eZvKYlo2C"), "{text}");
+    let mut r = receipt("cash", "");
+    r.applied.clear();
+    r.reference = None;
+    let text = render("receipt-credit", &otbill_forms::render_receipt(&r));
+    assert_contains(&text, &["Cash", "held as credit", "$0.00", "$86.65"]);
+}

@@ -17,6 +17,8 @@
 //! - [`post`]: 835 remittances posted exactly once into an append-only ledger.
 //! - [`ack`]: 999 and 277CA acknowledgments from an inbox.
 //! - [`eligibility`]: 270 requests out, 271 responses in, the latest benefits of a coverage.
+//! - [`patient_accounts`]: payments from patients applied to their claims, credit,
+//!   refunds, and the account ledger with its running balance.
 //! - [`payer_rules`]: each payer's billing rules, effective-dated, as the office edits them.
 //! - [`reports`]: A/R by age and payer, denials by CARC, KX use, plans of care coming due.
 //! - [`sim`]: a payer that answers a batch with a 999 and an 835 (demo, tests, benchmark).
@@ -45,6 +47,7 @@ mod directory;
 pub mod eligibility;
 pub mod lifecycle;
 pub mod lists;
+pub mod patient_accounts;
 pub mod payer_rules;
 pub mod post;
 pub mod records;

@@ -5,8 +5,8 @@
 //! dates and timestamps are ISO-8601 `TEXT`. A migration is never edited once released:
 //! add a new one.
 //!
-//! **Architecture Invariant:** `ledger`, `claim_events`, `adjustments` and `remittances`
-//! are append-only; balances and statuses shown to people are derived from them.
+//! **Architecture Invariant:** `ledger`, `claim_events`, `adjustments`, `remittances`,
+//! `patient_payments`, `payment_applications` and `patient_refunds` are append-only; balances and statuses shown to people are derived from them.
 
 use crate::db::{params, Conn, Engine};
 use crate::{now, Error};
@@ -17,7 +17,75 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "settings_active", V2),
     (3, "practices", V3),
     (4, "eligibility and payer rules", V4),
+    (5, "patient payments", V5),
 ];
+
+// Patient accounts (issue 13): what a patient pays us (at the desk, by check, card or
+// otherwise) is a `patient_payments` row; applying it to a claim's patient balance is a
+// `payment_applications` row beside a `patient` ledger entry on that claim (`unapply`
+// moves an application back to credit, again as new rows); refunds of credit are
+// `patient_refunds` rows. All three are append-only (triggers on both engines). A
+// reference is a check number or the card processor's reference, never a card number
+// (the store refuses one that looks like it).
+const V5: &str = "
+CREATE TABLE patient_payments (
+  id {pk}, practice_id BIGINT NOT NULL, patient_id BIGINT NOT NULL REFERENCES patients(id),
+  received_on TEXT NOT NULL, amount_cents BIGINT NOT NULL CHECK (amount_cents > 0),
+  method TEXT NOT NULL CHECK (method IN ('cash', 'check', 'card', 'other')), reference TEXT,
+  visit_id BIGINT REFERENCES visits(id), note TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL);
+CREATE INDEX patient_payments_patient ON patient_payments (patient_id, received_on);
+CREATE INDEX patient_payments_reference ON patient_payments (reference, method, practice_id);
+CREATE TABLE payment_applications (
+  id {pk}, practice_id BIGINT NOT NULL, payment_id BIGINT NOT NULL REFERENCES patient_payments(id),
+  claim_id BIGINT NOT NULL REFERENCES claims(id), amount_cents BIGINT NOT NULL CHECK (amount_cents > 0),
+  kind TEXT NOT NULL CHECK (kind IN ('apply', 'unapply')), at TEXT NOT NULL, actor TEXT NOT NULL);
+CREATE INDEX payment_applications_payment ON payment_applications (payment_id);
+CREATE INDEX payment_applications_claim ON payment_applications (claim_id);
+CREATE TABLE patient_refunds (
+  id {pk}, practice_id BIGINT NOT NULL, patient_id BIGINT NOT NULL REFERENCES patients(id),
+  amount_cents BIGINT NOT NULL CHECK (amount_cents > 0),
+  method TEXT NOT NULL CHECK (method IN ('cash', 'check', 'card', 'other')), reference TEXT,
+  reason TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL);
+CREATE INDEX patient_refunds_patient ON patient_refunds (patient_id);
+";
+
+/// After [`V5`] on SQLite: the three tables are append-only.
+const V5_SQLITE: &str = "
+CREATE TRIGGER patient_payments_no_update BEFORE UPDATE ON patient_payments
+  BEGIN SELECT RAISE(ABORT, 'patient_payments is append-only'); END;
+CREATE TRIGGER patient_payments_no_delete BEFORE DELETE ON patient_payments
+  BEGIN SELECT RAISE(ABORT, 'patient_payments is append-only'); END;
+CREATE TRIGGER payment_applications_no_update BEFORE UPDATE ON payment_applications
+  BEGIN SELECT RAISE(ABORT, 'payment_applications is append-only'); END;
+CREATE TRIGGER payment_applications_no_delete BEFORE DELETE ON payment_applications
+  BEGIN SELECT RAISE(ABORT, 'payment_applications is append-only'); END;
+CREATE TRIGGER patient_refunds_no_update BEFORE UPDATE ON patient_refunds
+  BEGIN SELECT RAISE(ABORT, 'patient_refunds is append-only'); END;
+CREATE TRIGGER patient_refunds_no_delete BEFORE DELETE ON patient_refunds
+  BEGIN SELECT RAISE(ABORT, 'patient_refunds is append-only'); END;
+";
+
+/// After [`V5`] on PostgreSQL: the new tables under the same row-level security, and
+/// append-only.
+const V5_PG: &str = "
+ALTER TABLE patient_payments ENABLE ROW LEVEL SECURITY;
+ALTER TABLE patient_payments FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON patient_payments USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE payment_applications ENABLE ROW LEVEL SECURITY;
+ALTER TABLE payment_applications FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON payment_applications USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE patient_refunds ENABLE ROW LEVEL SECURITY;
+ALTER TABLE patient_refunds FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON patient_refunds USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+CREATE FUNCTION otbill_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;
+CREATE TRIGGER patient_payments_no_change BEFORE UPDATE OR DELETE ON patient_payments
+  FOR EACH ROW EXECUTE FUNCTION otbill_append_only();
+CREATE TRIGGER payment_applications_no_change BEFORE UPDATE OR DELETE ON payment_applications
+  FOR EACH ROW EXECUTE FUNCTION otbill_append_only();
+CREATE TRIGGER patient_refunds_no_change BEFORE UPDATE OR DELETE ON patient_refunds
+  FOR EACH ROW EXECUTE FUNCTION otbill_append_only();
+";
 
 // Eligibility (issue 11): each 270 we send is a check (its TRN02 trace names it); each
 // 271 file is kept raw once per practice (by its SHA-256) and every response in it is
@@ -576,6 +644,8 @@ pub(crate) fn migrate_to(conn: &mut Conn, upto: i64) -> Result<i64, Error> {
             let extra = match (*version, conn.engine()) {
                 (3, Engine::Postgres) => V3_PG,
                 (4, Engine::Postgres) => V4_PG,
+                (5, Engine::Postgres) => V5_PG,
+                (5, Engine::Sqlite) => V5_SQLITE,
                 _ => "",
             };
             let res = conn

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use otbill_scrub::scrub::Engine;
+use otbill_store::patient_accounts::{NewPayment, PaymentMethod};
 use otbill_store::records::{PayerKey, ProviderKey};
 
 use super::{print_json, rules, DbArgs};
@@ -47,6 +48,121 @@ enum PatientAction {
         /// The coverage JSON file.
         file: PathBuf,
     },
+    /// Record a payment from the patient and apply it (to `--claim`, to the `--visit`'s
+    /// claims, else to the oldest open patient balances); what is left stays credit.
+    /// Prints where it went as JSON; `--receipt FILE` also writes the receipt PDF.
+    Payment {
+        /// The patient's account number.
+        account: String,
+        #[command(flatten)]
+        money: MoneyArgs,
+        /// Apply it to this claim (its patient control number) only.
+        #[arg(long, value_name = "PCN")]
+        claim: Option<String>,
+        /// The visit it was taken at (a copay at check-in).
+        #[arg(long, value_name = "ID")]
+        visit: Option<i64>,
+        /// The day received (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
+        /// A note for the office.
+        #[arg(long)]
+        note: Option<String>,
+        /// Write the receipt PDF here.
+        #[arg(long, value_name = "FILE")]
+        receipt: Option<PathBuf>,
+    },
+    /// The patient's account as JSON: every entry with the running balance, each claim's
+    /// balances, the payments, insurance and patient balances, credit and total.
+    Account {
+        /// The patient's account number.
+        account: String,
+    },
+    /// Apply the patient's unapplied credit to their open patient balances.
+    ApplyCredit {
+        /// The patient's account number.
+        account: String,
+    },
+    /// Refund unapplied credit to the patient.
+    Refund {
+        /// The patient's account number.
+        account: String,
+        #[command(flatten)]
+        money: MoneyArgs,
+        /// Why the credit is refunded.
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// An amount, how it was paid, and its reference.
+#[derive(clap::Args, Debug)]
+struct MoneyArgs {
+    /// Dollars, e.g. 25.00.
+    #[arg(long)]
+    amount: rust_decimal::Decimal,
+    /// cash, check, card or other.
+    #[arg(long, value_parser = ["cash", "check", "card", "other"])]
+    method: String,
+    /// The check number or the card processor's reference (never a card number).
+    #[arg(long)]
+    reference: Option<String>,
+}
+
+impl MoneyArgs {
+    fn method(&self) -> PaymentMethod {
+        PaymentMethod::parse(&self.method).unwrap_or(PaymentMethod::Other)
+    }
+}
+
+fn patient_by_account(store: &mut otbill_store::Store, account: &str) -> anyhow::Result<i64> {
+    store
+        .patient_id_by_account(account)?
+        .context("no patient with that account number")
+}
+
+/// The receipt of payment `id` from the patient's account.
+fn receipt_of(
+    store: &mut otbill_store::Store,
+    patient: i64,
+    id: i64,
+) -> anyhow::Result<otbill_forms::Receipt> {
+    let account = store.patient_account(patient)?;
+    let p = account
+        .payments
+        .iter()
+        .find(|p| p.id == id)
+        .context("the payment is not on the account")?;
+    let who = store
+        .patient_record(patient)?
+        .context("no such patient")?
+        .patient;
+    let practice = store.practice()?.context("no practice set up")?;
+    let a = &practice.address;
+    let mut address = vec![a.line1.clone()];
+    address.extend(a.line2.clone());
+    address.push(format!("{} {} {}", a.city, a.state, a.zip));
+    Ok(otbill_forms::Receipt {
+        practice_name: practice.name,
+        practice_address: address,
+        patient_name: format!("{} {}", who.first_name, who.last_name),
+        account: account.account.clone(),
+        number: p.id,
+        received_on: p.received_on,
+        amount: p.amount,
+        method: p.method.as_str().to_owned(),
+        reference: p.reference.clone(),
+        applied: p
+            .applied
+            .iter()
+            .map(|x| otbill_forms::ReceiptLine {
+                pcn: x.pcn.clone(),
+                service_date: x.service_date,
+                amount: x.amount,
+            })
+            .collect(),
+        unapplied: p.unapplied,
+    })
 }
 
 pub(crate) fn run_patient(args: PatientArgs) -> anyhow::Result<ExitCode> {
@@ -90,6 +206,64 @@ pub(crate) fn run_patient(args: PatientArgs) -> anyhow::Result<ExitCode> {
                     .with_context(|| format!("coding visit {v}"))?;
                 print_json(&o)?;
             }
+        }
+        PatientAction::Payment {
+            account,
+            money,
+            claim,
+            visit,
+            date,
+            note,
+            receipt,
+        } => {
+            let patient = patient_by_account(&mut store, &account)?;
+            let claim_id = match &claim {
+                Some(pcn) => Some(store.claim_by_pcn(pcn).context("--claim")?),
+                None => None,
+            };
+            let out = store
+                .record_patient_payment(&NewPayment {
+                    patient_id: patient,
+                    received_on: date.unwrap_or_else(crate::clock::today),
+                    amount: money.amount,
+                    method: money.method(),
+                    reference: money.reference.clone(),
+                    claim_id,
+                    visit_id: visit,
+                    note,
+                })
+                .context("recording the payment")?;
+            if let Some(path) = receipt {
+                let r = receipt_of(&mut store, patient, out.payment_id)?;
+                std::fs::write(&path, otbill_forms::render_receipt(&r))
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            print_json(&out)?;
+        }
+        PatientAction::Account { account } => {
+            let patient = patient_by_account(&mut store, &account)?;
+            print_json(&store.patient_account(patient)?)?;
+        }
+        PatientAction::ApplyCredit { account } => {
+            let patient = patient_by_account(&mut store, &account)?;
+            print_json(&store.apply_credit(patient).context("applying the credit")?)?;
+        }
+        PatientAction::Refund {
+            account,
+            money,
+            reason,
+        } => {
+            let patient = patient_by_account(&mut store, &account)?;
+            let id = store
+                .refund_credit(
+                    patient,
+                    money.amount,
+                    money.method(),
+                    money.reference.as_deref(),
+                    &reason,
+                )
+                .context("refunding the credit")?;
+            println!("refund {id} recorded");
         }
     }
     Ok(ExitCode::SUCCESS)
