@@ -316,6 +316,28 @@ await step("biller pages the claims sorted by balance and finds a patient by mem
   await signIn("root");
 });
 
+await step("biller takes a check at the desk, sees it on the patient's account and gets the receipt", async () => {
+  await signIn("bill");
+  await page.goto(`${BASE}/patients`);
+  await Promise.all([page.waitForNavigation(), page.click("#patients tr:nth-child(3) td a")]);
+  const before = await page.textContent("#patient-balance");
+  await page.fill('#payment-form input[name="amount"]', "15.00");
+  await page.selectOption('#payment-form select[name="method"]', "check");
+  await page.fill('#payment-form input[name="reference"]', "1042");
+  await Promise.all([page.waitForNavigation(), page.click('#payment-form button[type="submit"]')]);
+  expect(/Payment \d+ recorded/.test(await page.textContent("#payment-status")), "no payment status");
+  const rows = await page.$$eval("#payments tr td:nth-child(2)", (t) => t.map((x) => x.textContent));
+  expect(rows.includes("$15.00"), `payments: ${rows}`);
+  expect(/PatientPayment/.test(await page.textContent("#account-ledger")) || /\$15\.00/.test(await page.textContent("#account-balances")), "the payment is not on the account");
+  await shot("15b-account-payment.png");
+  const href = await page.$eval("#payments a", (a) => a.getAttribute("href"));
+  const pdf = await page.request.get(`${BASE}${href}`);
+  expect(pdf.status() === 200 && (pdf.headers()["content-type"] || "").includes("application/pdf"), `receipt: ${pdf.status()}`);
+  expect(before !== null, "no patient balance shown");
+  await signOut();
+  await signIn("root");
+});
+
 await step("admin edits a payer's billing rules; a therapist sees the changed units and the patient's share", async () => {
   // Still signed in as root: Medicare (01112) moves to the CPT per-code rule from today.
   await page.goto(`${BASE}/admin/practice`);

@@ -50,6 +50,7 @@ pub mod error;
 pub mod followup;
 pub mod ledger;
 pub mod ops;
+pub mod payments;
 pub mod practices;
 pub mod settings;
 pub mod telemetry;

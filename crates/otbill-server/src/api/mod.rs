@@ -21,6 +21,7 @@ use crate::AppState;
 pub mod admin;
 pub mod coverage;
 pub mod eligibility;
+pub mod payments;
 pub mod practices;
 pub mod records;
 pub mod settings;
@@ -44,6 +45,7 @@ fn ledger_routes() -> Router<AppState> {
         .merge(settings::routes())
         .merge(coverage::routes())
         .merge(eligibility::routes())
+        .merge(payments::routes())
 }
 
 async fn health() -> Response {

@@ -356,7 +356,18 @@ async fn patients(
     Ok(page("Patients", Some(&user.0), &body).into_response())
 }
 
-async fn patient(State(state): State<AppState>, user: WebUser, Path(id): Path<i64>) -> WebResult {
+#[derive(serde::Deserialize)]
+struct Paid {
+    #[serde(default)]
+    paid: Option<i64>,
+}
+
+async fn patient(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<Paid>,
+) -> WebResult {
     user.require(Perm::PatientRead)?;
     ops::check_patient_scope(&state, &user.0, id, "/patients/{id}")
         .await
@@ -468,6 +479,14 @@ async fn patient(State(state): State<AppState>, user: WebUser, Path(id): Path<i6
             )
         })
         .collect();
+    let account = crate::payments::account(&state, &user.0, "/patients/{id}", id)
+        .await
+        .map_err(|e| user.err(e))?;
+    let visit_choices: Vec<(i64, String)> = visits
+        .iter()
+        .map(|v| (v.visit_id, v.date.clone()))
+        .collect();
+    let account = super::account::section(&user.0, &account, &visit_choices, q.paid);
     let visits_table = format!(
         "<h2>Visits</h2><table id=\"patient-visits\"><tr><th>Date</th><th>Codes</th><th>Provider</th><th>Visit</th>\
          <th>Claim</th><th>Claim status</th><th>Charge</th><th>Balance</th></tr>{visit_rows}</table>"
@@ -476,7 +495,7 @@ async fn patient(State(state): State<AppState>, user: WebUser, Path(id): Path<i6
         "<p>Account {} · born {} · {}</p><p class=\"muted\">{}</p>\
          <h2>Insurance</h2><table><tr><th>Rank</th><th>Payer</th><th>Member id</th><th>Covered</th></tr>{covs}</table>{cov_links}{eligibility}\
          <h2>Plans of care</h2><table><tr><th>Start</th><th>Certified</th><th>Through</th><th>Diagnoses</th><th>Progress</th></tr>{plans}</table>\
-         {visits_table}<h2>Coming due</h2><ul>{due}</ul><h2>KX threshold {}</h2>{kx}",
+         {visits_table}{account}<h2>Coming due</h2><ul>{due}</ul><h2>KX threshold {}</h2>{kx}",
         esc(&p.account),
         esc(&p.birth_date),
         esc(&v.record.gender),

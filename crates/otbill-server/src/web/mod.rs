@@ -23,6 +23,7 @@ use crate::auth::{self, Perm, Principal, Via};
 use crate::error::AppError;
 use crate::AppState;
 
+mod account;
 mod admin;
 mod billing;
 mod charts;
@@ -49,7 +50,8 @@ pub fn routes() -> Router<AppState> {
         .merge(practice::routes())
         .merge(practices::routes())
         .merge(coverage::routes())
-        .merge(eligibility::routes());
+        .merge(eligibility::routes())
+        .merge(account::routes());
     r.layer(axum::middleware::from_fn(security_headers))
 }
 
@@ -310,5 +312,10 @@ pub fn csrf_field(user: &Principal) -> String {
 
 /// Money for people.
 pub fn money(d: rust_decimal::Decimal) -> String {
-    format!("${:.2}", d.round_dp(2))
+    let d = d.round_dp(2);
+    if d.is_sign_negative() && !d.is_zero() {
+        format!("-${:.2}", d.abs())
+    } else {
+        format!("${:.2}", d.abs())
+    }
 }

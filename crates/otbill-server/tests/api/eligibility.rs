@@ -240,3 +240,48 @@ async fn an_admins_rule_change_shows_in_the_visit_preview_with_the_share() {
     assert_eq!(history["history"][0]["created_by"], "root", "{history}");
     assert_eq!(history["defaults"], false, "{history}");
 }
+
+#[tokio::test]
+async fn the_desk_takes_a_payment_and_the_account_shows_it() {
+    let app = spawn_app().await;
+    fill_demo(&app);
+    let biller = app.token_for("bill", Role::Biller);
+    let thera = app.token_for("thera", Role::Therapist);
+    let pid = patient_id(&app, &biller, "A1003").await;
+    let path = format!("/api/v1/patients/{pid}/payments");
+    let pay = |amount: &str| {
+        serde_json::json!({"received_on": otbill_store::today(), "amount": amount, "method": "cash"}).to_string()
+    };
+    assert_eq!(
+        app.post_json(&path, &thera, &pay("20.00")).await.status,
+        403
+    );
+    let res = app.post_json(&path, &biller, &pay("20.005")).await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert_eq!(
+        res.json()["error"]["field"],
+        "payment.amount",
+        "{}",
+        res.body
+    );
+    let res = app.post_json(&path, &biller, &pay("20.00")).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    // Nothing owed yet in the filled demo: all of it is credit.
+    assert_eq!(res.json()["unapplied"], "20.00", "{}", res.body);
+    let account = app
+        .get(&format!("/api/v1/patients/{pid}/account"), &biller)
+        .await
+        .json();
+    assert_eq!(account["unapplied_credit"], "20.00", "{account}");
+    assert_eq!(
+        account["payments"].as_array().map(Vec::len),
+        Some(1),
+        "{account}"
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/patients/{pid}/account"), &thera)
+            .await
+            .status,
+        404
+    );
+}

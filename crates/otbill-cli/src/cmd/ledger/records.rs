@@ -122,49 +122,6 @@ fn patient_by_account(store: &mut otbill_store::Store, account: &str) -> anyhow:
 }
 
 /// The receipt of payment `id` from the patient's account.
-fn receipt_of(
-    store: &mut otbill_store::Store,
-    patient: i64,
-    id: i64,
-) -> anyhow::Result<otbill_forms::Receipt> {
-    let account = store.patient_account(patient)?;
-    let p = account
-        .payments
-        .iter()
-        .find(|p| p.id == id)
-        .context("the payment is not on the account")?;
-    let who = store
-        .patient_record(patient)?
-        .context("no such patient")?
-        .patient;
-    let practice = store.practice()?.context("no practice set up")?;
-    let a = &practice.address;
-    let mut address = vec![a.line1.clone()];
-    address.extend(a.line2.clone());
-    address.push(format!("{} {} {}", a.city, a.state, a.zip));
-    Ok(otbill_forms::Receipt {
-        practice_name: practice.name,
-        practice_address: address,
-        patient_name: format!("{} {}", who.first_name, who.last_name),
-        account: account.account.clone(),
-        number: p.id,
-        received_on: p.received_on,
-        amount: p.amount,
-        method: p.method.as_str().to_owned(),
-        reference: p.reference.clone(),
-        applied: p
-            .applied
-            .iter()
-            .map(|x| otbill_forms::ReceiptLine {
-                pcn: x.pcn.clone(),
-                service_date: x.service_date,
-                amount: x.amount,
-            })
-            .collect(),
-        unapplied: p.unapplied,
-    })
-}
-
 pub(crate) fn run_patient(args: PatientArgs) -> anyhow::Result<ExitCode> {
     let mut store = args.db.open()?;
     match args.action {
@@ -234,7 +191,8 @@ pub(crate) fn run_patient(args: PatientArgs) -> anyhow::Result<ExitCode> {
                 })
                 .context("recording the payment")?;
             if let Some(path) = receipt {
-                let r = receipt_of(&mut store, patient, out.payment_id)?;
+                let r = otbill_server::payments::receipt_of(&mut store, patient, out.payment_id)?
+                    .context("the payment is not on the account")?;
                 std::fs::write(&path, otbill_forms::render_receipt(&r))
                     .with_context(|| format!("writing {}", path.display()))?;
             }
