@@ -27,6 +27,33 @@ use crate::db::{params, row, Conn, Rows, Table, Ty};
 use crate::records::{load_one, PayerKey};
 use otbill_scrub::{DatedRules, PayerRules};
 
+impl VisitContext {
+    /// The scrub request of an OT visit on `dos` for the payer profile `profile`, filed
+    /// today, with this context's episode and rule set.
+    fn into_input(
+        self,
+        dos: chrono::NaiveDate,
+        profile: String,
+        services: Vec<ServiceInput<'_>>,
+    ) -> ScrubInput<'_> {
+        ScrubInput {
+            visit: VisitInput {
+                id: None,
+                date: dos,
+                payer: Cow::Owned(profile),
+                discipline: Some(Discipline::Ot),
+                services,
+            },
+            episode: self.episode,
+            claim: ClaimOptions {
+                filing_date: Some(crate::today()),
+                ..ClaimOptions::default()
+            },
+            payer_rules: self.payer_rules,
+        }
+    }
+}
+
 /// A visit's preview: the scrub with its estimate, and what it was scrubbed with.
 #[derive(Debug, Clone, Serialize)]
 pub struct Preview {
@@ -196,28 +223,15 @@ impl Store {
             .authorization
             .as_ref()
             .and_then(|a| a.number.clone());
-        let input = ScrubInput {
-            visit: VisitInput {
-                id: None,
-                date: dos,
-                payer: Cow::Owned(cov.text(3)),
-                discipline: Some(Discipline::Ot),
-                services: services
-                    .iter()
-                    .map(|s| ServiceInput {
-                        code: Cow::Owned(s.text(0)),
-                        minutes: s.opt_int(1).and_then(|m| u32::try_from(m).ok()),
-                        assistant_minutes: s.opt_int(2).and_then(|m| u32::try_from(m).ok()),
-                    })
-                    .collect(),
-            },
-            episode: ctx.episode,
-            claim: ClaimOptions {
-                filing_date: Some(crate::today()),
-                ..ClaimOptions::default()
-            },
-            payer_rules: ctx.payer_rules,
-        };
+        let services = services
+            .iter()
+            .map(|s| ServiceInput {
+                code: Cow::Owned(s.text(0)),
+                minutes: s.opt_int(1).and_then(|m| u32::try_from(m).ok()),
+                assistant_minutes: s.opt_int(2).and_then(|m| u32::try_from(m).ok()),
+            })
+            .collect();
+        let input = ctx.into_input(dos, cov.text(3), services);
         let scrubbed = match scrub(engine, &input) {
             Ok(s) => s,
             Err(e) => {
@@ -489,29 +503,17 @@ impl Store {
             .payer_rules
             .as_ref()
             .map(|r| format!("{}, effective {}", r.source, r.effective));
-        let input = ScrubInput {
-            visit: VisitInput {
-                id: None,
-                date: dos,
-                payer: Cow::Owned(cov.text(1)),
-                discipline: Some(Discipline::Ot),
-                services: v
-                    .services
-                    .iter()
-                    .map(|s| ServiceInput {
-                        code: Cow::Borrowed(s.code.as_str()),
-                        minutes: s.minutes,
-                        assistant_minutes: s.assistant_minutes,
-                    })
-                    .collect(),
-            },
-            episode: ctx.episode,
-            claim: ClaimOptions {
-                filing_date: Some(crate::today()),
-                ..ClaimOptions::default()
-            },
-            payer_rules: ctx.payer_rules,
-        };
+        let benefits = ctx.benefits.clone();
+        let services = v
+            .services
+            .iter()
+            .map(|s| ServiceInput {
+                code: Cow::Borrowed(s.code.as_str()),
+                minutes: s.minutes,
+                assistant_minutes: s.assistant_minutes,
+            })
+            .collect();
+        let input = ctx.into_input(dos, cov.text(1), services);
         let scrubbed = scrub(engine, &input)
             .map_err(|e| Error::invalid(e.field.clone(), e.message.clone()))?;
         // The coding alone (units and why), with the profile the rule set codes with.
@@ -532,7 +534,7 @@ impl Store {
             coded,
             scrubbed,
             rules_source,
-            benefits: ctx.benefits,
+            benefits,
         })
     }
 
