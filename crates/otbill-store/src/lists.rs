@@ -223,15 +223,34 @@ impl Store {
                 .map(|s| format!("%{}%", s.to_uppercase()))
                 .unwrap_or_default()
         };
-        let status = q.status.clone().unwrap_or_default();
-        let (payer, patient) = (like(&q.payer), like(&q.patient));
-        // Payer and patient filters find their few payers and patients first, then the
-        // claims by those ids (indexed), never a LIKE over every claim's joined names.
-        let filters = "WHERE c.practice_id = $P AND ($1 = '' OR c.status = $1) \
-             AND ($2 = '' OR c.payer_id IN (SELECT f.id FROM payers f WHERE f.practice_id = $P \
-               AND (UPPER(f.name) LIKE $2 OR f.payer_id LIKE $2))) \
-             AND ($3 = '' OR c.patient_id IN (SELECT f.id FROM patients f WHERE f.practice_id = $P \
-               AND (UPPER(f.last_name || ', ' || f.first_name) LIKE $3 OR UPPER(f.account) LIKE $3)))";
+        // Only the filters asked for are in the statement (no `$1 = '' OR ...`), so the
+        // planner picks the index of the sort or of the filter without statistics. Payer and
+        // patient filters find their few payers and patients first, then the claims by
+        // those ids (indexed), never a LIKE over every claim's joined names.
+        let mut args: Vec<Value> = Vec::new();
+        let mut filters = String::from("WHERE c.practice_id = $P");
+        if let Some(status) = q.status.as_deref().filter(|s| !s.is_empty()) {
+            args.push(Value::Text(status.to_owned()));
+            filters.push_str(&format!(" AND c.status = ${}", args.len()));
+        }
+        let payer = like(&q.payer);
+        if !payer.is_empty() {
+            args.push(Value::Text(payer));
+            let n = args.len();
+            filters.push_str(&format!(
+                " AND c.payer_id IN (SELECT f.id FROM payers f WHERE f.practice_id = $P \
+                 AND (UPPER(f.name) LIKE ${n} OR f.payer_id LIKE ${n}))"
+            ));
+        }
+        let patient = like(&q.patient);
+        if !patient.is_empty() {
+            args.push(Value::Text(patient));
+            let n = args.len();
+            filters.push_str(&format!(
+                " AND c.patient_id IN (SELECT f.id FROM patients f WHERE f.practice_id = $P \
+                 AND (UPPER(f.last_name || ', ' || f.first_name) LIKE ${n} OR UPPER(f.account) LIKE ${n}))"
+            ));
+        }
         let from = "FROM claims c JOIN payers py ON py.id = c.payer_id JOIN patients p ON p.id = c.patient_id \
              LEFT JOIN visits v ON v.id = c.visit_id LEFT JOIN providers pr ON pr.id = v.provider_id \
              LEFT JOIN (SELECT claim_id, SUM(amount_cents) AS total, \
@@ -242,11 +261,6 @@ impl Store {
         } else {
             ""
         };
-        let args = [
-            Value::Text(status),
-            Value::Text(payer),
-            Value::Text(patient),
-        ];
         // Without a balance to sort or filter on, the page's ids come from the claims (and
         // their index) alone, and only those claims' ledger rows are summed.
         let by_balance = q.open || q.sort == ClaimSort::Balance;
@@ -276,8 +290,10 @@ impl Store {
         let select = "SELECT c.id, c.pcn, c.status, c.service_date, c.patient_id, p.account, \
              p.last_name || ', ' || p.first_name, py.payer_id, py.name, COALESCE(pr.last_name || ', ' || pr.first_name, ''), \
              c.charge_cents, CAST(COALESCE(b.total, 0) AS BIGINT) AS balance_cents, CAST(COALESCE(b.patient, 0) AS BIGINT)";
-        let sql = if by_balance {
-            format!("{select} {from} {filters}{open} ORDER BY {order}, c.id {dir} LIMIT {per_page} OFFSET {offset}")
+        // The page's claims by their ids take no parameters.
+        let no_args: [Value; 0] = [];
+        let (sql, sql_args): (String, &[Value]) = if by_balance {
+            (format!("{select} {from} {filters}{open} ORDER BY {order}, c.id {dir} LIMIT {per_page} OFFSET {offset}"), &args)
         } else {
             // The page's ids first (from the claims' index alone when nothing but the
             // status filters them), then those claims with their names and ledger sums.
@@ -305,9 +321,9 @@ impl Store {
                     "FROM ledger WHERE practice_id = $P AND claim_id IN ({ids}) GROUP BY claim_id"
                 ),
             );
-            format!("{select} {from_page} WHERE c.practice_id = $P AND c.id IN ({ids}) AND $1 = $1 AND $2 = $2 AND $3 = $3 ORDER BY {order}, c.id {dir}")
+            (format!("{select} {from_page} WHERE c.practice_id = $P AND c.id IN ({ids}) ORDER BY {order}, c.id {dir}"), &no_args)
         };
-        let rows = self.conn.query_text(&sql, &args)?;
+        let rows = self.conn.query_text(&sql, sql_args)?;
         Ok(ClaimPage {
             rows: rows
                 .iter()
