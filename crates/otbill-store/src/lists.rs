@@ -16,6 +16,10 @@ use crate::{dollars, Error, Store};
 /// Most rows a page may hold.
 pub const MAX_PER_PAGE: u32 = 200;
 
+/// How far a list's rows are counted: past it the page says "10,000+" (counting a million
+/// claims on every page would cost more than the page).
+pub const COUNT_CAP: i64 = 10_000;
+
 /// A claims list column to sort on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -123,8 +127,10 @@ pub struct ClaimListRow {
 pub struct ClaimPage {
     /// The rows.
     pub rows: Vec<ClaimListRow>,
-    /// Claims matching the filters, on every page.
+    /// Claims matching the filters, on every page, counted up to [`COUNT_CAP`].
     pub total: i64,
+    /// True when there are more than [`COUNT_CAP`] (then `total` is the cap).
+    pub total_capped: bool,
     /// This page, from 1.
     pub page: u32,
     /// Rows per page.
@@ -270,14 +276,18 @@ impl Store {
             ClaimSort::Payer => "FROM claims c JOIN payers py ON py.id = c.payer_id",
             _ => "FROM claims c",
         };
-        let total = self
+        let counted = self
             .conn
             .query_text(
-                &format!("SELECT COUNT(*) {count_from} {filters}{open}"),
+                &format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 {count_from} {filters}{open} LIMIT {}) counted",
+                    COUNT_CAP + 1
+                ),
                 &args,
             )?
             .first()
             .map_or(0, |r| r.int(0));
+        let (total, total_capped) = (counted.min(COUNT_CAP), counted > COUNT_CAP);
         let dir = if q.ascending { "ASC" } else { "DESC" };
         let order = q
             .sort
@@ -310,6 +320,7 @@ impl Store {
                 return Ok(ClaimPage {
                     rows: Vec::new(),
                     total,
+                    total_capped,
                     page,
                     per_page,
                 });
@@ -348,6 +359,7 @@ impl Store {
                 })
                 .collect(),
             total,
+            total_capped,
             page,
             per_page,
         })

@@ -172,9 +172,11 @@ async fn claims(
         .unwrap_or(1)
         .max(1);
     let nav = format!(
-        "<p class=\"pager\" id=\"pager\">{} claim(s) · page {} of {pages} {}{}</p>",
+        "<p class=\"pager\" id=\"pager\">{}{} claim(s) · page {} of {pages}{} {}{}</p>",
         pg.total,
+        if pg.total_capped { "+" } else { "" },
         pg.page,
+        if pg.total_capped { "+" } else { "" },
         if pg.page > 1 {
             format!(
                 "<a href=\"{}\" id=\"prev\">previous</a> ",
@@ -183,7 +185,7 @@ async fn claims(
         } else {
             String::new()
         },
-        if pg.page < pages {
+        if pg.page < pages || pg.total_capped {
             format!(
                 "<a href=\"{}\" id=\"next\">next</a>",
                 link(q.sort, q.ascending, pg.page + 1)
