@@ -3,7 +3,8 @@
 //!
 //! [`Store::statement_run`] takes every patient of the practice whose patient balance less
 //! unapplied credit (as [`Store::patient_account`] derives them) is above the run's minimum
-//! and who had no statement in the last `min_days_since_last` days, and records one
+//! and who had no statement in the last `min_days_since_last` days (a statement exactly
+//! that many days before counts as in them), and records one
 //! statement for each, one transaction per patient: a `statements` row with the totals as
 //! printed and a `statement_lines` row per claim with a patient balance. Both tables are
 //! append-only; a statement is what the patient was sent.
@@ -242,7 +243,7 @@ impl Store {
         )?;
         let last = last.map(|r| (r.text(0), r.int(1), r.int(2)));
         if let Some((d, _, _)) = &last {
-            if date(d).is_some_and(|d| d > recent) {
+            if date(d).is_some_and(|d| d >= recent) {
                 return Ok(None);
             }
         }
