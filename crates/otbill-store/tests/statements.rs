@@ -154,7 +154,13 @@ fn a_first_run_bills_every_patient_over_the_minimum_to_the_cent(url: &str) {
                 (c.claim_id, c.service_date, c.patient)
             );
             assert!(l.charge > Decimal::ZERO);
-            assert!(l.charge >= l.insurance_paid + l.patient_paid + l.patient_owes);
+            // Every dollar of the charge is accounted for: paid, adjusted, owed by the
+            // patient, or still with the payer.
+            assert_eq!(
+                l.charge,
+                l.insurance_paid + l.adjustments + l.patient_paid + l.patient_owes + c.insurance,
+                "{l:?}"
+            );
         }
         let paid_total: Decimal = a.payments.iter().map(|x| x.amount).sum();
         assert_eq!(st.payments, paid_total);
