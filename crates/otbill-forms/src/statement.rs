@@ -316,3 +316,28 @@ pub fn render_statements(all: &[Statement]) -> Vec<u8> {
     }
     doc.finish("Statement")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{dunning_text, money};
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn money_is_grouped_and_negative_money_is_minus_dollars() {
+        let m = |s: &str| money(s.parse::<Decimal>().unwrap());
+        assert_eq!(m("0"), "$0.00");
+        assert_eq!(m("-0.00"), "$0.00");
+        assert_eq!(m("5"), "$5.00");
+        assert_eq!(m("999.995"), "$1,000.00");
+        assert_eq!(m("1234567.5"), "$1,234,567.50");
+        assert_eq!(m("-3"), "-$3.00");
+        assert_eq!(m("-1059.74"), "-$1,059.74");
+    }
+
+    #[test]
+    fn only_levels_two_and_three_carry_a_notice() {
+        assert_eq!(dunning_text(1), None);
+        assert!(dunning_text(2).unwrap().starts_with("SECOND NOTICE"));
+        assert!(dunning_text(3).unwrap().starts_with("FINAL NOTICE"));
+    }
+}
