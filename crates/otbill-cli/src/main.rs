@@ -58,6 +58,8 @@ enum Command {
     Eligibility(cmd::eligibility::Args),
     /// Each payer's billing rules (unit method, limits, authorization...), effective-dated.
     PayerRules(cmd::eligibility::RulesArgs),
+    /// Patient statements: `otbill statements run` makes them and writes their PDFs.
+    Statements(cmd::ledger::statements::StatementsArgs),
     /// A demo practice run from visits to posted payments.
     Demo(cmd::ledger::demo::Args),
     /// Serve the HTTP API and the web app (`--listen ADDR --db URL`).
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Ledger(args) => cmd::ledger::records::run_ledger(args),
         Command::Eligibility(args) => cmd::eligibility::run(args),
         Command::PayerRules(args) => cmd::eligibility::run_rules(args),
+        Command::Statements(args) => cmd::ledger::statements::run(args),
         Command::Demo(args) => cmd::ledger::demo::run(args),
         Command::Serve(args) => cmd::serve::run(args),
     };

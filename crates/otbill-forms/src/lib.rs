@@ -1,5 +1,5 @@
 //! Printable claim documents, as PDF: the redetermination request letter, the
-//! CMS-1500 (02/12) paper claim and the patient's payment receipt.
+//! CMS-1500 (02/12) paper claim, the patient's payment receipt and statement.
 //!
 //! **Architecture Invariant:** values in, bytes out. Renderers take the claim model of
 //! `otbill-837p` (the same data the 837P is written from), the worklist items of
@@ -12,6 +12,8 @@
 //!   on the form's 10-characters-per-inch, 6-lines-per-inch grid) or a full page with the
 //!   form drawn.
 //! - [`receipt`]: [`Receipt`] and [`render_receipt`], a patient payment's receipt.
+//! - [`statement`]: [`Statement`], [`render_statement`] and [`render_statements`], the
+//!   patient statement with its tear-off slip, one or a batch.
 //! - [`pdf`]: the small drawing layer they use.
 //!
 //! ```
@@ -25,6 +27,7 @@ pub mod cms1500;
 pub mod letter;
 pub mod pdf;
 pub mod receipt;
+pub mod statement;
 
 pub use cms1500::{render_cms1500, FormStyle};
 pub use letter::zip;
@@ -33,3 +36,4 @@ pub use letter::{
     RedeterminationRequest,
 };
 pub use receipt::{render_receipt, Receipt, ReceiptLine};
+pub use statement::{render_statement, render_statements, Statement, StatementLine};

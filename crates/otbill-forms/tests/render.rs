@@ -644,3 +644,124 @@ fn a_card_reference_prints_masked_to_its_last_4() {
     let text = render("receipt-credit", &otbill_forms::render_receipt(&r));
     assert_contains(&text, &["Cash", "held as credit", "$0.00", "$86.65"]);
 }
+
+fn statement(level: u8, lines: usize) -> otbill_forms::Statement {
+    let line = |i: usize| otbill_forms::StatementLine {
+        service_date: d("2026-11-03") + chrono::Days::new(i as u64),
+        charge: dec(&format!("{}.00", 140 + i)),
+        insurance_paid: dec("77.52"),
+        adjustments: dec("23.11"),
+        patient_paid: dec("10.00"),
+        patient_owes: dec(&format!("{}.37", 29 + i)),
+    };
+    otbill_forms::Statement {
+        practice_name: "BRIGHT HANDS OCCUPATIONAL THERAPY LLC".into(),
+        practice_address: vec!["400 COMMERCIAL ST NE".into(), "SALEM OR 97302-1234".into()],
+        recipient_name: "RAJ PATEL".into(),
+        recipient_address: vec!["12 OAK AVE".into(), "SALEM OR 97301".into()],
+        patient_name: Some("ANITA PATEL".into()),
+        account: "A1003".into(),
+        number: 41,
+        statement_date: d("2026-11-28"),
+        due_date: d("2026-12-19"),
+        previous_balance: dec("12.34"),
+        payments: dec("10.00"),
+        new_charges: dec("281.00"),
+        insurance: dec("201.26"),
+        amount_due: dec("1059.74"),
+        dunning_level: level,
+        lines: (0..lines).map(line).collect(),
+    }
+}
+
+fn dec(s: &str) -> rust_decimal::Decimal {
+    s.parse().unwrap()
+}
+
+#[test]
+fn the_statement_shows_every_amount_and_the_tear_off_slip() {
+    let s = statement(1, 2);
+    let text = render("statement", &otbill_forms::render_statement(&s));
+    assert_contains(
+        &text,
+        &[
+            "BRIGHT HANDS OCCUPATIONAL THERAPY LLC",
+            "400 COMMERCIAL ST NE",
+            "SALEM OR 97302-1234",
+            "STATEMENT",
+            "RAJ PATEL",
+            "12 OAK AVE",
+            "SALEM OR 97301",
+            "Patient: ANITA PATEL",
+            "A1003",
+            "11/28/2026",
+            "12/19/2026",
+            "11/03/2026",
+            "11/04/2026",
+            "$140.00",
+            "$141.00",
+            "$77.52",
+            "$23.11",
+            "$29.37",
+            "$30.37",
+            "$12.34",
+            "$281.00",
+            "$201.26",
+            "Amount enclosed",
+            "detach",
+        ],
+    );
+    let row = |label: &str| {
+        text.lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_else(|| panic!("{label}"))
+            .to_owned()
+    };
+    assert!(row("Previous balance").contains("$12.34"));
+    assert!(row("Payments since the last statement").contains("$10.00"));
+    assert!(row("Amount due").contains("$1,059.74"));
+    // The amount due on the statement and again on the slip.
+    assert_eq!(text.matches("$1,059.74").count(), 2, "{text}");
+    assert!(!text.contains("NOTICE"));
+    assert_eq!(text.matches('\u{c}').count(), 1, "one page");
+}
+
+#[test]
+fn second_and_final_notices_say_so() {
+    let second = render(
+        "statement-second",
+        &otbill_forms::render_statement(&statement(2, 1)),
+    );
+    assert!(second.contains("SECOND NOTICE"));
+    assert!(!second.contains("FINAL NOTICE"));
+    let last = render(
+        "statement-final",
+        &otbill_forms::render_statement(&statement(3, 1)),
+    );
+    assert!(last.contains("FINAL NOTICE"));
+    assert!(!last.contains("SECOND NOTICE"));
+}
+
+#[test]
+fn a_batch_puts_each_statement_on_its_own_pages() {
+    let mut b = statement(1, 1);
+    b.account = "B2001".into();
+    b.patient_name = None;
+    let text = render(
+        "statements-batch",
+        &otbill_forms::render_statements(&[statement(1, 1), b, statement(1, 40)]),
+    );
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!(pages.len() >= 4, "{}", pages.len());
+    assert!(pages[0].contains("A1003") && !pages[0].contains("B2001"));
+    assert!(pages[1].contains("B2001") && !pages[1].contains("Patient:"));
+    // The long one continues; its slip and total are on its last page only.
+    let last = pages[pages.len() - 1];
+    assert!(last.contains("Amount enclosed"));
+    assert!(pages[2].contains("Continued on the next page"));
+    assert!(!pages[2].contains("Amount enclosed"));
+    assert!(text.contains("$68.37"), "the 40th line");
+}

@@ -54,6 +54,7 @@ pub mod records;
 pub mod reports;
 mod schema;
 pub mod sim;
+pub mod statements;
 pub mod views;
 
 use chrono::NaiveDate;

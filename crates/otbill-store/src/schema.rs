@@ -6,7 +6,8 @@
 //! add a new one.
 //!
 //! **Architecture Invariant:** `ledger`, `claim_events`, `adjustments`, `remittances`,
-//! `patient_payments`, `payment_applications` and `patient_refunds` are append-only; balances and statuses shown to people are derived from them.
+//! `patient_payments`, `payment_applications`, `patient_refunds`, `statements` and
+//! `statement_lines` are append-only; balances and statuses shown to people are derived from them.
 
 use crate::db::{params, Conn, Engine};
 use crate::{now, Error};
@@ -18,7 +19,55 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "practices", V3),
     (4, "eligibility and payer rules", V4),
     (5, "patient payments", V5),
+    (6, "statements", V6),
 ];
+
+// Patient statements (issue 13): each statement sent is a `statements` row with its
+// totals as printed, and one `statement_lines` row per claim it listed. Both are
+// append-only: a statement, once made, is what the patient was sent.
+const V6: &str = "
+CREATE TABLE statements (
+  id {pk}, practice_id BIGINT NOT NULL, patient_id BIGINT NOT NULL REFERENCES patients(id),
+  statement_date TEXT NOT NULL, due_date TEXT NOT NULL,
+  previous_balance_cents BIGINT NOT NULL, new_charges_cents BIGINT NOT NULL,
+  payments_cents BIGINT NOT NULL, insurance_cents BIGINT NOT NULL, amount_due_cents BIGINT NOT NULL,
+  dunning_level BIGINT NOT NULL CHECK (dunning_level IN (1, 2, 3)),
+  created_at TEXT NOT NULL, created_by TEXT NOT NULL);
+CREATE INDEX statements_patient ON statements (practice_id, patient_id, statement_date);
+CREATE TABLE statement_lines (
+  id {pk}, practice_id BIGINT NOT NULL, statement_id BIGINT NOT NULL REFERENCES statements(id),
+  claim_id BIGINT NOT NULL REFERENCES claims(id), service_date TEXT NOT NULL,
+  charge_cents BIGINT NOT NULL, insurance_cents BIGINT NOT NULL, adjustments_cents BIGINT NOT NULL,
+  patient_paid_cents BIGINT NOT NULL, patient_owes_cents BIGINT NOT NULL);
+CREATE INDEX statement_lines_statement ON statement_lines (statement_id);
+";
+
+/// After [`V6`] on SQLite: both tables are append-only.
+const V6_SQLITE: &str = "
+CREATE TRIGGER statements_no_update BEFORE UPDATE ON statements
+  BEGIN SELECT RAISE(ABORT, 'statements is append-only'); END;
+CREATE TRIGGER statements_no_delete BEFORE DELETE ON statements
+  BEGIN SELECT RAISE(ABORT, 'statements is append-only'); END;
+CREATE TRIGGER statement_lines_no_update BEFORE UPDATE ON statement_lines
+  BEGIN SELECT RAISE(ABORT, 'statement_lines is append-only'); END;
+CREATE TRIGGER statement_lines_no_delete BEFORE DELETE ON statement_lines
+  BEGIN SELECT RAISE(ABORT, 'statement_lines is append-only'); END;
+";
+
+/// After [`V6`] on PostgreSQL: both tables under the same row-level security, and
+/// append-only (with V5's `otbill_append_only`).
+const V6_PG: &str = "
+ALTER TABLE statements ENABLE ROW LEVEL SECURITY;
+ALTER TABLE statements FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON statements USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+ALTER TABLE statement_lines ENABLE ROW LEVEL SECURITY;
+ALTER TABLE statement_lines FORCE ROW LEVEL SECURITY;
+CREATE POLICY practice_scope ON statement_lines USING (practice_id = otbill_practice()) WITH CHECK (practice_id = otbill_practice());
+CREATE TRIGGER statements_no_change BEFORE UPDATE OR DELETE ON statements
+  FOR EACH ROW EXECUTE FUNCTION otbill_append_only();
+CREATE TRIGGER statement_lines_no_change BEFORE UPDATE OR DELETE ON statement_lines
+  FOR EACH ROW EXECUTE FUNCTION otbill_append_only();
+";
 
 // Patient accounts (issue 13): what a patient pays us (at the desk, by check, card or
 // otherwise) is a `patient_payments` row; applying it to a claim's patient balance is a
@@ -646,6 +695,8 @@ pub(crate) fn migrate_to(conn: &mut Conn, upto: i64) -> Result<i64, Error> {
                 (4, Engine::Postgres) => V4_PG,
                 (5, Engine::Postgres) => V5_PG,
                 (5, Engine::Sqlite) => V5_SQLITE,
+                (6, Engine::Postgres) => V6_PG,
+                (6, Engine::Sqlite) => V6_SQLITE,
                 _ => "",
             };
             let res = conn

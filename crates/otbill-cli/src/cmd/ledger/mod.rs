@@ -1,11 +1,12 @@
 //! The practice-ledger commands (`otbill patient`, `visit`, `batch`, `post`, `ack`,
-//! `report`, `backup`, `demo`, `ledger`): thin wrappers over `otbill-store`, which holds
+//! `report`, `backup`, `demo`, `ledger`, `statements`): thin wrappers over `otbill-store`, which holds
 //! every record in `./otbill.db` unless `--db URL` or `OTBILL_DB` names another SQLite file
 //! or a `postgres://` URL.
 
 pub(crate) mod demo;
 pub(crate) mod ops;
 pub(crate) mod records;
+pub(crate) mod statements;
 
 use anyhow::Context;
 use otbill_store::Store;
