@@ -4,10 +4,11 @@
 //! 1. **Reserve** (one transaction): take the next interchange and group control numbers
 //!    from the `counters` table, insert the batch as `reserved` with its file name and
 //!    creation time, and mark its claims `batched` with the batch id and the ST02 they will
-//!    have in the file, one bulk update by claim id (each claim row is written once). A
+//!    have in the file, one update per ST/SE transaction's id range (each claim row is
+//!    written once). A
 //!    claim can only be reserved while `ready` with no batch, so it is in exactly one batch;
 //!    if any changed meanwhile nothing is reserved.
-//! 2. **Write**: the claims are read and parsed in place (no copy of their JSON), the file
+//! 2. **Write**: the claims are read and parsed (on every core for a large batch), the file
 //!    is written to a temporary name in the outbox, synced, and renamed into place, so the
 //!    outbox never holds a partial file.
 //! 3. **Record** (one transaction): the batch becomes `written` with the file's SHA-256;
@@ -31,7 +32,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::claims::{event, next_counter};
-use crate::db::{params, row, Ty, Update};
+use crate::db::params;
 use crate::records::{load_one, Practice};
 use crate::{now, pause_at, Error, Store};
 
@@ -136,18 +137,24 @@ impl Store {
                 params![icn, gcn, created, file, claims.len() as i64, actor.as_str()],
             )?;
             // Each claim row is written once here, with the ST02 it will have in the file
-            // (claims in id order, CLAIMS_PER_TRANSACTION to a transaction); the record
-            // step renumbers only if the 837P checks refuse some.
+            // (claims in id order, CLAIMS_PER_TRANSACTION to a transaction), one statement
+            // per transaction by id range: the ready claims in a range are exactly the ones
+            // just read (the write lock; on PostgreSQL a claim made ready meanwhile, or one
+            // taken away, changes a range's count and nothing is reserved). The record step
+            // renumbers only if the 837P checks refuse some.
             let at = now();
-            let mut rows = RESERVE.rows();
-            for (k, claim) in claims.iter().enumerate() {
-                rows.push(row![*claim, id, st02(k / CLAIMS_PER_TRANSACTION), at.as_str()]);
-            }
-            let n = c.update_rows(&RESERVE, &rows)?;
-            if n != claims.len() as u64 {
-                return Err(Error::State(
-                    "claims changed while being batched; nothing was reserved, run the batch again".into(),
-                ));
+            for (t, chunk) in claims.chunks(CLAIMS_PER_TRANSACTION).enumerate() {
+                let (Some(&first), Some(&last)) = (chunk.first(), chunk.last()) else { continue };
+                let n = c.exec(
+                    "UPDATE claims SET batch_id = $1, status = 'batched', transaction_control = $2, updated_at = $3 \
+                     WHERE practice_id = $P AND id >= $4 AND id <= $5 AND status = 'ready' AND batch_id IS NULL",
+                    params![id, st02(t), at.as_str(), first, last],
+                )?;
+                if n != chunk.len() as u64 {
+                    return Err(Error::State(
+                        "claims changed while being batched; nothing was reserved, run the batch again".into(),
+                    ));
+                }
             }
             Ok(Some(id))
         })
@@ -167,19 +174,18 @@ impl Store {
             .map_err(|e| Error::Db(format!("batch {id} created: {e}")))?;
         let mut file = header(&practice, b.int(0), b.int(1), created)?;
         let mut ids = Vec::new();
-        // Read in place: each stored claim is parsed straight from the row.
+        let mut json = Vec::new();
         self.conn.query_each(
             "SELECT id, pcn, claim_json FROM claims WHERE claims.practice_id = $P AND batch_id = $1 ORDER BY id",
             params![id],
             |r| {
-                let cid = r.int(0)?;
-                let claim: m::Claim = serde_json::from_str(r.str(2)?)
-                    .map_err(|e| Error::Db(format!("claim {cid}: stored claim: {e}")))?;
-                ids.push((cid, r.str(1)?.to_owned()));
-                file.claims.push(claim);
+                ids.push((r.int(0)?, r.str(1)?.to_owned()));
+                json.push(r.str(2)?.to_owned());
                 Ok(())
             },
         )?;
+        file.claims = parse_claims(&json, |i| format!("claim {}: stored claim", ids[i].0))?;
+        drop(json);
         let path = outbox.join(b.text(3));
         let options = WriteOptions {
             max_claims_per_transaction: CLAIMS_PER_TRANSACTION,
@@ -280,15 +286,16 @@ impl Store {
         let created = NaiveDateTime::parse_from_str(&b.text(2), "%Y-%m-%dT%H:%M:%S")
             .map_err(|e| Error::Db(e.to_string()))?;
         let mut file = header(&practice, b.int(0), b.int(1), created)?;
+        let mut json = Vec::new();
         self.conn.query_each(
             "SELECT claim_json FROM claims WHERE claims.practice_id = $P AND batch_id = $1 ORDER BY id",
             params![batch_id],
             |r| {
-                file.claims
-                    .push(serde_json::from_str(r.str(0)?).map_err(|e| Error::Db(e.to_string()))?);
+                json.push(r.str(0)?.to_owned());
                 Ok(())
             },
         )?;
+        file.claims = parse_claims(&json, |_| "stored claim".to_owned())?;
         Ok(file)
     }
 
@@ -306,19 +313,49 @@ impl Store {
     }
 }
 
-/// A batch's reserved claims: in the batch, `batched`, with their ST02. Only claims still
-/// `ready` and in no batch are taken.
-static RESERVE: Update = Update::new(
-    "claims",
-    &[
-        ("id", Ty::Int),
-        ("batch", Ty::Int),
-        ("st02", Ty::Text),
-        ("at", Ty::Text),
-    ],
-    "batch_id = u.batch, status = 'batched', transaction_control = u.st02, updated_at = u.at",
-    "t.status = 'ready' AND t.batch_id IS NULL",
-);
+/// Claims per thread below which parsing stays on one thread.
+const PARSE_CHUNK: usize = 1000;
+
+/// Parses stored claims in order, on up to four threads: JSON parsing is most of a large
+/// batch's own work, and the database is idle meanwhile. `what(i)` names claim `i` in an
+/// error.
+fn parse_claims(json: &[String], what: impl Fn(usize) -> String) -> Result<Vec<m::Claim>, Error> {
+    let parse = |start: usize, part: &[String]| -> Result<Vec<m::Claim>, (usize, String)> {
+        part.iter()
+            .enumerate()
+            .map(|(k, j)| serde_json::from_str(j).map_err(|e| (start + k, e.to_string())))
+            .collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(json.len() / PARSE_CHUNK)
+        .max(1);
+    let parts: Vec<Result<Vec<m::Claim>, (usize, String)>> = if threads == 1 {
+        vec![parse(0, json)]
+    } else {
+        let size = json.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = json
+                .chunks(size)
+                .enumerate()
+                .map(|(t, part)| s.spawn(move || parse(t * size, part)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err((0, "parser panicked".into())))
+                })
+                .collect()
+        })
+    };
+    let mut out = Vec::with_capacity(json.len());
+    for part in parts {
+        out.extend(part.map_err(|(i, e)| Error::Db(format!("{}: {e}", what(i))))?);
+    }
+    Ok(out)
+}
 
 /// ST02 of the `t`-th transaction (from 0) of a file.
 fn st02(t: usize) -> String {
