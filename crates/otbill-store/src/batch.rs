@@ -32,7 +32,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::claims::{event, next_counter};
-use crate::db::params;
+use crate::db::{params, Conn};
 use crate::records::{load_one, Practice};
 use crate::{now, pause_at, Error, Store};
 
@@ -91,16 +91,18 @@ impl Store {
             .map(|r| r.int(0))
             .collect();
         for id in pending {
-            out.push(self.write_batch(id, outbox, true)?);
+            out.push(self.write_batch(id, outbox, None)?);
         }
-        while let Some(id) = self.reserve_batch(max_claims.max(1))? {
+        while let Some((id, claims)) = self.reserve_batch(max_claims.max(1))? {
             pause_at("batch:reserved", 0);
-            out.push(self.write_batch(id, outbox, false)?);
+            out.push(self.write_batch(id, outbox, Some(claims))?);
         }
         Ok(out)
     }
 
-    fn reserve_batch(&mut self, max_claims: usize) -> Result<Option<i64>, Error> {
+    /// Reserves the next batch and returns it with its claims, parsed while the claim rows
+    /// are updated.
+    fn reserve_batch(&mut self, max_claims: usize) -> Result<Option<(i64, Stored)>, Error> {
         if self.practice()?.is_none() {
             return Err(Error::State(
                 "set the practice first (otbill practice set FILE.json)".into(),
@@ -113,54 +115,39 @@ impl Store {
                 // One batcher at a time across processes; SQLite's BEGIN IMMEDIATE already is.
                 c.batch("SELECT pg_advisory_xact_lock(5170002)")?;
             }
-            let claims: Vec<i64> = c
-                .query(
-                    "SELECT id FROM claims WHERE claims.practice_id = $P AND status = 'ready' AND batch_id IS NULL ORDER BY id LIMIT $1",
-                    params![max_claims as i64],
-                )?
-                .iter()
-                .map(|r| r.int(0))
-                .collect();
-            if claims.is_empty() {
+            let (ids, json) = read_claims(
+                c,
+                "SELECT id, pcn, claim_json FROM claims WHERE claims.practice_id = $P AND status = 'ready' AND batch_id IS NULL ORDER BY id LIMIT $1",
+                max_claims as i64,
+            )?;
+            if ids.is_empty() {
                 return Ok(None);
             }
-            let icn = next_counter(c, "interchange")?;
-            let gcn = next_counter(c, "group")?;
-            if icn > 999_999_999 || gcn > 999_999_999 {
-                return Err(Error::State("control numbers exhausted (999999999)".into()));
-            }
-            let created = crate::utc_now().format("%Y-%m-%dT%H:%M:%S").to_string();
-            let file = format!("otbill-{icn:09}.837");
-            let id = c.insert(
-                "INSERT INTO batches (practice_id, state, interchange_control, group_control, created, file_name, \
-                 claim_count, created_by) VALUES ($P, 'reserved', $1, $2, $3, $4, $5, $6) RETURNING id",
-                params![icn, gcn, created, file, claims.len() as i64, actor.as_str()],
-            )?;
-            // Each claim row is written once here, with the ST02 it will have in the file
-            // (claims in id order, CLAIMS_PER_TRANSACTION to a transaction), one statement
-            // per transaction by id range: the ready claims in a range are exactly the ones
-            // just read (the write lock; on PostgreSQL a claim made ready meanwhile, or one
-            // taken away, changes a range's count and nothing is reserved). The record step
-            // renumbers only if the 837P checks refuse some.
-            let at = now();
-            for (t, chunk) in claims.chunks(CLAIMS_PER_TRANSACTION).enumerate() {
-                let (Some(&first), Some(&last)) = (chunk.first(), chunk.last()) else { continue };
-                let n = c.exec(
-                    "UPDATE claims SET batch_id = $1, status = 'batched', transaction_control = $2, updated_at = $3 \
-                     WHERE practice_id = $P AND id >= $4 AND id <= $5 AND status = 'ready' AND batch_id IS NULL",
-                    params![id, st02(t), at.as_str(), first, last],
-                )?;
-                if n != chunk.len() as u64 {
-                    return Err(Error::State(
-                        "claims changed while being batched; nothing was reserved, run the batch again".into(),
-                    ));
-                }
-            }
-            Ok(Some(id))
+            let claims: Vec<i64> = ids.iter().map(|x| x.0).collect();
+            // The claims are parsed beside the updates below: the same rows the write step
+            // would read back, since exactly these are reserved.
+            let (id, parsed) = std::thread::scope(|s| -> Result<_, Error> {
+                let parsing =
+                    s.spawn(|| parse_claims(&json, |i| format!("claim {}: stored claim", ids[i].0)));
+                let id = reserve_claims(c, &claims, &actor)?;
+                let parsed = parsing
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::Db("claim parser panicked".into())))?;
+                Ok((id, parsed))
+            })?;
+            Ok(Some((id, Stored { ids, claims: parsed })))
         })
     }
 
-    fn write_batch(&mut self, id: i64, outbox: &Path, resumed: bool) -> Result<BatchResult, Error> {
+    /// Writes and records batch `id`: from `stored`, its claims as just reserved, else (an
+    /// interrupted batch, resumed) read back from the database.
+    fn write_batch(
+        &mut self,
+        id: i64,
+        outbox: &Path,
+        stored: Option<Stored>,
+    ) -> Result<BatchResult, Error> {
+        let resumed = stored.is_none();
         let b = load_one(
             &mut self.conn,
             "SELECT interchange_control, group_control, created, file_name FROM batches WHERE batches.practice_id = $P AND id = $1",
@@ -173,19 +160,21 @@ impl Store {
         let created = NaiveDateTime::parse_from_str(&b.text(2), "%Y-%m-%dT%H:%M:%S")
             .map_err(|e| Error::Db(format!("batch {id} created: {e}")))?;
         let mut file = header(&practice, b.int(0), b.int(1), created)?;
-        let mut ids = Vec::new();
-        let mut json = Vec::new();
-        self.conn.query_each(
-            "SELECT id, pcn, claim_json FROM claims WHERE claims.practice_id = $P AND batch_id = $1 ORDER BY id",
-            params![id],
-            |r| {
-                ids.push((r.int(0)?, r.str(1)?.to_owned()));
-                json.push(r.str(2)?.to_owned());
-                Ok(())
-            },
-        )?;
-        file.claims = parse_claims(&json, |i| format!("claim {}: stored claim", ids[i].0))?;
-        drop(json);
+        let ids = match stored {
+            Some(stored) => {
+                file.claims = stored.claims;
+                stored.ids
+            }
+            None => {
+                let (ids, json) = read_claims(
+                    &mut self.conn,
+                    "SELECT id, pcn, claim_json FROM claims WHERE claims.practice_id = $P AND batch_id = $1 ORDER BY id",
+                    id,
+                )?;
+                file.claims = parse_claims(&json, |i| format!("claim {}: stored claim", ids[i].0))?;
+                ids
+            }
+        };
         let path = outbox.join(b.text(3));
         let options = WriteOptions {
             max_claims_per_transaction: CLAIMS_PER_TRANSACTION,
@@ -311,6 +300,78 @@ impl Store {
             .map(|r| (r.int(0), r.text(1), r.text(2), r.int(3)))
             .collect())
     }
+}
+
+/// Takes the batch's control numbers, inserts it as `reserved` and marks `claims` (in id
+/// order) as its own; returns the batch id.
+fn reserve_claims(c: &mut Conn, claims: &[i64], actor: &str) -> Result<i64, Error> {
+    let icn = next_counter(c, "interchange")?;
+    let gcn = next_counter(c, "group")?;
+    if icn > 999_999_999 || gcn > 999_999_999 {
+        return Err(Error::State("control numbers exhausted (999999999)".into()));
+    }
+    let created = crate::utc_now().format("%Y-%m-%dT%H:%M:%S").to_string();
+    let file = format!("otbill-{icn:09}.837");
+    let id = c.insert(
+        "INSERT INTO batches (practice_id, state, interchange_control, group_control, created, file_name, \
+         claim_count, created_by) VALUES ($P, 'reserved', $1, $2, $3, $4, $5, $6) RETURNING id",
+        params![icn, gcn, created, file, claims.len() as i64, actor],
+    )?;
+    // Each claim row is written once here, with the ST02 it will have in the file
+    // (claims in id order, CLAIMS_PER_TRANSACTION to a transaction), one statement
+    // per transaction by id range. Under the write lock (SQLite) the ready claims
+    // in a range are exactly the ones just read; on PostgreSQL one could have been
+    // made ready or taken meanwhile, so the ids changed are compared, and if any
+    // differ nothing is reserved. The record step renumbers only if the 837P checks
+    // refuse some.
+    let at = now();
+    for (t, chunk) in claims.chunks(CLAIMS_PER_TRANSACTION).enumerate() {
+        let (Some(&first), Some(&last)) = (chunk.first(), chunk.last()) else {
+            continue;
+        };
+        let mut got: Vec<i64> = c
+            .query(
+                "UPDATE claims SET batch_id = $1, status = 'batched', transaction_control = $2, updated_at = $3 \
+                 WHERE practice_id = $P AND id >= $4 AND id <= $5 AND status = 'ready' AND batch_id IS NULL RETURNING id",
+                params![id, st02(t), at.as_str(), first, last],
+            )?
+            .iter()
+            .map(|r| r.int(0))
+            .collect();
+        got.sort_unstable();
+        if got != chunk {
+            return Err(Error::State(
+                "claims changed while being batched; nothing was reserved, run the batch again"
+                    .into(),
+            ));
+        }
+    }
+    Ok(id)
+}
+
+/// A batch's claims: `(id, pcn)` and the claim, in id order.
+struct Stored {
+    ids: Vec<(i64, String)>,
+    claims: Vec<m::Claim>,
+}
+
+/// Claims as read: `(id, pcn)` and the JSON of each.
+type Read = (Vec<(i64, String)>, Vec<String>);
+
+/// `(id, pcn)` and the JSON of the claims `sql` (selecting those three, with one
+/// parameter) reads.
+fn read_claims(
+    c: &mut Conn,
+    sql: &'static str,
+    param: i64,
+) -> Result<Read, Error> {
+    let (mut ids, mut json) = (Vec::new(), Vec::new());
+    c.query_each(sql, params![param], |r| {
+        ids.push((r.int(0)?, r.str(1)?.to_owned()));
+        json.push(r.str(2)?.to_owned());
+        Ok(())
+    })?;
+    Ok((ids, json))
 }
 
 /// Claims per thread below which parsing stays on one thread.
