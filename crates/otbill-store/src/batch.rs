@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 use otbill_837p::model as m;
-use otbill_837p::{write_837p, ClaimFile, WriteOptions};
+use otbill_837p::{write_837p, ClaimFile, WriteOptions, WriteSummary};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -91,26 +91,33 @@ impl Store {
             .map(|r| r.int(0))
             .collect();
         for id in pending {
-            out.push(self.write_batch(id, outbox, None)?);
+            out.push(self.write_batch(id, outbox)?);
         }
-        while let Some((id, claims)) = self.reserve_batch(max_claims.max(1))? {
+        while let Some((id, ids, written)) = self.reserve_batch(max_claims.max(1), outbox)? {
             pause_at("batch:reserved", 0);
-            out.push(self.write_batch(id, outbox, Some(claims))?);
+            put_in_place(&written.tmp, &written.path)?;
+            out.push(self.record_batch(id, ids, written, false)?);
         }
         Ok(out)
     }
 
-    /// Reserves the next batch and returns it with its claims, parsed while the claim rows
-    /// are updated.
-    fn reserve_batch(&mut self, max_claims: usize) -> Result<Option<(i64, Stored)>, Error> {
-        if self.practice()?.is_none() {
+    /// Reserves the next batch and writes its file (synced, not yet in place) while the
+    /// claim rows are updated; returns it with its claims' `(id, pcn)`.
+    fn reserve_batch(
+        &mut self,
+        max_claims: usize,
+        outbox: &Path,
+    ) -> Result<Option<Reserved>, Error> {
+        let Some(practice) = self.practice()? else {
             return Err(Error::State(
                 "set the practice first (otbill practice set FILE.json)".into(),
             ));
-        }
+        };
         let actor = self.actor.clone();
         let pg = self.engine() == crate::Engine::Postgres;
-        self.tx(|c| {
+        // The temporary file, once made: removed if the reservation does not hold.
+        let mut made: Option<PathBuf> = None;
+        let res = self.tx(|c| {
             if pg {
                 // One batcher at a time across processes; SQLite's BEGIN IMMEDIATE already is.
                 c.batch("SELECT pg_advisory_xact_lock(5170002)")?;
@@ -124,30 +131,39 @@ impl Store {
                 return Ok(None);
             }
             let claims: Vec<i64> = ids.iter().map(|x| x.0).collect();
-            // The claims are parsed beside the updates below: the same rows the write step
-            // would read back, since exactly these are reserved.
-            let (id, parsed) = std::thread::scope(|s| -> Result<_, Error> {
-                let parsing =
-                    s.spawn(|| parse_claims(&json, |i| format!("claim {}: stored claim", ids[i].0)));
-                let id = reserve_claims(c, &claims, &actor)?;
-                let parsed = parsing
+            let b = new_batch(c, claims.len(), &actor)?;
+            // The file is made from the rows just read (exactly these are reserved, or
+            // nothing is) on other threads while the claim rows are updated here; it is
+            // put in place only once the reservation is committed.
+            let (updated, written) = std::thread::scope(|s| {
+                let writing = s.spawn(|| {
+                    let mut file = header(&practice, b.icn, b.gcn, b.created)?;
+                    file.claims =
+                        parse_claims(&json, |i| format!("claim {}: stored claim", ids[i].0))?;
+                    write_file(&file, &outbox.join(&b.file_name))
+                });
+                let updated = reserve_claims(c, b.id, &claims);
+                let written = writing
                     .join()
-                    .unwrap_or_else(|_| Err(Error::Db("claim parser panicked".into())))?;
-                Ok((id, parsed))
-            })?;
-            Ok(Some((id, Stored { ids, claims: parsed })))
-        })
+                    .unwrap_or_else(|_| Err(Error::Db("batch writer panicked".into())));
+                (updated, written)
+            });
+            if let Ok(w) = &written {
+                made = Some(w.tmp.clone());
+            }
+            updated?;
+            Ok(Some((b.id, ids, written?)))
+        });
+        if res.is_err() {
+            if let Some(tmp) = made {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+        res
     }
 
-    /// Writes and records batch `id`: from `stored`, its claims as just reserved, else (an
-    /// interrupted batch, resumed) read back from the database.
-    fn write_batch(
-        &mut self,
-        id: i64,
-        outbox: &Path,
-        stored: Option<Stored>,
-    ) -> Result<BatchResult, Error> {
-        let resumed = stored.is_none();
+    /// Writes and records a batch an interrupted run reserved: its claims read back.
+    fn write_batch(&mut self, id: i64, outbox: &Path) -> Result<BatchResult, Error> {
         let b = load_one(
             &mut self.conn,
             "SELECT interchange_control, group_control, created, file_name FROM batches WHERE batches.practice_id = $P AND id = $1",
@@ -160,34 +176,36 @@ impl Store {
         let created = NaiveDateTime::parse_from_str(&b.text(2), "%Y-%m-%dT%H:%M:%S")
             .map_err(|e| Error::Db(format!("batch {id} created: {e}")))?;
         let mut file = header(&practice, b.int(0), b.int(1), created)?;
-        let ids = match stored {
-            Some(stored) => {
-                file.claims = stored.claims;
-                stored.ids
-            }
-            None => {
-                let (ids, json) = read_claims(
-                    &mut self.conn,
-                    "SELECT id, pcn, claim_json FROM claims WHERE claims.practice_id = $P AND batch_id = $1 ORDER BY id",
-                    id,
-                )?;
-                file.claims = parse_claims(&json, |i| format!("claim {}: stored claim", ids[i].0))?;
-                ids
-            }
-        };
-        let path = outbox.join(b.text(3));
-        let options = WriteOptions {
-            max_claims_per_transaction: CLAIMS_PER_TRANSACTION,
-            newline_after_segment: true,
-        };
-        let mut summary = None;
-        let sha = write_atomic(&path, |w| {
-            summary = Some(
-                write_837p(&file, &options, w).map_err(|e| std::io::Error::other(e.to_string()))?,
-            );
-            Ok(())
-        })?;
-        let summary = summary.unwrap_or_default();
+        let (ids, json) = read_claims(
+            &mut self.conn,
+            "SELECT id, pcn, claim_json FROM claims WHERE claims.practice_id = $P AND batch_id = $1 ORDER BY id",
+            id,
+        )?;
+        file.claims = parse_claims(&json, |i| format!("claim {}: stored claim", ids[i].0))?;
+        drop(json);
+        let written = write_file(&file, &outbox.join(b.text(3)))?;
+        put_in_place(&written.tmp, &written.path)?;
+        self.record_batch(id, ids, written, true)
+    }
+
+    /// Records a batch whose file is in place: `written`, refused claims back to `blocked`,
+    /// a `submitted` event for each of the others.
+    fn record_batch(
+        &mut self,
+        id: i64,
+        ids: Vec<(i64, String)>,
+        written_file: Written,
+        resumed: bool,
+    ) -> Result<BatchResult, Error> {
+        let b = load_one(
+            &mut self.conn,
+            "SELECT interchange_control, group_control, file_name FROM batches WHERE batches.practice_id = $P AND id = $1",
+            id,
+            "batch",
+        )?;
+        let Written {
+            path, sha, summary, ..
+        } = written_file;
         let refused: Vec<(i64, String, String)> = summary
             .refused
             .iter()
@@ -210,7 +228,7 @@ impl Store {
             .iter()
             .filter_map(|&i| ids.get(i).map(|x| x.0))
             .collect();
-        let file_name = b.text(3);
+        let file_name = b.text(2);
         // The ST02s set at reservation hold when every claim was written in order; a
         // resumed batch may predate that and is renumbered anyway.
         let renumber = resumed || written.len() != ids.len();
@@ -302,21 +320,34 @@ impl Store {
     }
 }
 
-/// Takes the batch's control numbers, inserts it as `reserved` and marks `claims` (in id
-/// order) as its own; returns the batch id.
-fn reserve_claims(c: &mut Conn, claims: &[i64], actor: &str) -> Result<i64, Error> {
+/// Takes a batch's control numbers and inserts it as `reserved`, for `claims` claims.
+fn new_batch(c: &mut Conn, claims: usize, actor: &str) -> Result<NewBatch, Error> {
     let icn = next_counter(c, "interchange")?;
     let gcn = next_counter(c, "group")?;
     if icn > 999_999_999 || gcn > 999_999_999 {
         return Err(Error::State("control numbers exhausted (999999999)".into()));
     }
+    // Whole seconds, as stored: a resumed write reads the same time back.
     let created = crate::utc_now().format("%Y-%m-%dT%H:%M:%S").to_string();
+    let created_at = NaiveDateTime::parse_from_str(&created, "%Y-%m-%dT%H:%M:%S")
+        .map_err(|e| Error::Db(format!("batch created: {e}")))?;
     let file = format!("otbill-{icn:09}.837");
     let id = c.insert(
         "INSERT INTO batches (practice_id, state, interchange_control, group_control, created, file_name, \
          claim_count, created_by) VALUES ($P, 'reserved', $1, $2, $3, $4, $5, $6) RETURNING id",
-        params![icn, gcn, created, file, claims.len() as i64, actor],
+        params![icn, gcn, created, file.as_str(), claims as i64, actor],
     )?;
+    Ok(NewBatch {
+        id,
+        icn,
+        gcn,
+        created: created_at,
+        file_name: file,
+    })
+}
+
+/// Marks `claims` (ready, in id order) as batch `id`'s.
+fn reserve_claims(c: &mut Conn, id: i64, claims: &[i64]) -> Result<(), Error> {
     // Each claim row is written once here, with the ST02 it will have in the file
     // (claims in id order, CLAIMS_PER_TRANSACTION to a transaction), one statement
     // per transaction by id range. Under the write lock (SQLite) the ready claims
@@ -346,13 +377,47 @@ fn reserve_claims(c: &mut Conn, claims: &[i64], actor: &str) -> Result<i64, Erro
             ));
         }
     }
-    Ok(id)
+    Ok(())
 }
 
-/// A batch's claims: `(id, pcn)` and the claim, in id order.
-struct Stored {
-    ids: Vec<(i64, String)>,
-    claims: Vec<m::Claim>,
+/// A batch just reserved: its id, its claims' `(id, pcn)` in id order, its file.
+type Reserved = (i64, Vec<(i64, String)>, Written);
+
+/// A batch's file, synced under its temporary name.
+struct Written {
+    tmp: PathBuf,
+    path: PathBuf,
+    sha: String,
+    summary: WriteSummary,
+}
+
+/// Writes `file` as the 837P at `path`, under a temporary name (see [`write_atomic`]).
+fn write_file(file: &ClaimFile, path: &Path) -> Result<Written, Error> {
+    let options = WriteOptions {
+        max_claims_per_transaction: CLAIMS_PER_TRANSACTION,
+        newline_after_segment: true,
+    };
+    let mut summary = None;
+    let (tmp, sha) = write_temp(path, |w| {
+        summary =
+            Some(write_837p(file, &options, w).map_err(|e| std::io::Error::other(e.to_string()))?);
+        Ok(())
+    })?;
+    Ok(Written {
+        tmp,
+        path: path.to_path_buf(),
+        sha,
+        summary: summary.unwrap_or_default(),
+    })
+}
+
+/// A reserved batch's row.
+struct NewBatch {
+    id: i64,
+    icn: i64,
+    gcn: i64,
+    created: NaiveDateTime,
+    file_name: String,
 }
 
 /// Claims as read: `(id, pcn)` and the JSON of each.
@@ -360,11 +425,7 @@ type Read = (Vec<(i64, String)>, Vec<String>);
 
 /// `(id, pcn)` and the JSON of the claims `sql` (selecting those three, with one
 /// parameter) reads.
-fn read_claims(
-    c: &mut Conn,
-    sql: &'static str,
-    param: i64,
-) -> Result<Read, Error> {
+fn read_claims(c: &mut Conn, sql: &'static str, param: i64) -> Result<Read, Error> {
     let (mut ids, mut json) = (Vec::new(), Vec::new());
     c.query_each(sql, params![param], |r| {
         ids.push((r.int(0)?, r.str(1)?.to_owned()));
@@ -490,6 +551,17 @@ pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<String, Error> {
+    let (tmp, sha) = write_temp(path, fill)?;
+    put_in_place(&tmp, path)?;
+    Ok(sha)
+}
+
+/// The first half of [`write_atomic`]: the temporary file, written and synced, and the
+/// SHA-256 of its content.
+fn write_temp(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(PathBuf, String), Error> {
     static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
@@ -506,13 +578,18 @@ pub fn write_atomic(
     let file = inner.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
     drop(file);
+    Ok((tmp, hex(&hash.finalize())))
+}
+
+/// The second half of [`write_atomic`]: `tmp` renamed over `path`, the folder synced.
+fn put_in_place(tmp: &Path, path: &Path) -> Result<(), Error> {
     pause_at("batch:written", 0);
-    std::fs::rename(&tmp, path).map_err(io)?;
-    if let Ok(d) = File::open(dir) {
+    std::fs::rename(tmp, path).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    if let Ok(d) = File::open(path.parent().unwrap_or(Path::new("."))) {
         // Directory fsync makes the rename durable; not every platform allows it.
         let _ = d.sync_all();
     }
-    Ok(hex(&hash.finalize()))
+    Ok(())
 }
 
 struct HashingWriter<W> {
