@@ -1,16 +1,17 @@
 //! Ready claims into 837P files in an outbox, crash-safe.
 //!
 //! A batch is built in three steps:
-//! 1. **Reserve** (one transaction): take the next interchange and group control numbers
-//!    from the `counters` table, insert the batch as `reserved` with its file name and
-//!    creation time, and mark its claims `batched` with the batch id and the ST02 they will
-//!    have in the file, one update per ST/SE transaction's id range (each claim row is
-//!    written once). A
-//!    claim can only be reserved while `ready` with no batch, so it is in exactly one batch;
-//!    if any changed meanwhile nothing is reserved.
-//! 2. **Write**: the claims are read and parsed (on every core for a large batch), the file
-//!    is written to a temporary name in the outbox, synced, and renamed into place, so the
-//!    outbox never holds a partial file.
+//! 1. **Reserve** (one transaction): read the ready claims, take the next interchange and
+//!    group control numbers from the `counters` table, insert the batch as `reserved` with
+//!    its file name and creation time, and mark its claims `batched` with the batch id and
+//!    the ST02 they will have in the file, one update per ST/SE transaction's id range (each
+//!    claim row is written once). A claim can only be reserved while `ready` with no batch,
+//!    so it is in exactly one batch; if any changed meanwhile nothing is reserved. While the
+//!    rows are updated, other threads parse the claims just read and write the file to a
+//!    temporary name in the outbox, synced (removed if the reservation fails).
+//! 2. **Write**: once the reservation is committed the file is renamed into place, so the
+//!    outbox never holds a partial file nor the file of a batch not reserved. A resumed
+//!    batch's claims are read back, parsed and written here.
 //! 3. **Record** (one transaction): the batch becomes `written` with the file's SHA-256;
 //!    each claim gets a `submitted` event (one `INSERT ... SELECT`). Only when the 837P
 //!    checks refused claims (set back to `blocked`), or the batch is a resumed one, are the
