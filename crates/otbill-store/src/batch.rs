@@ -1,15 +1,17 @@
 //! Ready claims into 837P files in an outbox, crash-safe.
 //!
 //! A batch is built in three steps:
-//! 1. **Reserve** (one transaction): take the next interchange and group control numbers
-//!    from the `counters` table, insert the batch as `reserved` with its file name and
-//!    creation time, and mark its claims `batched` with the batch id and the ST02 they will
-//!    have in the file, one bulk update by claim id (each claim row is written once). A
-//!    claim can only be reserved while `ready` with no batch, so it is in exactly one batch;
-//!    if any changed meanwhile nothing is reserved.
-//! 2. **Write**: the claims are read and parsed in place (no copy of their JSON), the file
-//!    is written to a temporary name in the outbox, synced, and renamed into place, so the
-//!    outbox never holds a partial file.
+//! 1. **Reserve** (one transaction): read the ready claims, take the next interchange and
+//!    group control numbers from the `counters` table, insert the batch as `reserved` with
+//!    its file name and creation time, and mark its claims `batched` with the batch id and
+//!    the ST02 they will have in the file, one update per ST/SE transaction's id range (each
+//!    claim row is written once). A claim can only be reserved while `ready` with no batch,
+//!    so it is in exactly one batch; if any changed meanwhile nothing is reserved. While the
+//!    rows are updated, other threads parse the claims just read and write the file to a
+//!    temporary name in the outbox, synced (removed if the reservation fails).
+//! 2. **Write**: once the reservation is committed the file is renamed into place, so the
+//!    outbox never holds a partial file nor the file of a batch not reserved. A resumed
+//!    batch's claims are read back, parsed and written here.
 //! 3. **Record** (one transaction): the batch becomes `written` with the file's SHA-256;
 //!    each claim gets a `submitted` event (one `INSERT ... SELECT`). Only when the 837P
 //!    checks refused claims (set back to `blocked`), or the batch is a resumed one, are the
@@ -26,12 +28,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 use otbill_837p::model as m;
-use otbill_837p::{write_837p, ClaimFile, WriteOptions};
+use otbill_837p::{write_837p, ClaimFile, WriteOptions, WriteSummary};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::claims::{event, next_counter};
-use crate::db::{params, row, Ty, Update};
+use crate::db::{params, Conn};
 use crate::records::{load_one, Practice};
 use crate::{now, pause_at, Error, Store};
 
@@ -90,70 +92,79 @@ impl Store {
             .map(|r| r.int(0))
             .collect();
         for id in pending {
-            out.push(self.write_batch(id, outbox, true)?);
+            out.push(self.write_batch(id, outbox)?);
         }
-        while let Some(id) = self.reserve_batch(max_claims.max(1))? {
+        while let Some((id, ids, written)) = self.reserve_batch(max_claims.max(1), outbox)? {
             pause_at("batch:reserved", 0);
-            out.push(self.write_batch(id, outbox, false)?);
+            put_in_place(&written.tmp, &written.path)?;
+            out.push(self.record_batch(id, ids, written, false)?);
         }
         Ok(out)
     }
 
-    fn reserve_batch(&mut self, max_claims: usize) -> Result<Option<i64>, Error> {
-        if self.practice()?.is_none() {
+    /// Reserves the next batch and writes its file (synced, not yet in place) while the
+    /// claim rows are updated; returns it with its claims' `(id, pcn)`.
+    fn reserve_batch(
+        &mut self,
+        max_claims: usize,
+        outbox: &Path,
+    ) -> Result<Option<Reserved>, Error> {
+        let Some(practice) = self.practice()? else {
             return Err(Error::State(
                 "set the practice first (otbill practice set FILE.json)".into(),
             ));
-        }
+        };
         let actor = self.actor.clone();
         let pg = self.engine() == crate::Engine::Postgres;
-        self.tx(|c| {
+        // The temporary file, once made: removed if the reservation does not hold.
+        let mut made: Option<PathBuf> = None;
+        let res = self.tx(|c| {
             if pg {
                 // One batcher at a time across processes; SQLite's BEGIN IMMEDIATE already is.
                 c.batch("SELECT pg_advisory_xact_lock(5170002)")?;
             }
-            let claims: Vec<i64> = c
-                .query(
-                    "SELECT id FROM claims WHERE claims.practice_id = $P AND status = 'ready' AND batch_id IS NULL ORDER BY id LIMIT $1",
-                    params![max_claims as i64],
-                )?
-                .iter()
-                .map(|r| r.int(0))
-                .collect();
-            if claims.is_empty() {
+            let (ids, json) = read_claims(
+                c,
+                "SELECT id, pcn, claim_json FROM claims WHERE claims.practice_id = $P AND status = 'ready' AND batch_id IS NULL ORDER BY id LIMIT $1",
+                max_claims as i64,
+            )?;
+            if ids.is_empty() {
                 return Ok(None);
             }
-            let icn = next_counter(c, "interchange")?;
-            let gcn = next_counter(c, "group")?;
-            if icn > 999_999_999 || gcn > 999_999_999 {
-                return Err(Error::State("control numbers exhausted (999999999)".into()));
+            let claims: Vec<i64> = ids.iter().map(|x| x.0).collect();
+            let b = new_batch(c, claims.len(), &actor)?;
+            // The file is made from the rows just read (exactly these are reserved, or
+            // nothing is) on other threads while the claim rows are updated here; it is
+            // put in place only once the reservation is committed.
+            let (updated, written) = std::thread::scope(|s| {
+                let writing = s.spawn(|| {
+                    let mut file = header(&practice, b.icn, b.gcn, b.created)?;
+                    file.claims =
+                        parse_claims(&json, |i| format!("claim {}: stored claim", ids[i].0))?;
+                    write_file(&file, &outbox.join(&b.file_name))
+                });
+                let updated = reserve_claims(c, b.id, &claims);
+                let written = writing
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::Db("batch writer panicked".into())));
+                (updated, written)
+            });
+            if let Ok(w) = &written {
+                made = Some(w.tmp.clone());
             }
-            let created = crate::utc_now().format("%Y-%m-%dT%H:%M:%S").to_string();
-            let file = format!("otbill-{icn:09}.837");
-            let id = c.insert(
-                "INSERT INTO batches (practice_id, state, interchange_control, group_control, created, file_name, \
-                 claim_count, created_by) VALUES ($P, 'reserved', $1, $2, $3, $4, $5, $6) RETURNING id",
-                params![icn, gcn, created, file, claims.len() as i64, actor.as_str()],
-            )?;
-            // Each claim row is written once here, with the ST02 it will have in the file
-            // (claims in id order, CLAIMS_PER_TRANSACTION to a transaction); the record
-            // step renumbers only if the 837P checks refuse some.
-            let at = now();
-            let mut rows = RESERVE.rows();
-            for (k, claim) in claims.iter().enumerate() {
-                rows.push(row![*claim, id, st02(k / CLAIMS_PER_TRANSACTION), at.as_str()]);
+            updated?;
+            Ok(Some((b.id, ids, written?)))
+        });
+        if res.is_err() {
+            if let Some(tmp) = made {
+                let _ = std::fs::remove_file(tmp);
             }
-            let n = c.update_rows(&RESERVE, &rows)?;
-            if n != claims.len() as u64 {
-                return Err(Error::State(
-                    "claims changed while being batched; nothing was reserved, run the batch again".into(),
-                ));
-            }
-            Ok(Some(id))
-        })
+        }
+        res
     }
 
-    fn write_batch(&mut self, id: i64, outbox: &Path, resumed: bool) -> Result<BatchResult, Error> {
+    /// Writes and records a batch an interrupted run reserved: its claims read back.
+    fn write_batch(&mut self, id: i64, outbox: &Path) -> Result<BatchResult, Error> {
         let b = load_one(
             &mut self.conn,
             "SELECT interchange_control, group_control, created, file_name FROM batches WHERE batches.practice_id = $P AND id = $1",
@@ -166,33 +177,36 @@ impl Store {
         let created = NaiveDateTime::parse_from_str(&b.text(2), "%Y-%m-%dT%H:%M:%S")
             .map_err(|e| Error::Db(format!("batch {id} created: {e}")))?;
         let mut file = header(&practice, b.int(0), b.int(1), created)?;
-        let mut ids = Vec::new();
-        // Read in place: each stored claim is parsed straight from the row.
-        self.conn.query_each(
+        let (ids, json) = read_claims(
+            &mut self.conn,
             "SELECT id, pcn, claim_json FROM claims WHERE claims.practice_id = $P AND batch_id = $1 ORDER BY id",
-            params![id],
-            |r| {
-                let cid = r.int(0)?;
-                let claim: m::Claim = serde_json::from_str(r.str(2)?)
-                    .map_err(|e| Error::Db(format!("claim {cid}: stored claim: {e}")))?;
-                ids.push((cid, r.str(1)?.to_owned()));
-                file.claims.push(claim);
-                Ok(())
-            },
+            id,
         )?;
-        let path = outbox.join(b.text(3));
-        let options = WriteOptions {
-            max_claims_per_transaction: CLAIMS_PER_TRANSACTION,
-            newline_after_segment: true,
-        };
-        let mut summary = None;
-        let sha = write_atomic(&path, |w| {
-            summary = Some(
-                write_837p(&file, &options, w).map_err(|e| std::io::Error::other(e.to_string()))?,
-            );
-            Ok(())
-        })?;
-        let summary = summary.unwrap_or_default();
+        file.claims = parse_claims(&json, |i| format!("claim {}: stored claim", ids[i].0))?;
+        drop(json);
+        let written = write_file(&file, &outbox.join(b.text(3)))?;
+        put_in_place(&written.tmp, &written.path)?;
+        self.record_batch(id, ids, written, true)
+    }
+
+    /// Records a batch whose file is in place: `written`, refused claims back to `blocked`,
+    /// a `submitted` event for each of the others.
+    fn record_batch(
+        &mut self,
+        id: i64,
+        ids: Vec<(i64, String)>,
+        written_file: Written,
+        resumed: bool,
+    ) -> Result<BatchResult, Error> {
+        let b = load_one(
+            &mut self.conn,
+            "SELECT interchange_control, group_control, file_name FROM batches WHERE batches.practice_id = $P AND id = $1",
+            id,
+            "batch",
+        )?;
+        let Written {
+            path, sha, summary, ..
+        } = written_file;
         let refused: Vec<(i64, String, String)> = summary
             .refused
             .iter()
@@ -215,7 +229,7 @@ impl Store {
             .iter()
             .filter_map(|&i| ids.get(i).map(|x| x.0))
             .collect();
-        let file_name = b.text(3);
+        let file_name = b.text(2);
         // The ST02s set at reservation hold when every claim was written in order; a
         // resumed batch may predate that and is renumbered anyway.
         let renumber = resumed || written.len() != ids.len();
@@ -280,15 +294,16 @@ impl Store {
         let created = NaiveDateTime::parse_from_str(&b.text(2), "%Y-%m-%dT%H:%M:%S")
             .map_err(|e| Error::Db(e.to_string()))?;
         let mut file = header(&practice, b.int(0), b.int(1), created)?;
+        let mut json = Vec::new();
         self.conn.query_each(
             "SELECT claim_json FROM claims WHERE claims.practice_id = $P AND batch_id = $1 ORDER BY id",
             params![batch_id],
             |r| {
-                file.claims
-                    .push(serde_json::from_str(r.str(0)?).map_err(|e| Error::Db(e.to_string()))?);
+                json.push(r.str(0)?.to_owned());
                 Ok(())
             },
         )?;
+        file.claims = parse_claims(&json, |_| "stored claim".to_owned())?;
         Ok(file)
     }
 
@@ -306,19 +321,164 @@ impl Store {
     }
 }
 
-/// A batch's reserved claims: in the batch, `batched`, with their ST02. Only claims still
-/// `ready` and in no batch are taken.
-static RESERVE: Update = Update::new(
-    "claims",
-    &[
-        ("id", Ty::Int),
-        ("batch", Ty::Int),
-        ("st02", Ty::Text),
-        ("at", Ty::Text),
-    ],
-    "batch_id = u.batch, status = 'batched', transaction_control = u.st02, updated_at = u.at",
-    "t.status = 'ready' AND t.batch_id IS NULL",
-);
+/// Takes a batch's control numbers and inserts it as `reserved`, for `claims` claims.
+fn new_batch(c: &mut Conn, claims: usize, actor: &str) -> Result<NewBatch, Error> {
+    let icn = next_counter(c, "interchange")?;
+    let gcn = next_counter(c, "group")?;
+    if icn > 999_999_999 || gcn > 999_999_999 {
+        return Err(Error::State("control numbers exhausted (999999999)".into()));
+    }
+    // Whole seconds, as stored: a resumed write reads the same time back.
+    let created = crate::utc_now().format("%Y-%m-%dT%H:%M:%S").to_string();
+    let created_at = NaiveDateTime::parse_from_str(&created, "%Y-%m-%dT%H:%M:%S")
+        .map_err(|e| Error::Db(format!("batch created: {e}")))?;
+    let file = format!("otbill-{icn:09}.837");
+    let id = c.insert(
+        "INSERT INTO batches (practice_id, state, interchange_control, group_control, created, file_name, \
+         claim_count, created_by) VALUES ($P, 'reserved', $1, $2, $3, $4, $5, $6) RETURNING id",
+        params![icn, gcn, created, file.as_str(), claims as i64, actor],
+    )?;
+    Ok(NewBatch {
+        id,
+        icn,
+        gcn,
+        created: created_at,
+        file_name: file,
+    })
+}
+
+/// Marks `claims` (ready, in id order) as batch `id`'s.
+fn reserve_claims(c: &mut Conn, id: i64, claims: &[i64]) -> Result<(), Error> {
+    // Each claim row is written once here, with the ST02 it will have in the file
+    // (claims in id order, CLAIMS_PER_TRANSACTION to a transaction), one statement
+    // per transaction by id range. Under the write lock (SQLite) the ready claims
+    // in a range are exactly the ones just read; on PostgreSQL one could have been
+    // made ready or taken meanwhile, so the ids changed are compared, and if any
+    // differ nothing is reserved. The record step renumbers only if the 837P checks
+    // refuse some.
+    let at = now();
+    for (t, chunk) in claims.chunks(CLAIMS_PER_TRANSACTION).enumerate() {
+        let (Some(&first), Some(&last)) = (chunk.first(), chunk.last()) else {
+            continue;
+        };
+        let mut got: Vec<i64> = c
+            .query(
+                "UPDATE claims SET batch_id = $1, status = 'batched', transaction_control = $2, updated_at = $3 \
+                 WHERE practice_id = $P AND id >= $4 AND id <= $5 AND status = 'ready' AND batch_id IS NULL RETURNING id",
+                params![id, st02(t), at.as_str(), first, last],
+            )?
+            .iter()
+            .map(|r| r.int(0))
+            .collect();
+        got.sort_unstable();
+        if got != chunk {
+            return Err(Error::State(
+                "claims changed while being batched; nothing was reserved, run the batch again"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A batch just reserved: its id, its claims' `(id, pcn)` in id order, its file.
+type Reserved = (i64, Vec<(i64, String)>, Written);
+
+/// A batch's file, synced under its temporary name.
+struct Written {
+    tmp: PathBuf,
+    path: PathBuf,
+    sha: String,
+    summary: WriteSummary,
+}
+
+/// Writes `file` as the 837P at `path`, under a temporary name (see [`write_atomic`]).
+fn write_file(file: &ClaimFile, path: &Path) -> Result<Written, Error> {
+    let options = WriteOptions {
+        max_claims_per_transaction: CLAIMS_PER_TRANSACTION,
+        newline_after_segment: true,
+    };
+    let mut summary = None;
+    let (tmp, sha) = write_temp(path, |w| {
+        summary =
+            Some(write_837p(file, &options, w).map_err(|e| std::io::Error::other(e.to_string()))?);
+        Ok(())
+    })?;
+    Ok(Written {
+        tmp,
+        path: path.to_path_buf(),
+        sha,
+        summary: summary.unwrap_or_default(),
+    })
+}
+
+/// A reserved batch's row.
+struct NewBatch {
+    id: i64,
+    icn: i64,
+    gcn: i64,
+    created: NaiveDateTime,
+    file_name: String,
+}
+
+/// Claims as read: `(id, pcn)` and the JSON of each.
+type Read = (Vec<(i64, String)>, Vec<String>);
+
+/// `(id, pcn)` and the JSON of the claims `sql` (selecting those three, with one
+/// parameter) reads.
+fn read_claims(c: &mut Conn, sql: &'static str, param: i64) -> Result<Read, Error> {
+    let (mut ids, mut json) = (Vec::new(), Vec::new());
+    c.query_each(sql, params![param], |r| {
+        ids.push((r.int(0)?, r.str(1)?.to_owned()));
+        json.push(r.str(2)?.to_owned());
+        Ok(())
+    })?;
+    Ok((ids, json))
+}
+
+/// Claims per thread below which parsing stays on one thread.
+const PARSE_CHUNK: usize = 1000;
+
+/// Parses stored claims in order, on up to four threads: JSON parsing is most of a large
+/// batch's own work, and the database is idle meanwhile. `what(i)` names claim `i` in an
+/// error.
+fn parse_claims(json: &[String], what: impl Fn(usize) -> String) -> Result<Vec<m::Claim>, Error> {
+    let parse = |start: usize, part: &[String]| -> Result<Vec<m::Claim>, (usize, String)> {
+        part.iter()
+            .enumerate()
+            .map(|(k, j)| serde_json::from_str(j).map_err(|e| (start + k, e.to_string())))
+            .collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(json.len() / PARSE_CHUNK)
+        .max(1);
+    let parts: Vec<Result<Vec<m::Claim>, (usize, String)>> = if threads == 1 {
+        vec![parse(0, json)]
+    } else {
+        let size = json.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = json
+                .chunks(size)
+                .enumerate()
+                .map(|(t, part)| s.spawn(move || parse(t * size, part)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err((0, "parser panicked".into())))
+                })
+                .collect()
+        })
+    };
+    let mut out = Vec::with_capacity(json.len());
+    for part in parts {
+        out.extend(part.map_err(|(i, e)| Error::Db(format!("{}: {e}", what(i))))?);
+    }
+    Ok(out)
+}
 
 /// ST02 of the `t`-th transaction (from 0) of a file.
 fn st02(t: usize) -> String {
@@ -392,6 +552,17 @@ pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<String, Error> {
+    let (tmp, sha) = write_temp(path, fill)?;
+    put_in_place(&tmp, path)?;
+    Ok(sha)
+}
+
+/// The first half of [`write_atomic`]: the temporary file, written and synced, and the
+/// SHA-256 of its content.
+fn write_temp(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(PathBuf, String), Error> {
     static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
@@ -408,13 +579,18 @@ pub fn write_atomic(
     let file = inner.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
     drop(file);
+    Ok((tmp, hex(&hash.finalize())))
+}
+
+/// The second half of [`write_atomic`]: `tmp` renamed over `path`, the folder synced.
+fn put_in_place(tmp: &Path, path: &Path) -> Result<(), Error> {
     pause_at("batch:written", 0);
-    std::fs::rename(&tmp, path).map_err(io)?;
-    if let Ok(d) = File::open(dir) {
+    std::fs::rename(tmp, path).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    if let Ok(d) = File::open(path.parent().unwrap_or(Path::new("."))) {
         // Directory fsync makes the rename durable; not every platform allows it.
         let _ = d.sync_all();
     }
-    Ok(hex(&hash.finalize()))
+    Ok(())
 }
 
 struct HashingWriter<W> {

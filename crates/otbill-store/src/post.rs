@@ -7,12 +7,14 @@
 //! processes posting the same file at once: the second insert waits for the first
 //! transaction and then finds the key (PostgreSQL), or waits for the write lock (SQLite).
 //!
-//! **Grouped:** after the key, the CLP loops are posted `POST_GROUP` (2,000) at a time: one
-//! lookup of their claims and one of their lines, then one bulk insert per table
-//! (`remit_claims`, `adjustments`, `ledger`, `unmatched`, `claim_events`) and one bulk
-//! status update (see `db.rs`: a few round trips per group on PostgreSQL, not several
-//! per claim). Everything stays in the one transaction, so a killed process (the
-//! `post:claim:N` pause, before the N-th claim is added to its group) leaves nothing.
+//! **Grouped:** after the key, the remittance's claims and their lines are looked up,
+//! `POST_GROUP` (2,000) at a time, one query each; then the CLP loops are posted a group
+//! at a time: one bulk insert per table (`remit_claims`, `adjustments`, `ledger`,
+//! `unmatched`, `claim_events`) and one bulk status update (see `db.rs`: a few round
+//! trips per group on PostgreSQL, not several per claim). A second thread writes a group
+//! while the next one is matched, on the same connection, in order. Everything stays in
+//! the one transaction, so a killed process (the `post:claim:N` pause, before the N-th
+//! claim is added to its group) leaves nothing.
 //!
 //! **Matching:** claims by patient control number (CLP01 = our CLM01); lines by REF*6R line
 //! item control number, else by the submitted procedure (SVC06 when the payer changed the
@@ -365,72 +367,125 @@ fn post_one(
         ));
     }
     let mut statuses: Vec<(String, usize)> = Vec::new();
-    let mut w = Writes::new();
-    for group in r.claims.chunks(POST_GROUP) {
-        let ctx = Ctx {
-            remit: id,
-            claim: 0,
-            at: &at,
-            actor,
-        };
-        post_group(c, r, group, &ctx, n, &mut out, &mut statuses, &mut w)?;
-        w.flush(c, &at)?;
-    }
-    for plb in &r.provider_adjustments {
-        w.unmatched.push(row![
-            id,
-            plb.reference.as_str(),
-            None::<String>,
-            plb.reason.as_str(),
-            "provider-level adjustment (PLB): not tied to a claim",
-            -cents(plb.amount)
-        ]);
-    }
-    w.flush(c, &at)?;
+    let (claim_of, lines_of) = lookup(c, &r.claims)?;
+    let ctx = Ctx {
+        remit: id,
+        claim: 0,
+        at: &at,
+        actor,
+    };
+    // Pipelined: while one group's rows are written (a thread holding the connection,
+    // still in this transaction), the next group's are computed. Two buffers go round.
+    std::thread::scope(|s| -> Result<(), Error> {
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Writes>(1);
+        let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Writes>();
+        let at = at.as_str();
+        let writer = s.spawn(move || -> Result<(), Error> {
+            for mut w in full_rx {
+                w.flush(c, at)?;
+                // The computing side may be done already: nothing to hand back to then.
+                let _ = empty_tx.send(w);
+            }
+            Ok(())
+        });
+        let mut pool = vec![Writes::new(), Writes::new()];
+        let mut next = || pool.pop().or_else(|| empty_rx.recv().ok());
+        for group in r.claims.chunks(POST_GROUP) {
+            // None: the writer failed; its error is returned below.
+            let Some(mut w) = next() else { break };
+            post_group(
+                r,
+                group,
+                &ctx,
+                &claim_of,
+                &lines_of,
+                n,
+                &mut out,
+                &mut statuses,
+                &mut w,
+            );
+            if full_tx.send(w).is_err() {
+                break;
+            }
+        }
+        if let Some(mut w) = next() {
+            for plb in &r.provider_adjustments {
+                w.unmatched.push(row![
+                    id,
+                    plb.reference.as_str(),
+                    None::<String>,
+                    plb.reason.as_str(),
+                    "provider-level adjustment (PLB): not tied to a claim",
+                    -cents(plb.amount)
+                ]);
+            }
+            let _ = full_tx.send(w);
+        }
+        drop(full_tx);
+        writer
+            .join()
+            .unwrap_or_else(|_| Err(Error::Db("posting writer panicked".into())))
+    })?;
     statuses.sort();
     out.statuses = statuses;
     Ok(out)
 }
 
+/// A remittance's claims by PCN, and their lines by claim (in `seq` order).
+type Found = (HashMap<String, i64>, HashMap<i64, Vec<Line>>);
+
+/// Looks up every claim of the remittance and its lines: one query of each per
+/// `POST_GROUP` claims (before any is posted, so the writes can run beside the matching).
+fn lookup(c: &mut Conn, claims: &[otbill_era::Claim]) -> Result<Found, Error> {
+    let mut claim_of: HashMap<String, i64> = HashMap::with_capacity(claims.len());
+    let mut lines_of: HashMap<i64, Vec<(i64, Line)>> = HashMap::with_capacity(claims.len());
+    for group in claims.chunks(POST_GROUP) {
+        let mut pcns: Vec<&str> = group
+            .iter()
+            .map(|clp| clp.patient_control_number.as_str())
+            .filter(|p| !claim_of.contains_key(*p))
+            .collect();
+        pcns.sort_unstable();
+        pcns.dedup();
+        let mut ids = Vec::with_capacity(pcns.len());
+        for row in c.query_keys(&CLAIMS_BY_PCN, Keys::Text(&pcns))? {
+            ids.push(row.int(1));
+            claim_of.insert(row.text(0), row.int(1));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        for l in c.query_keys(&LINES_OF, Keys::Int(&ids))? {
+            let line = Line {
+                id: l.int(2),
+                lcn: l.text(3),
+                code: l.text(4),
+            };
+            lines_of.entry(l.int(0)).or_default().push((l.int(1), line));
+        }
+    }
+    let lines_of = lines_of
+        .into_iter()
+        .map(|(claim, mut lines)| {
+            lines.sort_unstable_by_key(|l| l.0);
+            (claim, lines.into_iter().map(|l| l.1).collect())
+        })
+        .collect();
+    Ok((claim_of, lines_of))
+}
+
 /// Posts one group of CLP loops into `w` (not yet written).
 #[allow(clippy::too_many_arguments)]
 fn post_group(
-    c: &mut Conn,
     r: &Remittance,
     group: &[otbill_era::Claim],
     base: &Ctx<'_>,
+    claim_of: &HashMap<String, i64>,
+    lines_of: &HashMap<i64, Vec<Line>>,
     n: &mut u64,
     out: &mut RemitOutcome,
     statuses: &mut Vec<(String, usize)>,
     w: &mut Writes,
-) -> Result<(), Error> {
-    let mut pcns: Vec<&str> = group
-        .iter()
-        .map(|clp| clp.patient_control_number.as_str())
-        .collect();
-    pcns.sort_unstable();
-    pcns.dedup();
-    let claim_of: HashMap<String, i64> = c
-        .query_keys(&CLAIMS_BY_PCN, Keys::Text(&pcns))?
-        .iter()
-        .map(|row| (row.text(0), row.int(1)))
-        .collect();
-    let mut ids: Vec<i64> = claim_of.values().copied().collect();
-    ids.sort_unstable();
-    let mut lines_of: HashMap<i64, Vec<(i64, Line)>> = HashMap::with_capacity(ids.len());
-    for l in c.query_keys(&LINES_OF, Keys::Int(&ids))? {
-        lines_of.entry(l.int(0)).or_default().push((
-            l.int(1),
-            Line {
-                id: l.int(2),
-                lcn: l.text(3),
-                code: l.text(4),
-            },
-        ));
-    }
-    for lines in lines_of.values_mut() {
-        lines.sort_unstable_by_key(|l| l.0);
-    }
+) {
     let no_lines = Vec::new();
     for clp in group {
         *n += 1;
@@ -475,20 +530,19 @@ fn post_group(
                 .as_ref()
                 .map_or(svc.code.as_str(), |o| o.code.as_str());
             let free = |i: &usize| !used[*i];
-            let by_lcn = svc.control_number.as_deref().and_then(|lcn| {
-                (0..lines.len())
-                    .filter(free)
-                    .find(|&i| lines[i].1.lcn == lcn)
-            });
+            let by_lcn = svc
+                .control_number
+                .as_deref()
+                .and_then(|lcn| (0..lines.len()).filter(free).find(|&i| lines[i].lcn == lcn));
             let found = by_lcn.or_else(|| {
                 (0..lines.len())
                     .filter(free)
-                    .find(|&i| lines[i].1.code == submitted)
+                    .find(|&i| lines[i].code == submitted)
             });
             let line_id = match found {
                 Some(i) => {
                     used[i] = true;
-                    let line = &lines[i].1;
+                    let line = &lines[i];
                     if svc.code.as_str() != line.code {
                         notes.push(format!(
                             "line {} paid as {} (billed {})",
@@ -556,7 +610,6 @@ fn post_group(
         out.claims_posted += 1;
         out.paid += clp.paid;
     }
-    Ok(())
 }
 
 #[derive(Clone, Copy)]
