@@ -5,24 +5,9 @@
 //! themselves, and listed.
 
 use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn otbill(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otbill"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = otbill(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::{ok, otbill};
 
 #[test]
 fn a_270_written_its_271_read_posted_once_and_shown() {

@@ -3,24 +3,11 @@
 //! as JSON with the payment on it, a card number refused with exit status 2 and nothing
 //! stored, and the credit refunded.
 
-use std::process::{Command, Output};
+mod common;
 
-fn otbill(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otbill"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use std::process::Command;
 
-fn ok(args: &[&str]) -> String {
-    let out = otbill(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::{ok, otbill};
 
 fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&ok(args)).unwrap()

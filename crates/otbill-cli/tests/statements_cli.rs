@@ -3,24 +3,11 @@
 //! run the same day makes none.
 
 use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn otbill(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otbill"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use std::process::Command;
 
-fn ok(args: &[&str]) -> String {
-    let out = otbill(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::ok;
 
 fn pdftotext(path: &Path) -> String {
     let out = Command::new("pdftotext")

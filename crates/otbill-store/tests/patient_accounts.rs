@@ -10,9 +10,8 @@ use chrono::{Days, NaiveDate};
 use otbill_837p::synth::npi_from_base;
 use otbill_store::patient_accounts::{Account, EntryKind, NewPayment, PaymentMethod};
 use otbill_store::records::{Visit, VisitService};
-use otbill_store::sim::{self, RemitSpec, Verdict};
 use otbill_store::sql::Value;
-use otbill_store::{demo, dollars, Error, Store};
+use otbill_store::{dollars, Error, Store};
 use rust_decimal::Decimal;
 
 both!(
@@ -42,46 +41,7 @@ fn npi(base: u32) -> String {
 /// claimed, batched and answered partly paid (20% coinsurance): A1003 has two claims with
 /// a patient balance, besides whatever the demo left. Returns the store and A1003's id.
 fn setup(url: &str, dir: &std::path::Path) -> (Store, i64) {
-    let mut s = Store::open(url).unwrap();
-    let r = common::rules();
-    demo::run(&mut s, dir, &r.engine(), today()).unwrap();
-    let patient = s.patient_id_by_account("A1003").unwrap().unwrap();
-    let mut claims = Vec::new();
-    for day in [3, 10] {
-        let v = s
-            .add_visit(&Visit {
-                patient_account: "A1003".into(),
-                provider_npi: npi(134_567_890),
-                date: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
-                place_of_service: "11".into(),
-                progress_report: false,
-                services: vec![VisitService {
-                    code: "97530".into(),
-                    minutes: Some(38),
-                    assistant_minutes: None,
-                }],
-            })
-            .unwrap();
-        let o = s.claim_visit(v, &r.engine()).unwrap();
-        assert!(!o.blocked, "{:?}", o.findings);
-        claims.push(o.claim_id.unwrap());
-    }
-    let batches = s.build_batches(&dir.join("outbox2"), 5000).unwrap();
-    assert_eq!(batches.len(), 1);
-    let file = s.batch_file(batches[0].batch_id).unwrap();
-    let remit = sim::remit_835(
-        &file,
-        &RemitSpec {
-            trace: "EFTNOV0001".into(),
-            payer_name: "AETNA".into(),
-            payer_id: "1000060054".into(),
-            control_number: 990_001,
-            date: today(),
-        },
-        |_, _| Verdict::PartlyPaid,
-    )
-    .unwrap();
-    s.post_835(&remit, "nov.835", false).unwrap();
+    let (mut s, patient, claims) = common::demo_with_patient_balances(url, dir, today());
     for c in claims {
         assert!(s.claim(c).unwrap().patient_balance > Decimal::ZERO);
     }

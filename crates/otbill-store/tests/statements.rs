@@ -7,12 +7,9 @@
 mod common;
 
 use chrono::{Days, NaiveDate};
-use otbill_837p::synth::npi_from_base;
 use otbill_store::patient_accounts::{NewPayment, PaymentMethod};
-use otbill_store::records::{Visit, VisitService};
-use otbill_store::sim::{self, RemitSpec, Verdict};
 use otbill_store::statements::{StatementDone, StatementRun};
-use otbill_store::{demo, Store};
+use otbill_store::Store;
 use rust_decimal::Decimal;
 
 both!(
@@ -47,52 +44,12 @@ fn patients(s: &mut Store) -> Vec<i64> {
     .collect()
 }
 
-fn npi(base: u32) -> String {
-    npi_from_base(base).unwrap().as_str().to_owned()
-}
-
 /// The demo, then two more visits of patient A1003 (Aetna) in November, claimed, batched
 /// and answered partly paid (20% coinsurance), so that two patients owe something; then a
 /// check from the first patient owing more than $20 for $10 of it. Returns the store and
 /// that patient.
 fn setup(url: &str, dir: &std::path::Path) -> (Store, i64) {
-    let mut s = Store::open(url).unwrap();
-    let r = common::rules();
-    demo::run(&mut s, dir, &r.engine(), today()).unwrap();
-    for day in [3, 10] {
-        let v = s
-            .add_visit(&Visit {
-                patient_account: "A1003".into(),
-                provider_npi: npi(134_567_890),
-                date: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
-                place_of_service: "11".into(),
-                progress_report: false,
-                services: vec![VisitService {
-                    code: "97530".into(),
-                    minutes: Some(38),
-                    assistant_minutes: None,
-                }],
-            })
-            .unwrap();
-        let o = s.claim_visit(v, &r.engine()).unwrap();
-        assert!(!o.blocked, "{:?}", o.findings);
-    }
-    let batches = s.build_batches(&dir.join("outbox2"), 5000).unwrap();
-    assert_eq!(batches.len(), 1);
-    let file = s.batch_file(batches[0].batch_id).unwrap();
-    let remit = sim::remit_835(
-        &file,
-        &RemitSpec {
-            trace: "EFTNOV0001".into(),
-            payer_name: "AETNA".into(),
-            payer_id: "1000060054".into(),
-            control_number: 990_001,
-            date: today(),
-        },
-        |_, _| Verdict::PartlyPaid,
-    )
-    .unwrap();
-    s.post_835(&remit, "nov.835", false).unwrap();
+    let (mut s, _, _) = common::demo_with_patient_balances(url, dir, today());
     let mut payer = None;
     for p in patients(&mut s) {
         let a = s.patient_account(p).unwrap();

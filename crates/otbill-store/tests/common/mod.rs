@@ -98,3 +98,61 @@ impl Rules {
         }
     }
 }
+
+/// The demo run through on `today`, then two more visits of patient A1003 (Aetna) in
+/// November 2026, claimed, batched and answered partly paid (20% coinsurance), so that
+/// A1003 has two claims with a patient balance besides what the demo left. Returns the
+/// store, A1003's id and the two claims.
+pub fn demo_with_patient_balances(
+    url: &str,
+    dir: &std::path::Path,
+    today: chrono::NaiveDate,
+) -> (otbill_store::Store, i64, Vec<i64>) {
+    use otbill_store::records::{Visit, VisitService};
+    use otbill_store::sim::{self, RemitSpec, Verdict};
+    let mut s = otbill_store::Store::open(url).unwrap();
+    let r = rules();
+    otbill_store::demo::run(&mut s, dir, &r.engine(), today).unwrap();
+    let patient = s.patient_id_by_account("A1003").unwrap().unwrap();
+    let npi = otbill_837p::synth::npi_from_base(134_567_890)
+        .unwrap()
+        .as_str()
+        .to_owned();
+    let mut claims = Vec::new();
+    for day in [3, 10] {
+        let v = s
+            .add_visit(&Visit {
+                patient_account: "A1003".into(),
+                provider_npi: npi.clone(),
+                date: chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+                place_of_service: "11".into(),
+                progress_report: false,
+                services: vec![VisitService {
+                    code: "97530".into(),
+                    minutes: Some(38),
+                    assistant_minutes: None,
+                }],
+            })
+            .unwrap();
+        let o = s.claim_visit(v, &r.engine()).unwrap();
+        assert!(!o.blocked, "{:?}", o.findings);
+        claims.push(o.claim_id.unwrap());
+    }
+    let batches = s.build_batches(&dir.join("outbox2"), 5000).unwrap();
+    assert_eq!(batches.len(), 1);
+    let file = s.batch_file(batches[0].batch_id).unwrap();
+    let remit = sim::remit_835(
+        &file,
+        &RemitSpec {
+            trace: "EFTNOV0001".into(),
+            payer_name: "AETNA".into(),
+            payer_id: "1000060054".into(),
+            control_number: 990_001,
+            date: today,
+        },
+        |_, _| Verdict::PartlyPaid,
+    )
+    .unwrap();
+    s.post_835(&remit, "nov.835", false).unwrap();
+    (s, patient, claims)
+}
